@@ -1,0 +1,74 @@
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import { StorageError } from '../lib/app-error'
+import type { Logger } from '../lib/log'
+import { nextAttemptAt } from '../retry/backoff'
+import type { RetryHandler } from '../retry/types'
+import { createFailedRequestStore } from '../storage/failed-requests'
+import { type Ci360Event, ci360ConfigOf, createCi360Client } from './client'
+
+export interface InjectResult {
+  /** `OK`: CI360 accepted it. `QUEUED`: stored in `failed_requests` (kind `ci360_event`) for the cron. */
+  status: 'OK' | 'QUEUED'
+  retryAt?: number
+}
+
+/**
+ * Send an event to the tenant's CI360 gateway; when that fails, store it as a `ci360_event` failed
+ * request (pending when retryable, dead otherwise) so nothing is lost. `eventKey` identifies the
+ * webhook delivery (`scg:<event-id>`, `twilio:<sid>:<status>`) and makes the store idempotent.
+ * Throws `StorageError` only when the event could be neither injected nor stored.
+ */
+export async function injectOrQueue(
+  deps: Deps,
+  log: Logger,
+  tenant: TenantConfig,
+  eventKey: string,
+  event: Ci360Event,
+): Promise<InjectResult> {
+  const client = createCi360Client(ci360ConfigOf(tenant), deps)
+  const result = await client.send(event)
+  if (result.ok) {
+    log.info('ci360 event injected', { event_key: eventKey, event_name: event.eventName })
+    return { status: 'OK' }
+  }
+  const error = result.error
+  const now = deps.now()
+  const retryAt = error.retryable ? nextAttemptAt(now, 1, deps.random, error.retryAfterMs) : null
+  const insert = createFailedRequestStore(deps.db).insert({
+      tenantId: tenant.id,
+      kind: 'ci360_event',
+      guid: eventKey,
+      generatedTimestamp: null,
+      eventBody: JSON.stringify(event),
+      httpStatus: error.status ?? null,
+      state: error.retryable ? 'pending' : 'dead',
+      attempts: 1,
+      nextAttemptAt: retryAt,
+      lastError: error.summary(),
+      now,
+    })
+  try {
+    await insert.run()
+  } catch (cause) {
+    throw new StorageError('failed_requests.insert', cause)
+  }
+  log.warn('ci360 event stored for retry', {
+    event_key: eventKey,
+    http_status: error.status,
+    retryable: error.retryable,
+  })
+  return retryAt === null ? { status: 'QUEUED' } : { status: 'QUEUED', retryAt }
+}
+
+/** Retry of a stored `ci360_event`: post the same body again. */
+export const retryCi360Event: RetryHandler = async ({ deps, tenant, row }) => {
+  const event = JSON.parse(row.event_body) as Ci360Event
+  const result = await createCi360Client(ci360ConfigOf(tenant), deps).send(event)
+  if (result.ok) return { result: 'done', detail: `CI360 answered ${result.value.status}` }
+  const e = result.error
+  if (e.retryable) {
+    return { result: 'retry', error: e.summary(), httpStatus: e.status ?? null, ...(e.retryAfterMs ? { retryAfterMs: e.retryAfterMs } : {}) }
+  }
+  return { result: 'dead', error: e.summary(), httpStatus: e.status ?? null }
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod'
+import { AppError } from '../lib/app-error'
+import { optionalText, text } from './coerce'
+import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
+import { parseTenant, TENANT_ID_PATTERN, type TenantConfig, tenantSecretName, type WebhookAuth, WebhookAuthSchema } from './tenant'
+
+const GlobalSecretsSchema = z.object({
+  SCG_WEBHOOK_AUTH: z
+    .preprocess((v) => {
+      if (typeof v !== 'string') return v
+      if (v.trim() === '') return undefined
+      try {
+        return JSON.parse(v)
+      } catch {
+        return '\u0000not-json'
+      }
+    }, WebhookAuthSchema.optional()),
+  TOKEN_SIGNING_KEY: optionalText.refine((s) => s === undefined || s.length >= 32, 'must be at least 32 characters'),
+  AWS_ACCESS_KEY_ID: optionalText,
+  AWS_SECRET_ACCESS_KEY: optionalText,
+})
+
+export interface GlobalSecrets {
+  scgWebhookAuth: WebhookAuth | undefined
+  tokenSigningKey: string | undefined
+  awsAccessKeyId: string | undefined
+  awsSecretAccessKey: string | undefined
+}
+
+/** Everything the Worker is configured with, parsed once per isolate. */
+export interface Config {
+  /** The global `[vars]` (also what the global SCG webhook route uses). */
+  readonly settings: Settings
+  readonly secrets: GlobalSecrets
+  /**
+   * Look a tenant up by id. Undefined when no `TENANT_<id>` secret exists (the caller answers 401);
+   * throws `CONFIG_INVALID` when the secret exists but does not parse.
+   */
+  tenant(tenantId: string): TenantConfig | undefined
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: string[] }
+
+const cache = new WeakMap<object, ConfigResult>()
+
+/** Parse (once per env object) the vars and global secrets; tenants are parsed on first use. */
+export function loadConfig(env: Record<string, unknown>): ConfigResult {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const result = buildConfig(env)
+  cache.set(env, result)
+  return result
+}
+
+function buildConfig(env: Record<string, unknown>): ConfigResult {
+  const settingInput = pickSettingInput(env)
+  const settings = parseSettings(settingInput, '')
+  const secrets = GlobalSecretsSchema.safeParse(env)
+  const issues = [...(settings.ok ? [] : settings.issues), ...(secrets.success ? [] : formatIssues(secrets.error, ''))]
+  if (!settings.ok || !secrets.success) return { ok: false, issues }
+
+  const tenants = new Map<string, TenantConfig | undefined>()
+  const config: Config = {
+    settings: settings.settings,
+    secrets: {
+      scgWebhookAuth: secrets.data.SCG_WEBHOOK_AUTH,
+      tokenSigningKey: secrets.data.TOKEN_SIGNING_KEY,
+      awsAccessKeyId: secrets.data.AWS_ACCESS_KEY_ID,
+      awsSecretAccessKey: secrets.data.AWS_SECRET_ACCESS_KEY,
+    },
+    tenant(tenantId) {
+      if (!TENANT_ID_PATTERN.test(tenantId)) return undefined
+      if (tenants.has(tenantId)) return tenants.get(tenantId)
+      const raw = env[tenantSecretName(tenantId)]
+      if (raw === undefined || raw === null || raw === '') {
+        tenants.set(tenantId, undefined)
+        return undefined
+      }
+      const parsed = parseTenant(tenantId, raw, settingInput)
+      if (!parsed.ok) {
+        throw new AppError('CONFIG_INVALID', 500, 'Tenant configuration is invalid; the operator log names the keys.', {
+          cause: new Error(parsed.issues.join('; ')),
+        })
+      }
+      tenants.set(tenantId, parsed.tenant)
+      return parsed.tenant
+    },
+  }
+  return { ok: true, config }
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod'
+import { expected, optionalText, stringList, text } from './coerce'
+import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
+
+const credential = text.pipe(z.string().min(1, { error: 'must not be empty' }))
+
+/** Event Manager webhook credentials: HTTP Basic and/or OAuth 2.0 clients (DESIGN §2.2–2.3). */
+export const WebhookAuthSchema = z
+  .object({
+    basic: z.object({ username: credential, password: credential }, { error: expected('an object') }).optional(),
+    oauth_clients: z
+      .array(z.object({ client_id: credential, client_secret: credential }), { error: expected('a list') })
+      .optional(),
+  })
+  .refine((v) => v.basic !== undefined || (v.oauth_clients?.length ?? 0) > 0, {
+    error: 'needs basic and/or oauth_clients',
+  })
+
+export type WebhookAuth = z.infer<typeof WebhookAuthSchema>
+
+const httpsUrl = optionalText.pipe(z.url({ error: 'must be a URL' }).optional())
+
+/**
+ * The secret part of `TENANT_<id>`: the Lambda secret store's keys plus our own. Any setting may also
+ * appear in the same JSON as a per-tenant override (parsed by `SettingsSchema`).
+ */
+export const TenantSecretSchema = z.object(
+  {
+    api_keys: stringList.pipe(z.array(z.string()).min(1, { error: 'needs at least one key' })),
+    admin_api_keys: stringList.default([]),
+    ci360_api_url: httpsUrl,
+    ci360_token: optionalText,
+    ci360_client_secret: optionalText,
+    scg_api_url: httpsUrl,
+    scg_access_token: optionalText,
+    twilio_api_url: httpsUrl,
+    twilio_account_sid: optionalText,
+    twilio_auth_token: optionalText,
+    scg_webhook: WebhookAuthSchema.optional(),
+    aws_access_key_id: optionalText,
+    aws_secret_access_key: optionalText,
+  },
+  { error: expected('a JSON object') },
+)
+
+export type TenantSecrets = z.infer<typeof TenantSecretSchema>
+
+/** One tenant, fully resolved: its settings (global vars + its overrides) and its credentials. */
+export interface TenantConfig {
+  readonly id: string
+  readonly settings: Settings
+  readonly secrets: TenantSecrets
+}
+
+/** Tenant ids become secret names (`TENANT_<id>`), so only a safe alphabet is looked up. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+export const tenantSecretName = (tenantId: string) => `TENANT_${tenantId}`
+
+export type TenantParse = { ok: true; tenant: TenantConfig } | { ok: false; issues: string[] }
+
+export function parseTenant(
+  tenantId: string,
+  raw: unknown,
+  globalSettingInput: Record<string, unknown>,
+): TenantParse {
+  const where = `${tenantSecretName(tenantId)}.`
+  let value: unknown = raw
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw)
+    } catch {
+      return { ok: false, issues: [`${tenantSecretName(tenantId)}: must be a JSON object`] }
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, issues: [`${tenantSecretName(tenantId)}: must be a JSON object`] }
+  }
+  const record = value as Record<string, unknown>
+  const secrets = TenantSecretSchema.safeParse(record)
+  const settings = parseSettings({ ...globalSettingInput, ...pickSettingInput(record) }, where)
+  const issues = [...(secrets.success ? [] : formatIssues(secrets.error, where)), ...(settings.ok ? [] : settings.issues)]
+  if (!secrets.success || !settings.ok) return { ok: false, issues }
+  return { ok: true, tenant: { id: tenantId, settings: settings.settings, secrets: secrets.data } }
+}

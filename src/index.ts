@@ -1,0 +1,46 @@
+import type { Hono } from 'hono'
+import { createApp, createConfigErrorApp } from './app'
+import type { AppEnv } from './app-env'
+import { loadConfig } from './config/env'
+import type { Deps } from './deps'
+import { createLogger, type LogLevel } from './lib/log'
+import { runScheduled } from './retry/cron'
+
+const apps = new WeakMap<object, { app: Hono<AppEnv>; deps?: Deps }>()
+
+/** Parse config and build deps once per env object (i.e. per isolate), not per request. */
+function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps } {
+  const hit = apps.get(env)
+  if (hit) return hit
+  const raw = env as unknown as Record<string, unknown>
+  const loaded = loadConfig(raw)
+  let built: { app: Hono<AppEnv>; deps?: Deps }
+  if (!loaded.ok) {
+    createLogger().error('configuration invalid', { issues: loaded.issues })
+    built = { app: createConfigErrorApp(loaded.issues) }
+  } else {
+    const deps: Deps = {
+      config: loaded.config,
+      db: env.DB,
+      kv: env.IDENTITY_CACHE,
+      fetch: (input, init) => fetch(input, init),
+      now: () => Date.now(),
+      random: Math.random,
+      log: createLogger(loaded.config.settings.log_level as LogLevel),
+    }
+    built = { app: createApp(deps), deps }
+  }
+  apps.set(env, built)
+  return built
+}
+
+export default {
+  fetch(request, env, ctx) {
+    return appFor(env).app.fetch(request, env, ctx)
+  },
+  async scheduled(controller, env, ctx) {
+    const { deps } = appFor(env)
+    if (!deps) return
+    ctx.waitUntil(runScheduled(deps, controller.scheduledTime))
+  },
+} satisfies ExportedHandler<Env>

@@ -1,0 +1,165 @@
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import { AppError, StorageError, storageUnavailable } from '../lib/app-error'
+import { maskPhone } from '../lib/log'
+import { createProvider } from '../providers/registry'
+import type { MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
+import { createDeliveryStore, type DeliveryRow } from '../storage/deliveries'
+import { parseCreative } from './creative'
+import { type OutboundEvent, OutboundEventSchema } from './event'
+import { recordFirstAttempt } from './outcome'
+import { validationError } from './validate'
+
+export interface OutboundRequest {
+  providerId: ProviderId
+  tenant: TenantConfig
+  /** The body exactly as received (kept for failed requests and retries). */
+  bodyText: string
+  body: unknown
+  /** This Worker's public origin (for callback URLs). */
+  origin: string | undefined
+}
+
+/** A JSON reply for a non-error outcome (errors are thrown as `AppError`). */
+export interface Reply {
+  status: 200 | 202
+  body: Record<string, unknown>
+}
+
+export interface PreparedOutbound {
+  event: OutboundEvent
+  provider: MessageProvider
+  message: OutboundMessage
+}
+
+/**
+ * DESIGN §2.1 steps 2–3: tenant match, event type, field validation. Returns the event, or a reply for
+ * events that are not acted on (`IGNORED`); throws `AppError` for bad input.
+ */
+export function validateOutbound(body: unknown, tenant: TenantConfig): { event: OutboundEvent } | { reply: Reply } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('VALIDATION_FAILED', 400, 'Request body must be a JSON object (a CI360 event).', {
+      details: { fields: ['(body)'] },
+    })
+  }
+  const raw = body as Record<string, unknown>
+  if (typeof raw.externalTenantId === 'string' && raw.externalTenantId !== tenant.id) {
+    throw new AppError('FORBIDDEN', 403, 'externalTenantId does not match the tenant in the URL.')
+  }
+  if (raw.eventType !== 'outboundSystem') {
+    return {
+      reply: {
+        status: 200,
+        body: {
+          status: 'IGNORED',
+          guid: typeof raw.guid === 'string' ? raw.guid : null,
+          reason: 'eventType is not outboundSystem',
+        },
+      },
+    }
+  }
+  const parsed = OutboundEventSchema.safeParse(raw)
+  if (!parsed.success) throw validationError(parsed.error)
+  return { event: parsed.data }
+}
+
+/**
+ * DESIGN §2.1 step 5 and the provider request: parse the creative and let the provider build its
+ * message. Used by the first attempt and by every retry, so both take the same path.
+ */
+export function buildOutbound(
+  deps: Pick<Deps, 'fetch' | 'now' | 'log'>,
+  providerId: ProviderId,
+  tenant: TenantConfig,
+  event: OutboundEvent,
+  origin: string | undefined,
+): PreparedOutbound {
+  const creative = parseCreative(event.impression.creativeContent)
+  if (!creative.ok) {
+    throw new AppError('INVALID_CREATIVE', 400, creative.error.message, { details: { field: creative.error.field } })
+  }
+  const provider = createProvider(providerId, tenant, deps, origin)
+  const message = provider.prepare({ event, creative: creative.value })
+  if (!message.ok) {
+    throw new AppError('INVALID_CREATIVE', 400, message.error.message, { details: { field: message.error.field } })
+  }
+  for (const w of creative.value.warnings) deps.log.warn('creative warning', { guid: event.guid, warning: w })
+  return { event, provider, message: message.value }
+}
+
+/** DESIGN §2.1 step 4 (strictly greater, reference/ci360.md §9.3). */
+export const isStale = (event: OutboundEvent, tenant: TenantConfig, now: number) =>
+  now - event.date.generatedTimestamp > tenant.settings.event_ttl * 1000
+
+
+/** How long a `sending` claim is honoured before a redelivery may take it over (Worker died mid-send). */
+export const claimLeaseMs = (tenant: TenantConfig) => tenant.settings.provider_timeout_ms * 2 + 30_000
+
+/** The outbound routes (DESIGN §2.1): everything after authentication. */
+export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<Reply> {
+  const { tenant } = req
+  const validated = validateOutbound(req.body, tenant)
+  if ('reply' in validated) return validated.reply
+  const { event } = validated
+  const now = deps.now()
+  const deliveries = createDeliveryStore(deps.db)
+  const log = deps.log.child({ tenant: tenant.id, guid: event.guid, provider: req.providerId })
+  const base = {
+    tenantId: tenant.id,
+    guid: event.guid,
+    provider: req.providerId,
+    identityId: event.identityId,
+    externalCode: event.properties?.externalCode ?? null,
+    generatedTimestamp: event.date.generatedTimestamp,
+    now,
+  }
+
+  if (isStale(event, tenant, now)) {
+    const ageS = Math.round((now - event.date.generatedTimestamp) / 1000)
+    await guard(() =>
+      deliveries.claim(
+        { ...base, recipientMasked: null, state: 'stale', detail: `age ${ageS} s > event_ttl ${tenant.settings.event_ttl} s` },
+        claimLeaseMs(tenant),
+      ),
+    )
+    log.info('outbound stale', { age_s: ageS })
+    return { status: 200, body: { status: 'STALE', guid: event.guid, reason: 'older than event_ttl; not sent' } }
+  }
+
+  const { provider, message } = buildOutbound(deps, req.providerId, tenant, event, req.origin)
+  const claim = await guard(() =>
+    deliveries.claim({ ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending' }, claimLeaseMs(tenant)),
+  )
+  if (!claim.claimed) return duplicateReply(claim.existing)
+
+  log.info('outbound sending', { to: maskPhone(message.to) })
+  const result = await provider.send(message)
+  return recordFirstAttempt(deps, log, { tenant, event, provider: provider.id, message, result, req })
+}
+
+function duplicateReply(existing: DeliveryRow): Reply {
+  if (existing.state === 'sending') {
+    throw new AppError('IN_PROGRESS', 409, 'This event is being sent right now; do not redeliver it.', {
+      details: { guid: existing.guid },
+    })
+  }
+  return {
+    status: 200,
+    body: {
+      status: 'DUPLICATE',
+      guid: existing.guid,
+      state: existing.state,
+      ...(existing.provider_message_id ? { message_id: existing.provider_message_id } : {}),
+    },
+  }
+}
+
+/** Run a storage step; D1 failure → 503 so CI360 redelivers. */
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (e instanceof StorageError) throw storageUnavailable(e)
+    throw e
+  }
+}

@@ -1,0 +1,22 @@
+import type { Deps } from '../deps'
+import type { TenantConfig } from '../config/tenant'
+import { createScgProvider, scgConfigOf } from './scg/client'
+import type { MessageProvider, ProviderId } from './types'
+
+/**
+ * Build the provider adapter for a tenant. Throws `CONFIG_INVALID` (500) when the tenant lacks the
+ * provider's credentials. `origin` is this Worker's public origin, for callback URLs.
+ */
+export function createProvider(
+  id: ProviderId,
+  tenant: TenantConfig,
+  deps: Pick<Deps, 'fetch' | 'now' | 'log'>,
+  _origin: string | undefined,
+): MessageProvider {
+  switch (id) {
+    case 'scg':
+      return createScgProvider(scgConfigOf(tenant), deps)
+    case 'twilio':
+      throw new Error('twilio provider is not implemented yet')
+  }
+}

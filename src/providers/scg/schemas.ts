@@ -1,0 +1,20 @@
+import { z } from 'zod'
+
+/** `POST …/messaging/message_requests` body (reference/providers.md §1.2). Arrays, never strings. */
+export interface ScgMessageRequest {
+  from: string
+  to: string[]
+  body: string
+  media_urls?: string[]
+  external_id: string
+  content_type?: string
+}
+
+/** A created message request: `{"id":"<22-char id>"}`. */
+export const ScgSendResponseSchema = z.looseObject({ id: z.string().min(1) })
+
+/** SCG error body; `error_code` comes as `"4001"` or `"SCG_ERROR_4001"`, sometimes as a number. */
+export const ScgErrorBodySchema = z.looseObject({
+  error_code: z.union([z.string(), z.number()]).transform(String),
+  error_description: z.string().optional(),
+})

@@ -1,0 +1,22 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app-env'
+import { requireTenantKey } from '../lib/auth'
+import { readJsonBody } from '../lib/http'
+import { publicOrigin } from '../lib/origin'
+import { handleOutbound } from '../outbound/pipeline'
+import type { ProviderId } from '../providers/types'
+
+/** CI360 External System Task endpoints (DESIGN §2.1), one per provider. */
+export const messageRoutes = new Hono<AppEnv>()
+
+for (const providerId of ['scg', 'twilio'] as const satisfies readonly ProviderId[]) {
+  messageRoutes.post(`/v1/tenants/:tenant/${providerId}/messages`, requireTenantKey('api_keys'), async (c) => {
+    const tenant = c.get('tenant')
+    const { text, json } = await readJsonBody(c.req.raw)
+    const reply = await handleOutbound(
+      { ...c.get('deps'), log: c.get('log') },
+      { providerId, tenant, bodyText: text, body: json, origin: publicOrigin(tenant.settings, c.req.url) },
+    )
+    return c.json(reply.body, reply.status)
+  })
+}

@@ -1,0 +1,187 @@
+import { StorageError } from '../lib/app-error'
+import type { ProviderId } from '../providers/types'
+
+export type DeliveryState = 'sending' | 'sent' | 'queued' | 'rejected' | 'stale' | 'expired' | 'dead'
+
+export interface HistoryEntry {
+  state: string
+  at: string
+  detail?: string
+}
+
+export interface DeliveryRow {
+  tenant_id: string
+  guid: string
+  provider: ProviderId
+  identity_id: string
+  external_code: string | null
+  recipient_masked: string | null
+  state: DeliveryState
+  provider_message_id: string | null
+  provider_status: string | null
+  attempts: number
+  last_error: string | null
+  generated_timestamp: number | null
+  history: string
+  created_at: number
+  updated_at: number
+}
+
+export interface NewDelivery {
+  tenantId: string
+  guid: string
+  provider: ProviderId
+  identityId: string
+  externalCode: string | null
+  recipientMasked: string | null
+  generatedTimestamp: number
+  state: 'sending' | 'stale'
+  now: number
+  detail?: string
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; existing: DeliveryRow }
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const entry = (state: string, now: number, detail?: string): string =>
+  JSON.stringify(detail ? { state, at: iso(now), detail } : { state, at: iso(now) })
+
+async function run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (cause) {
+    throw new StorageError(operation, cause)
+  }
+}
+
+/** D1 access for the `deliveries` table. Every method throws `StorageError` when D1 fails. */
+export function createDeliveryStore(db: D1Database) {
+  const get = (tenantId: string, guid: string) =>
+    run('deliveries.get', () =>
+      db.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenantId, guid).first<DeliveryRow>(),
+    )
+
+  return {
+    get,
+
+    /**
+     * Insert the row for a new guid; when it exists already, return it. A row stuck in `sending` for
+     * longer than `leaseMs` (the Worker died mid-send) is taken over so the event is not lost.
+     */
+    async claim(d: NewDelivery, leaseMs: number): Promise<ClaimResult> {
+      const inserted = await run('deliveries.claim', () =>
+        db
+          .prepare(
+            `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
+               generated_timestamp, history, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?)
+             ON CONFLICT (tenant_id, guid) DO NOTHING`,
+          )
+          .bind(
+            d.tenantId,
+            d.guid,
+            d.provider,
+            d.identityId,
+            d.externalCode,
+            d.recipientMasked,
+            d.state,
+            d.generatedTimestamp,
+            entry(d.state, d.now, d.detail),
+            d.now,
+            d.now,
+          )
+          .run(),
+      )
+      if (inserted.meta.changes === 1) return { claimed: true }
+      const takeover = await run('deliveries.takeover', () =>
+        db
+          .prepare(
+            `UPDATE deliveries SET updated_at = ?, history = json_insert(history, '$[#]', json(?))
+             WHERE tenant_id = ? AND guid = ? AND state = 'sending' AND updated_at < ?`,
+          )
+          .bind(d.now, entry('sending', d.now, 'previous attempt abandoned'), d.tenantId, d.guid, d.now - leaseMs)
+          .run(),
+      )
+      if (takeover.meta.changes === 1) return { claimed: true }
+      const existing = await get(d.tenantId, d.guid)
+      if (!existing) return this.claim(d, leaseMs)
+      return { claimed: false, existing }
+    },
+
+    /** Drop a claim that never reached the provider, so a redelivery can try again. */
+    release: (tenantId: string, guid: string) =>
+      run('deliveries.release', () =>
+        db
+          .prepare(`DELETE FROM deliveries WHERE tenant_id = ? AND guid = ? AND state = 'sending'`)
+          .bind(tenantId, guid)
+          .run(),
+      ),
+
+    /** A statement that moves the row to `state`, counting a provider call when `attempted`. */
+    transition(
+      tenantId: string,
+      guid: string,
+      change: {
+        state: DeliveryState
+        now: number
+        attempted: boolean
+        messageId?: string | null
+        lastError?: string | null
+        detail?: string
+      },
+    ): D1PreparedStatement {
+      return db
+        .prepare(
+          `UPDATE deliveries SET state = ?, provider_message_id = COALESCE(?, provider_message_id),
+             attempts = attempts + ?, last_error = ?, updated_at = ?,
+             history = json_insert(history, '$[#]', json(?))
+           WHERE tenant_id = ? AND guid = ?`,
+        )
+        .bind(
+          change.state,
+          change.messageId ?? null,
+          change.attempted ? 1 : 0,
+          change.lastError ?? null,
+          change.now,
+          entry(change.state, change.now, change.detail),
+          tenantId,
+          guid,
+        )
+    },
+
+    /** Record a status a provider webhook reported (kept apart from our own `state`). */
+    providerStatus(tenantId: string, guid: string, status: string, now: number, detail?: string) {
+      return db
+        .prepare(
+          `UPDATE deliveries SET provider_status = ?, updated_at = ?, history = json_insert(history, '$[#]', json(?))
+           WHERE tenant_id = ? AND guid = ?`,
+        )
+        .bind(status, now, entry(status, now, detail), tenantId, guid)
+    },
+
+    findByProviderMessageId: (provider: ProviderId, messageId: string) =>
+      run('deliveries.findByProviderMessageId', () =>
+        db
+          .prepare('SELECT * FROM deliveries WHERE provider = ? AND provider_message_id = ? LIMIT 1')
+          .bind(provider, messageId)
+          .first<DeliveryRow>(),
+      ),
+
+    /** Run statements as one transaction. */
+    exec: (operation: string, statements: D1PreparedStatement[]) =>
+      run(operation, async () => {
+        await db.batch(statements)
+      }),
+  }
+}
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>
+
+export const parseHistory = (row: DeliveryRow): HistoryEntry[] => {
+  try {
+    const parsed: unknown = JSON.parse(row.history)
+    return Array.isArray(parsed) ? (parsed as HistoryEntry[]) : []
+  } catch {
+    return []
+  }
+}

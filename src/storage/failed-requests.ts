@@ -1,0 +1,104 @@
+import { StorageError } from '../lib/app-error'
+
+export type FailedRequestKind = 'scg' | 'twilio' | 'ci360_event'
+export type FailedRequestState = 'pending' | 'done' | 'dead' | 'expired'
+
+export interface FailedRequestRow {
+  id: string
+  tenant_id: string
+  kind: FailedRequestKind
+  guid: string
+  generated_timestamp: number | null
+  event_body: string
+  meta: string
+  http_status: number | null
+  insert_ts: string
+  state: FailedRequestState
+  attempts: number
+  next_attempt_at: number | null
+  last_error: string | null
+  lease_until: number | null
+  lease_token: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface NewFailedRequest {
+  tenantId: string
+  kind: FailedRequestKind
+  guid: string
+  generatedTimestamp: number | null
+  eventBody: string
+  meta?: Record<string, unknown>
+  httpStatus: number | null
+  state: FailedRequestState
+  attempts: number
+  nextAttemptAt: number | null
+  lastError: string | null
+  now: number
+}
+
+/**
+ * Ids sort by creation time (for stable, newest-first pagination): 13 hex digits of ms, then random.
+ */
+export function newFailedRequestId(now: number): string {
+  const random = crypto.getRandomValues(new Uint8Array(8))
+  return `${now.toString(16).padStart(13, '0')}${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+}
+
+/** D1 access for `failed_requests`. Methods returning statements let callers batch them atomically. */
+export function createFailedRequestStore(db: D1Database) {
+  return {
+    /** Insert statement; a second insert for the same (tenant, kind, guid) is a no-op. */
+    insert(r: NewFailedRequest): D1PreparedStatement {
+      return db
+        .prepare(
+          `INSERT INTO failed_requests (id, tenant_id, kind, guid, generated_timestamp, event_body, meta, http_status,
+             insert_ts, state, attempts, next_attempt_at, last_error, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (tenant_id, kind, guid) DO NOTHING`,
+        )
+        .bind(
+          newFailedRequestId(r.now),
+          r.tenantId,
+          r.kind,
+          r.guid,
+          r.generatedTimestamp,
+          r.eventBody,
+          JSON.stringify(r.meta ?? {}),
+          r.httpStatus,
+          new Date(r.now).toISOString(),
+          r.state,
+          r.attempts,
+          r.nextAttemptAt,
+          r.lastError,
+          r.now,
+          r.now,
+        )
+    },
+
+    async get(tenantId: string, id: string): Promise<FailedRequestRow | null> {
+      try {
+        return await db
+          .prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND id = ?')
+          .bind(tenantId, id)
+          .first<FailedRequestRow>()
+      } catch (cause) {
+        throw new StorageError('failed_requests.get', cause)
+      }
+    },
+
+    async getByGuid(tenantId: string, kind: FailedRequestKind, guid: string): Promise<FailedRequestRow | null> {
+      try {
+        return await db
+          .prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND kind = ? AND guid = ?')
+          .bind(tenantId, kind, guid)
+          .first<FailedRequestRow>()
+      } catch (cause) {
+        throw new StorageError('failed_requests.getByGuid', cause)
+      }
+    },
+  }
+}
+
+export type FailedRequestStore = ReturnType<typeof createFailedRequestStore>

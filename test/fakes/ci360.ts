@@ -1,0 +1,74 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import http from 'node:http'
+import { CI360_CLIENT_SECRETS, CI360_STATIC_TOKEN_PREFIX } from '../support/constants'
+import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
+
+/**
+ * A fake CI360 external events gateway: `POST <any prefix>/marketingGateway/events`. The path prefix
+ * keys the scripts and the request log, so each test points its tenant at its own prefix.
+ *
+ * Auth: `Bearer <static token>` starting with `ci360-static-`, or the static JWT of reference/ci360.md
+ * §6, verified with the tenant's client secret (HMAC key = base64 text of the secret); anything else
+ * gets 401. A recorded request carries `client_id` (the JWT's `clientID`) for assertions.
+ */
+export function createFakeCi360() {
+  const scripts = new Scripts()
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake')
+    if (await handleControl(scripts, req, res, url)) return
+    const m = /^(.*)\/marketingGateway\/events$/.exec(url.pathname)
+    if (req.method !== 'POST' || !m) {
+      sendJson(res, 404, { message: 'Not Found' })
+      return
+    }
+    const key = m[1] ?? ''
+    const raw = await readRaw(req)
+    const auth = req.headers.authorization ?? ''
+    const clientId = verifyToken(auth.startsWith('Bearer ') ? auth.slice(7) : '')
+    let body: unknown
+    try {
+      body = JSON.parse(raw)
+    } catch {
+      body = undefined
+    }
+    const headers = { ...headersOf(req), client_id: clientId ?? '' }
+    scripts.record(key, { at: Date.now(), method: req.method, path: url.pathname, headers, body, raw })
+    if (clientId === undefined) {
+      sendJson(res, 401, { message: 'Unauthorized' })
+      return
+    }
+    if (await applyBehaviour(scripts.next(key), req, res)) return
+    if (!req.headers['content-type']?.startsWith('application/json')) {
+      sendJson(res, 415, { message: 'Unsupported Media Type' })
+      return
+    }
+    if (typeof body !== 'object' || body === null || typeof (body as { eventName?: unknown }).eventName !== 'string') {
+      sendJson(res, 400, { message: 'eventName is required' })
+      return
+    }
+    res.writeHead(201, { 'content-type': 'application/json' })
+    res.end('{}')
+  })
+  return { server, scripts }
+}
+
+/** The tenant a token stands for: `static` for static tokens, the JWT's clientID, or undefined. */
+function verifyToken(token: string): string | undefined {
+  if (token.startsWith(CI360_STATIC_TOKEN_PREFIX)) return 'static'
+  const parts = token.split('.')
+  if (parts.length !== 3) return undefined
+  const [header, payload, signature] = parts as [string, string, string]
+  let clientId: unknown
+  try {
+    clientId = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).clientID
+  } catch {
+    return undefined
+  }
+  if (typeof clientId !== 'string') return undefined
+  const secret = CI360_CLIENT_SECRETS[clientId]
+  if (!secret) return undefined
+  const key = Buffer.from(secret, 'utf8').toString('base64')
+  const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest()
+  const given = Buffer.from(signature, 'base64url')
+  return given.length === expected.length && timingSafeEqual(given, expected) ? clientId : undefined
+}

@@ -1,0 +1,47 @@
+import { fakes } from './worker'
+
+/** Mirrors `Behaviour` in test/fakes/scripted.ts (Node side). */
+export interface Behaviour {
+  status?: number
+  body?: unknown
+  headers?: Record<string, string>
+  delayMs?: number
+  hang?: boolean
+  hangMs?: number
+  drop?: boolean
+}
+
+export interface Recorded {
+  at: number
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: any
+  raw: string
+}
+
+type FakeName = 'scg' | 'ci360'
+
+/** Drive a fake provider's control routes from a test. */
+export function control(name: FakeName) {
+  const base = () => fakes()[name]
+  return {
+    async script(key: string, responses: Behaviour[] = [], mode?: Behaviour | null) {
+      const res = await fetch(`${base()}/__control/script`, {
+        method: 'POST',
+        body: JSON.stringify(mode === undefined ? { key, responses } : { key, responses, mode }),
+      })
+      if (!res.ok) throw new Error(`fake ${name} script failed: ${res.status}`)
+    },
+    async reset(key: string) {
+      await fetch(`${base()}/__control/reset`, { method: 'POST', body: JSON.stringify({ key }) })
+    },
+    async requests(key: string): Promise<Recorded[]> {
+      const res = await fetch(`${base()}/__control/requests?key=${encodeURIComponent(key)}`)
+      return (await res.json()) as Recorded[]
+    },
+  }
+}
+
+export const scgFake = control('scg')
+export const ci360Fake = control('ci360')

@@ -23,7 +23,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', messageRoutes)
 
   app.notFound((c) =>
-    c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, c.get('requestId')), 404),
+    c.json(
+      errorBody(
+        'NOT_FOUND',
+        `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`,
+        c.get('requestId'),
+      ),
+      404,
+    ),
   )
   app.onError(renderError)
   return app

@@ -60,7 +60,10 @@ export interface Ci360Client {
   send(event: Ci360Event): Promise<Result<{ status: number }, ProviderError>>
 }
 
-export function createCi360Client(config: Ci360Config, deps: { fetch: FetchFn; now: () => number }): Ci360Client {
+export function createCi360Client(
+  config: Ci360Config,
+  deps: { fetch: FetchFn; now: () => number },
+): Ci360Client {
   return {
     async send(event) {
       const started = deps.now()

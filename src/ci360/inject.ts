@@ -36,18 +36,18 @@ export async function injectOrQueue(
   const now = deps.now()
   const retryAt = error.retryable ? nextAttemptAt(now, 1, deps.random, error.retryAfterMs) : null
   const insert = createFailedRequestStore(deps.db).insert({
-      tenantId: tenant.id,
-      kind: 'ci360_event',
-      guid: eventKey,
-      generatedTimestamp: null,
-      eventBody: JSON.stringify(event),
-      httpStatus: error.status ?? null,
-      state: error.retryable ? 'pending' : 'dead',
-      attempts: 1,
-      nextAttemptAt: retryAt,
-      lastError: error.summary(),
-      now,
-    })
+    tenantId: tenant.id,
+    kind: 'ci360_event',
+    guid: eventKey,
+    generatedTimestamp: null,
+    eventBody: JSON.stringify(event),
+    httpStatus: error.status ?? null,
+    state: error.retryable ? 'pending' : 'dead',
+    attempts: 1,
+    nextAttemptAt: retryAt,
+    lastError: error.summary(),
+    now,
+  })
   try {
     await insert.run()
   } catch (cause) {
@@ -68,7 +68,12 @@ export const retryCi360Event: RetryHandler = async ({ deps, tenant, row }) => {
   if (result.ok) return { result: 'done', detail: `CI360 answered ${result.value.status}` }
   const e = result.error
   if (e.retryable) {
-    return { result: 'retry', error: e.summary(), httpStatus: e.status ?? null, ...(e.retryAfterMs ? { retryAfterMs: e.retryAfterMs } : {}) }
+    return {
+      result: 'retry',
+      error: e.summary(),
+      httpStatus: e.status ?? null,
+      ...(e.retryAfterMs ? { retryAfterMs: e.retryAfterMs } : {}),
+    }
   }
   return { result: 'dead', error: e.summary(), httpStatus: e.status ?? null }
 }

@@ -1,21 +1,29 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { AppError } from '../lib/app-error'
-import { optionalText, text } from './coerce'
+import { optionalText, preprocess } from './coerce'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
-import { parseTenant, TENANT_ID_PATTERN, type TenantConfig, tenantSecretName, type WebhookAuth, WebhookAuthSchema } from './tenant'
+import {
+  parseTenant,
+  TENANT_ID_PATTERN,
+  type TenantConfig,
+  tenantSecretName,
+  type WebhookAuth,
+  WebhookAuthSchema,
+} from './tenant'
 
 const GlobalSecretsSchema = z.object({
-  SCG_WEBHOOK_AUTH: z
-    .preprocess((v) => {
-      if (typeof v !== 'string') return v
-      if (v.trim() === '') return undefined
-      try {
-        return JSON.parse(v)
-      } catch {
-        return '\u0000not-json'
-      }
-    }, WebhookAuthSchema.optional()),
-  TOKEN_SIGNING_KEY: optionalText.refine((s) => s === undefined || s.length >= 32, 'must be at least 32 characters'),
+  SCG_WEBHOOK_AUTH: preprocess((v) => {
+    if (typeof v !== 'string') return v
+    if (v.trim() === '') return undefined
+    try {
+      return JSON.parse(v)
+    } catch {
+      return '\u0000not-json'
+    }
+  }, z.optional(WebhookAuthSchema)),
+  TOKEN_SIGNING_KEY: optionalText.check(
+    z.refine((s) => s === undefined || s.length >= 32, { error: 'must be at least 32 characters' }),
+  ),
   AWS_ACCESS_KEY_ID: optionalText,
   AWS_SECRET_ACCESS_KEY: optionalText,
 })
@@ -56,7 +64,10 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
   const settingInput = pickSettingInput(env)
   const settings = parseSettings(settingInput, '')
   const secrets = GlobalSecretsSchema.safeParse(env)
-  const issues = [...(settings.ok ? [] : settings.issues), ...(secrets.success ? [] : formatIssues(secrets.error, ''))]
+  const issues = [
+    ...(settings.ok ? [] : settings.issues),
+    ...(secrets.success ? [] : formatIssues(secrets.error, '')),
+  ]
   if (!settings.ok || !secrets.success) return { ok: false, issues }
 
   const tenants = new Map<string, TenantConfig | undefined>()
@@ -78,9 +89,14 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
       }
       const parsed = parseTenant(tenantId, raw, settingInput)
       if (!parsed.ok) {
-        throw new AppError('CONFIG_INVALID', 500, 'Tenant configuration is invalid; the operator log names the keys.', {
-          cause: new Error(parsed.issues.join('; ')),
-        })
+        throw new AppError(
+          'CONFIG_INVALID',
+          500,
+          'Tenant configuration is invalid; the operator log names the keys.',
+          {
+            cause: new Error(parsed.issues.join('; ')),
+          },
+        )
       }
       tenants.set(tenantId, parsed.tenant)
       return parsed.tenant

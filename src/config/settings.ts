@@ -1,40 +1,47 @@
-import { z } from 'zod'
-import { boolish, intish, jsonish, optionalText, stringMap, text } from './coerce'
+import * as z from 'zod/mini'
+import { boolish, intRange, jsonish, optionalText, optionalUrl, preprocess, stringMap, text } from './coerce'
 
-export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = { WHATSAPP: '', WECHAT: 'we:@', FACEBOOK: 'fb:@' }
+export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = {
+  WHATSAPP: '',
+  WECHAT: 'we:@',
+  FACEBOOK: 'fb:@',
+}
 
 /**
  * Non-secret settings, named as in the Lambda connectors (DESIGN §3). Given globally as `[vars]` and
  * overridable per tenant inside its `TENANT_<id>` secret.
  */
 export const SettingsSchema = z.object({
-  event_ttl: intish.pipe(z.number().min(0)).default(3600),
-  cache_ttl: intish.pipe(z.number().min(0)).default(604800),
-  identity_field: z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), text).default(''),
+  event_ttl: z._default(intRange(0), 3600),
+  cache_ttl: z._default(intRange(0), 604800),
+  identity_field: z._default(
+    preprocess((v) => (typeof v === 'string' ? v.trim() : v), text),
+    '',
+  ),
   tenant_id: optionalText,
   scg_default_sender: optionalText,
-  scg_demo_senders: jsonish(stringMap).default({}),
-  scg_channel_prefixes: jsonish(stringMap).default(DEFAULT_CHANNEL_PREFIXES),
-  scg_channel_senders: jsonish(stringMap).default({}),
+  scg_demo_senders: z._default(jsonish(stringMap), {}),
+  scg_channel_prefixes: z._default(jsonish(stringMap), DEFAULT_CHANNEL_PREFIXES),
+  scg_channel_senders: z._default(jsonish(stringMap), {}),
   scg_mo_event: optionalText,
-  scg_mo_body_uppercase: boolish.default(false),
+  scg_mo_body_uppercase: z._default(boolish, false),
   default_sender: optionalText,
   twilio_messaging_service_sid: optionalText,
   twilio_mo_event: optionalText,
-  twilio_mo_body_uppercase: boolish.default(false),
-  ci360_include_status_details: boolish.default(false),
+  twilio_mo_body_uppercase: z._default(boolish, false),
+  ci360_include_status_details: z._default(boolish, false),
   s3_bucket_name: optionalText,
-  s3_region: optionalText.default('us-east-1'),
-  s3_endpoint: optionalText.pipe(z.url({ error: 'must be a URL' }).optional()),
-  s3_key_prefix: text.default(''),
-  s3_part_size_mb: intish.pipe(z.number().min(5, { error: 'must be at least 5' }).max(5120)).default(8),
-  s3_presign_ttl: intish.pipe(z.number().min(0).max(604800)).default(0),
-  bulk_allow_http_sources: boolish.default(false),
-  public_base_url: optionalText.pipe(z.url({ error: 'must be a URL' }).optional()),
-  provider_timeout_ms: intish.pipe(z.number().min(100).max(120000)).default(10000),
-  retry_max_attempts: intish.pipe(z.number().min(1).max(100)).default(8),
-  retention_days: intish.pipe(z.number().min(1)).default(30),
-  log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  s3_region: z._default(optionalText, 'us-east-1'),
+  s3_endpoint: optionalUrl,
+  s3_key_prefix: z._default(text, ''),
+  s3_part_size_mb: z._default(intRange(5, 5120), 8),
+  s3_presign_ttl: z._default(intRange(0, 604800), 0),
+  bulk_allow_http_sources: z._default(boolish, false),
+  public_base_url: optionalUrl,
+  provider_timeout_ms: z._default(intRange(100, 120000), 10000),
+  retry_max_attempts: z._default(intRange(1, 100), 8),
+  retention_days: z._default(intRange(1), 30),
+  log_level: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
 })
 
 export type BaseSettings = z.infer<typeof SettingsSchema>
@@ -84,7 +91,10 @@ export function parseSettings(input: Record<string, unknown>, where: string): Se
   if (!parsed.success) return { ok: false, issues: formatIssues(parsed.error, where) }
   for (const k of Object.keys(input)) {
     const v = input[k]
-    if ((k.startsWith(SCG_RESPONSE_EVENT_PREFIX) || k.startsWith(TWILIO_RESPONSE_EVENT_PREFIX)) && typeof v !== 'string') {
+    if (
+      (k.startsWith(SCG_RESPONSE_EVENT_PREFIX) || k.startsWith(TWILIO_RESPONSE_EVENT_PREFIX)) &&
+      typeof v !== 'string'
+    ) {
       return { ok: false, issues: [`${where}${k}: must be a string`] }
     }
   }
@@ -99,7 +109,7 @@ export function parseSettings(input: Record<string, unknown>, where: string): Se
 }
 
 /** zod issues → `where.path: message` lines. zod's messages here describe types, never the input value. */
-export function formatIssues(error: z.ZodError, where: string): string[] {
+export function formatIssues(error: { issues: readonly z.core.$ZodIssue[] }, where: string): string[] {
   return error.issues.map((i) => {
     const path = i.path.map(String).join('.')
     return `${where}${path}: ${i.message}`

@@ -1,24 +1,33 @@
-import { z } from 'zod'
-import { expected, optionalText, stringList, text } from './coerce'
+import * as z from 'zod/mini'
+import { expected, optionalText, optionalUrl, stringList, text } from './coerce'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
 
-const credential = text.pipe(z.string().min(1, { error: 'must not be empty' }))
+const credential = text.check(z.minLength(1, { error: 'must not be empty' }))
 
 /** Event Manager webhook credentials: HTTP Basic and/or OAuth 2.0 clients (DESIGN §2.2–2.3). */
 export const WebhookAuthSchema = z
-  .object({
-    basic: z.object({ username: credential, password: credential }, { error: expected('an object') }).optional(),
-    oauth_clients: z
-      .array(z.object({ client_id: credential, client_secret: credential }), { error: expected('a list') })
-      .optional(),
-  })
-  .refine((v) => v.basic !== undefined || (v.oauth_clients?.length ?? 0) > 0, {
-    error: 'needs basic and/or oauth_clients',
-  })
+  .object(
+    {
+      basic: z.optional(
+        z.object({ username: credential, password: credential }, { error: expected('an object') }),
+      ),
+      oauth_clients: z.optional(
+        z.array(z.object({ client_id: credential, client_secret: credential }), {
+          error: expected('a list'),
+        }),
+      ),
+    },
+    { error: expected('an object') },
+  )
+  .check(
+    z.refine((v) => v.basic !== undefined || (v.oauth_clients?.length ?? 0) > 0, {
+      error: 'needs basic and/or oauth_clients',
+    }),
+  )
 
 export type WebhookAuth = z.infer<typeof WebhookAuthSchema>
 
-const httpsUrl = optionalText.pipe(z.url({ error: 'must be a URL' }).optional())
+const httpsUrl = optionalUrl
 
 /**
  * The secret part of `TENANT_<id>`: the Lambda secret store's keys plus our own. Any setting may also
@@ -26,8 +35,8 @@ const httpsUrl = optionalText.pipe(z.url({ error: 'must be a URL' }).optional())
  */
 export const TenantSecretSchema = z.object(
   {
-    api_keys: stringList.pipe(z.array(z.string()).min(1, { error: 'needs at least one key' })),
-    admin_api_keys: stringList.default([]),
+    api_keys: stringList.check(z.minLength(1, { error: 'needs at least one key' })),
+    admin_api_keys: z._default(stringList, []),
     ci360_api_url: httpsUrl,
     ci360_token: optionalText,
     ci360_client_secret: optionalText,
@@ -36,7 +45,7 @@ export const TenantSecretSchema = z.object(
     twilio_api_url: httpsUrl,
     twilio_account_sid: optionalText,
     twilio_auth_token: optionalText,
-    scg_webhook: WebhookAuthSchema.optional(),
+    scg_webhook: z.optional(WebhookAuthSchema),
     aws_access_key_id: optionalText,
     aws_secret_access_key: optionalText,
   },
@@ -79,7 +88,10 @@ export function parseTenant(
   const record = value as Record<string, unknown>
   const secrets = TenantSecretSchema.safeParse(record)
   const settings = parseSettings({ ...globalSettingInput, ...pickSettingInput(record) }, where)
-  const issues = [...(secrets.success ? [] : formatIssues(secrets.error, where)), ...(settings.ok ? [] : settings.issues)]
+  const issues = [
+    ...(secrets.success ? [] : formatIssues(secrets.error, where)),
+    ...(settings.ok ? [] : settings.issues),
+  ]
   if (!secrets.success || !settings.ok) return { ok: false, issues }
   return { ok: true, tenant: { id: tenantId, settings: settings.settings, secrets: secrets.data } }
 }

@@ -6,7 +6,12 @@ import { AppError, type ErrorCode, StorageError } from './app-error'
 import { createLogger, describeError } from './log'
 
 /** The one error body shape (DESIGN §2). */
-export function errorBody(code: ErrorCode, message: string, requestId: string, details?: Record<string, unknown>) {
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details?: Record<string, unknown>,
+) {
   return { status: 'ERROR' as const, error: { code, message, ...details }, request_id: requestId }
 }
 
@@ -27,9 +32,13 @@ export function renderError(e: Error, c: Context<AppEnv>): Response {
   }
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode
-    const code: ErrorCode = status === 413 ? 'BODY_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'VALIDATION_FAILED'
+    const code: ErrorCode =
+      status === 413 ? 'BODY_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'VALIDATION_FAILED'
     return c.json(errorBody(code, e.message || 'Bad request.', requestId), status)
   }
   log.error('unhandled error', describeError(e))
-  return c.json(errorBody('INTERNAL', 'Internal error; the request id is in the operator log.', requestId), 500)
+  return c.json(
+    errorBody('INTERNAL', 'Internal error; the request id is in the operator log.', requestId),
+    500,
+  )
 }

@@ -40,7 +40,8 @@ export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promis
 
 /** Parse JSON whatever the Content-Type said (CI360 sends `text/plain;charset=UTF-8`). */
 export function parseJsonText(text: string): unknown {
-  if (text.trim() === '') throw new AppError('INVALID_JSON', 400, 'Request body is empty; expected a JSON object.')
+  if (text.trim() === '')
+    throw new AppError('INVALID_JSON', 400, 'Request body is empty; expected a JSON object.')
   try {
     return JSON.parse(text)
   } catch (cause) {
@@ -49,7 +50,10 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
-export async function readJsonBody(req: Request, limit = MAX_BODY_BYTES): Promise<{ text: string; json: unknown }> {
+export async function readJsonBody(
+  req: Request,
+  limit = MAX_BODY_BYTES,
+): Promise<{ text: string; json: unknown }> {
   const text = await readBodyText(req, limit)
   return { text, json: parseJsonText(text) }
 }

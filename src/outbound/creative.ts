@@ -53,7 +53,8 @@ export function parseCreative(content: string): Result<Creative, CreativeProblem
 
   const to = headers.TO
   if (!to) return err({ field: 'TO', message: 'The creative has no TO header (expected "TO:<recipient>;").' })
-  if (body === '') return err({ field: 'body', message: 'The creative has no message body after its headers.' })
+  if (body === '')
+    return err({ field: 'body', message: 'The creative has no message body after its headers.' })
 
   let channel: Channel | undefined
   if (headers.CHANNEL) {
@@ -67,7 +68,10 @@ export function parseCreative(content: string): Result<Creative, CreativeProblem
   const mediaUrls = (headers.MEDIA_URLS ?? '').split(/[\s,]+/).filter((u) => u !== '')
   for (const u of mediaUrls) {
     if (!/^https?:\/\/\S+$/i.test(u)) {
-      return err({ field: 'MEDIA_URLS', message: 'MEDIA_URLS must be http(s) URLs separated by commas or spaces.' })
+      return err({
+        field: 'MEDIA_URLS',
+        message: 'MEDIA_URLS must be http(s) URLs separated by commas or spaces.',
+      })
     }
   }
 

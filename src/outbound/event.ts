@@ -1,18 +1,20 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * The fields of a CI360 External System Task event we act on (reference/ci360.md §1.2). Everything else
  * in the (large, mostly null) event is tolerated and ignored.
  */
+const id = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(200))
+
 export const OutboundEventSchema = z.looseObject({
   eventType: z.literal('outboundSystem'),
-  eventName: z.string().nullish(),
-  guid: z.string().trim().min(1).max(200),
-  date: z.looseObject({ generatedTimestamp: z.number().finite() }),
-  identityId: z.string().trim().min(1).max(200),
-  externalTenantId: z.string().trim().min(1).max(200),
+  eventName: z.nullish(z.string()),
+  guid: id(),
+  date: z.looseObject({ generatedTimestamp: z.number() }),
+  identityId: id(),
+  externalTenantId: id(),
   impression: z.looseObject({ creativeContent: z.string() }),
-  properties: z.looseObject({ externalCode: z.string().max(200).nullish() }).nullish(),
+  properties: z.nullish(z.looseObject({ externalCode: z.nullish(z.string().check(z.maxLength(200))) })),
 })
 
 export type OutboundEvent = z.infer<typeof OutboundEventSchema>

@@ -22,7 +22,12 @@ interface Attempt {
 }
 
 /** Cache phone → identity after a successful send (DESIGN §2.1 step 7); a KV failure is only logged. */
-export async function rememberIdentity(deps: Deps, tenant: TenantConfig, event: OutboundEvent, phone?: string) {
+export async function rememberIdentity(
+  deps: Deps,
+  tenant: TenantConfig,
+  event: OutboundEvent,
+  phone?: string,
+) {
   if (!phone) return
   await createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log).remember(
     phone,
@@ -59,7 +64,10 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
     }
     await rememberIdentity(deps, tenant, event, a.message.phone)
     log.info('outbound sent', { message_id: messageId })
-    return { status: 200, body: { status: 'OK', provider: a.provider, message_id: messageId, guid: event.guid } }
+    return {
+      status: 200,
+      body: { status: 'OK', provider: a.provider, message_id: messageId, guid: event.guid },
+    }
   }
 
   const error = result.error
@@ -91,7 +99,9 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
     ])
   } catch (e) {
     log.error('could not store a failed request', describeError(e))
-    await deliveries.release(tenant.id, event.guid).catch((re: unknown) => log.error('claim release failed', describeError(re)))
+    await deliveries
+      .release(tenant.id, event.guid)
+      .catch((re: unknown) => log.error('claim release failed', describeError(re)))
     throw storageUnavailable(e)
   }
 
@@ -102,7 +112,10 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
     retryable: error.retryable,
   })
   if (retryAt !== null) {
-    return { status: 202, body: { status: 'QUEUED', guid: event.guid, retry_at: new Date(retryAt).toISOString() } }
+    return {
+      status: 202,
+      body: { status: 'QUEUED', guid: event.guid, retry_at: new Date(retryAt).toISOString() },
+    }
   }
   throw new AppError('PROVIDER_REJECTED', 422, `The provider rejected the message: ${error.message}`, {
     details: {

@@ -36,7 +36,10 @@ export interface PreparedOutbound {
  * DESIGN §2.1 steps 2–3: tenant match, event type, field validation. Returns the event, or a reply for
  * events that are not acted on (`IGNORED`); throws `AppError` for bad input.
  */
-export function validateOutbound(body: unknown, tenant: TenantConfig): { event: OutboundEvent } | { reply: Reply } {
+export function validateOutbound(
+  body: unknown,
+  tenant: TenantConfig,
+): { event: OutboundEvent } | { reply: Reply } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError('VALIDATION_FAILED', 400, 'Request body must be a JSON object (a CI360 event).', {
       details: { fields: ['(body)'] },
@@ -76,12 +79,16 @@ export function buildOutbound(
 ): PreparedOutbound {
   const creative = parseCreative(event.impression.creativeContent)
   if (!creative.ok) {
-    throw new AppError('INVALID_CREATIVE', 400, creative.error.message, { details: { field: creative.error.field } })
+    throw new AppError('INVALID_CREATIVE', 400, creative.error.message, {
+      details: { field: creative.error.field },
+    })
   }
   const provider = createProvider(providerId, tenant, deps, origin)
   const message = provider.prepare({ event, creative: creative.value })
   if (!message.ok) {
-    throw new AppError('INVALID_CREATIVE', 400, message.error.message, { details: { field: message.error.field } })
+    throw new AppError('INVALID_CREATIVE', 400, message.error.message, {
+      details: { field: message.error.field },
+    })
   }
   for (const w of creative.value.warnings) deps.log.warn('creative warning', { guid: event.guid, warning: w })
   return { event, provider, message: message.value }
@@ -90,7 +97,6 @@ export function buildOutbound(
 /** DESIGN §2.1 step 4 (strictly greater, reference/ci360.md §9.3). */
 export const isStale = (event: OutboundEvent, tenant: TenantConfig, now: number) =>
   now - event.date.generatedTimestamp > tenant.settings.event_ttl * 1000
-
 
 /** How long a `sending` claim is honoured before a redelivery may take it over (Worker died mid-send). */
 export const claimLeaseMs = (tenant: TenantConfig) => tenant.settings.provider_timeout_ms * 2 + 30_000
@@ -118,17 +124,28 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     const ageS = Math.round((now - event.date.generatedTimestamp) / 1000)
     await guard(() =>
       deliveries.claim(
-        { ...base, recipientMasked: null, state: 'stale', detail: `age ${ageS} s > event_ttl ${tenant.settings.event_ttl} s` },
+        {
+          ...base,
+          recipientMasked: null,
+          state: 'stale',
+          detail: `age ${ageS} s > event_ttl ${tenant.settings.event_ttl} s`,
+        },
         claimLeaseMs(tenant),
       ),
     )
     log.info('outbound stale', { age_s: ageS })
-    return { status: 200, body: { status: 'STALE', guid: event.guid, reason: 'older than event_ttl; not sent' } }
+    return {
+      status: 200,
+      body: { status: 'STALE', guid: event.guid, reason: 'older than event_ttl; not sent' },
+    }
   }
 
   const { provider, message } = buildOutbound(deps, req.providerId, tenant, event, req.origin)
   const claim = await guard(() =>
-    deliveries.claim({ ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending' }, claimLeaseMs(tenant)),
+    deliveries.claim(
+      { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending' },
+      claimLeaseMs(tenant),
+    ),
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
 

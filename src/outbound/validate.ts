@@ -1,11 +1,11 @@
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 import { AppError } from '../lib/app-error'
 
 /**
  * A zod failure → 400 VALIDATION_FAILED naming every bad field (`date.generatedTimestamp: …`). The
  * messages describe expected types; input values are never echoed.
  */
-export function validationError(error: z.ZodError, prefix = ''): AppError {
+export function validationError(error: { issues: readonly z.core.$ZodIssue[] }, prefix = ''): AppError {
   const fields = error.issues.map((i) => `${prefix}${i.path.map(String).join('.')}` || '(body)')
   const detail = error.issues
     .slice(0, 10)

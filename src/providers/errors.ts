@@ -41,10 +41,15 @@ export class ProviderError extends Error {
 
   /** A short, secret-free summary for storage and logs. */
   summary(): string {
-    const parts = [this.kind, this.status !== undefined ? `HTTP ${this.status}` : undefined, this.providerCode]
+    const parts = [
+      this.kind,
+      this.status !== undefined ? `HTTP ${this.status}` : undefined,
+      this.providerCode,
+    ]
     return `${parts.filter(Boolean).join(' ')}: ${this.message}`.slice(0, 500)
   }
 }
 
 /** DESIGN §2.1: which HTTP statuses are worth another attempt. */
-export const isRetryableStatus = (status: number): boolean => status === 408 || status === 429 || status >= 500
+export const isRetryableStatus = (status: number): boolean =>
+  status === 408 || status === 429 || status >= 500

@@ -1,5 +1,5 @@
-import type { Deps } from '../deps'
 import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
 import { createScgProvider, scgConfigOf } from './scg/client'
 import type { MessageProvider, ProviderId } from './types'
 

@@ -3,4 +3,6 @@ import type { AppEnv } from '../app-env'
 import { VERSION } from '../version'
 
 /** `GET /health`: liveness only; no tenant list, no secrets. */
-export const healthRoutes = new Hono<AppEnv>().get('/health', (c) => c.json({ status: 'OK', version: VERSION }))
+export const healthRoutes = new Hono<AppEnv>().get('/health', (c) =>
+  c.json({ status: 'OK', version: VERSION }),
+)

@@ -10,13 +10,17 @@ import type { ProviderId } from '../providers/types'
 export const messageRoutes = new Hono<AppEnv>()
 
 for (const providerId of ['scg', 'twilio'] as const satisfies readonly ProviderId[]) {
-  messageRoutes.post(`/v1/tenants/:tenant/${providerId}/messages`, requireTenantKey('api_keys'), async (c) => {
-    const tenant = c.get('tenant')
-    const { text, json } = await readJsonBody(c.req.raw)
-    const reply = await handleOutbound(
-      { ...c.get('deps'), log: c.get('log') },
-      { providerId, tenant, bodyText: text, body: json, origin: publicOrigin(tenant.settings, c.req.url) },
-    )
-    return c.json(reply.body, reply.status)
-  })
+  messageRoutes.post(
+    `/v1/tenants/:tenant/${providerId}/messages`,
+    requireTenantKey('api_keys'),
+    async (c) => {
+      const tenant = c.get('tenant')
+      const { text, json } = await readJsonBody(c.req.raw)
+      const reply = await handleOutbound(
+        { ...c.get('deps'), log: c.get('log') },
+        { providerId, tenant, bodyText: text, body: json, origin: publicOrigin(tenant.settings, c.req.url) },
+      )
+      return c.json(reply.body, reply.status)
+    },
+  )
 }

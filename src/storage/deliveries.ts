@@ -58,7 +58,10 @@ async function run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
 export function createDeliveryStore(db: D1Database) {
   const get = (tenantId: string, guid: string) =>
     run('deliveries.get', () =>
-      db.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenantId, guid).first<DeliveryRow>(),
+      db
+        .prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?')
+        .bind(tenantId, guid)
+        .first<DeliveryRow>(),
     )
 
   return {
@@ -99,7 +102,13 @@ export function createDeliveryStore(db: D1Database) {
             `UPDATE deliveries SET updated_at = ?, history = json_insert(history, '$[#]', json(?))
              WHERE tenant_id = ? AND guid = ? AND state = 'sending' AND updated_at < ?`,
           )
-          .bind(d.now, entry('sending', d.now, 'previous attempt abandoned'), d.tenantId, d.guid, d.now - leaseMs)
+          .bind(
+            d.now,
+            entry('sending', d.now, 'previous attempt abandoned'),
+            d.tenantId,
+            d.guid,
+            d.now - leaseMs,
+          )
           .run(),
       )
       if (takeover.meta.changes === 1) return { claimed: true }

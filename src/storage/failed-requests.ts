@@ -88,7 +88,11 @@ export function createFailedRequestStore(db: D1Database) {
       }
     },
 
-    async getByGuid(tenantId: string, kind: FailedRequestKind, guid: string): Promise<FailedRequestRow | null> {
+    async getByGuid(
+      tenantId: string,
+      kind: FailedRequestKind,
+      guid: string,
+    ): Promise<FailedRequestRow | null> {
       try {
         return await db
           .prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND kind = ? AND guid = ?')

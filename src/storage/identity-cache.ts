@@ -36,7 +36,8 @@ export function createIdentityCache(kv: KVNamespace, ttlSeconds: number, log: Lo
     async lookup(phone) {
       try {
         const value = await kv.get<IdentityEntry>(identityKey(phone), 'json')
-        if (!value || typeof value.datahub_id !== 'string' || typeof value.tenant_id !== 'string') return undefined
+        if (!value || typeof value.datahub_id !== 'string' || typeof value.tenant_id !== 'string')
+          return undefined
         return value
       } catch (e) {
         log.warn('identity cache read failed', describeError(e))

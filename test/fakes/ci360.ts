@@ -42,7 +42,11 @@ export function createFakeCi360() {
       sendJson(res, 415, { message: 'Unsupported Media Type' })
       return
     }
-    if (typeof body !== 'object' || body === null || typeof (body as { eventName?: unknown }).eventName !== 'string') {
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      typeof (body as { eventName?: unknown }).eventName !== 'string'
+    ) {
       sendJson(res, 400, { message: 'eventName is required' })
       return
     }

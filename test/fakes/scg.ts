@@ -1,5 +1,5 @@
-import http from 'node:http'
 import { randomBytes } from 'node:crypto'
+import http from 'node:http'
 import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
 
 /**
@@ -35,7 +35,14 @@ export function createFakeScg() {
     } catch {
       body = undefined
     }
-    scripts.record(token, { at: Date.now(), method: req.method, path: url.pathname, headers: headersOf(req), body, raw })
+    scripts.record(token, {
+      at: Date.now(),
+      method: req.method,
+      path: url.pathname,
+      headers: headersOf(req),
+      body,
+      raw,
+    })
     if (!token.startsWith('scg-')) {
       sendJson(res, 401, { error_code: '4010', error_description: 'Token unauthorized for resource' })
       return
@@ -60,7 +67,10 @@ function checkMessageRequest(contentType: string | undefined, body: unknown): st
     return 'to must be a non-empty array of strings'
   }
   if (typeof b.body !== 'string' || b.body === '') return 'body must be a non-empty string'
-  if (b.media_urls !== undefined && (!Array.isArray(b.media_urls) || !b.media_urls.every((u) => typeof u === 'string'))) {
+  if (
+    b.media_urls !== undefined &&
+    (!Array.isArray(b.media_urls) || !b.media_urls.every((u) => typeof u === 'string'))
+  ) {
     return 'media_urls must be an array of strings'
   }
   if (b.external_id !== undefined && typeof b.external_id !== 'string') return 'external_id must be a string'

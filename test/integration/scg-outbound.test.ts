@@ -7,14 +7,22 @@ import { call, envWith, json, testTenant } from '../support/worker'
 
 const path = (tenant = FIXTURE_TENANT) => `/v1/tenants/${tenant}/scg/messages`
 
-function post(testEnv: Env, key: string, body: unknown, contentType = 'text/plain;charset=UTF-8', tenant?: string) {
+function post(
+  testEnv: Env,
+  key: string,
+  body: unknown,
+  contentType = 'text/plain;charset=UTF-8',
+  tenant?: string,
+) {
   return call(testEnv, path(tenant), { body, headers: { 'x-api-key': key, 'content-type': contentType } })
 }
 
 const delivery = (guid: string, tenant = FIXTURE_TENANT) =>
   env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
 const failedRequest = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
+  env.DB.prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND guid = ?')
+    .bind(tenant, guid)
+    .first<any>()
 
 describe('SCG outbound: the shared fixtures produce the expected SCG requests', () => {
   const cases = [
@@ -82,7 +90,12 @@ describe('SCG outbound: the shared fixtures produce the expected SCG requests', 
         )
 
         const row = await delivery(event.guid)
-        expect(row).toMatchObject({ state: 'sent', provider: 'scg', provider_message_id: body.message_id, attempts: 1 })
+        expect(row).toMatchObject({
+          state: 'sent',
+          provider: 'scg',
+          provider_message_id: body.message_id,
+          attempts: 1,
+        })
         expect(row.identity_id).toBe(event.identityId)
 
         const cached = await env.IDENTITY_CACHE.get(`phone:${c.phone}`, 'json')
@@ -116,7 +129,9 @@ describe('SCG outbound: sender and channel rules', () => {
     })
 
   it('picks the scg_demo_senders entry with the longest country-code prefix when FROM is absent', async () => {
-    const t = testTenant(FIXTURE_TENANT, { scg_demo_senders: '{"1":"channel:US","1415":"channel:SF","44":"channel:UK"}' })
+    const t = testTenant(FIXTURE_TENANT, {
+      scg_demo_senders: '{"1":"channel:US","1415":"channel:SF","44":"channel:UK"}',
+    })
     await post(envWith([t]), t.apiKey, creative('TO:+14155550123;Hello'))
     await post(envWith([t]), t.apiKey, creative('TO:+16505550142;Hello'))
     await post(envWith([t]), t.apiKey, creative('TO:+61255550142;Hello'))
@@ -150,7 +165,11 @@ describe('SCG outbound: statuses', () => {
     const event = outboundEvent('outbound-sms', { patch: (e) => (e.eventType = 'outboundCustom') })
     const res = await post(envWith([t]), t.apiKey, event)
     expect(res.status).toBe(200)
-    expect(await json(res)).toEqual({ status: 'IGNORED', guid: event.guid, reason: 'eventType is not outboundSystem' })
+    expect(await json(res)).toEqual({
+      status: 'IGNORED',
+      guid: event.guid,
+      reason: 'eventType is not outboundSystem',
+    })
     expect(await delivery(event.guid)).toBeNull()
     expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
   })
@@ -158,14 +177,18 @@ describe('SCG outbound: statuses', () => {
   it('STALE: older than event_ttl is recorded and not sent; exactly event_ttl old is still sent', async () => {
     const t = testTenant(FIXTURE_TENANT, { event_ttl: '60' })
     const testEnv = envWith([t])
-    const stale = outboundEvent('outbound-sms', { patch: (e) => (e.date.generatedTimestamp = Date.now() - 61_000) })
+    const stale = outboundEvent('outbound-sms', {
+      patch: (e) => (e.date.generatedTimestamp = Date.now() - 61_000),
+    })
     const res = await post(testEnv, t.apiKey, stale)
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({ status: 'STALE', guid: stale.guid })
     expect(await delivery(stale.guid)).toMatchObject({ state: 'stale', attempts: 0 })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
 
-    const fresh = outboundEvent('outbound-sms', { patch: (e) => (e.date.generatedTimestamp = Date.now() - 55_000) })
+    const fresh = outboundEvent('outbound-sms', {
+      patch: (e) => (e.date.generatedTimestamp = Date.now() - 55_000),
+    })
     expect((await json(await post(testEnv, t.apiKey, fresh))).status).toBe('OK')
   })
 
@@ -176,14 +199,21 @@ describe('SCG outbound: statuses', () => {
     const first = await json(await post(testEnv, t.apiKey, event))
     const second = await post(testEnv, t.apiKey, event)
     expect(second.status).toBe(200)
-    expect(await json(second)).toEqual({ status: 'DUPLICATE', guid: event.guid, state: 'sent', message_id: first.message_id })
+    expect(await json(second)).toEqual({
+      status: 'DUPLICATE',
+      guid: event.guid,
+      state: 'sent',
+      message_id: first.message_id,
+    })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
   })
 
   it('DUPLICATE also repeats a failed first result (state queued), still without a provider call', async () => {
     const t = testTenant()
     const testEnv = envWith([t])
-    await scgFake.script(t.scgToken, [{ status: 503, body: { error_code: '5030', error_description: 'busy' } }])
+    await scgFake.script(t.scgToken, [
+      { status: 503, body: { error_code: '5030', error_description: 'busy' } },
+    ])
     const event = outboundEvent('outbound-sms')
     expect((await post(testEnv, t.apiKey, event)).status).toBe(202)
     const again = await post(testEnv, t.apiKey, event)
@@ -216,8 +246,19 @@ describe('SCG outbound: statuses', () => {
   })
 
   const retryable = [
-    { label: '503', behaviour: { status: 503, body: { error_code: 'SCG_ERROR_5030', error_description: 'Service unavailable' } }, http: 503 },
-    { label: '500 (5000)', behaviour: { status: 500, body: { error_code: '5000', error_description: 'Unexpected' } }, http: 500 },
+    {
+      label: '503',
+      behaviour: {
+        status: 503,
+        body: { error_code: 'SCG_ERROR_5030', error_description: 'Service unavailable' },
+      },
+      http: 503,
+    },
+    {
+      label: '500 (5000)',
+      behaviour: { status: 500, body: { error_code: '5000', error_description: 'Unexpected' } },
+      http: 500,
+    },
     { label: '408', behaviour: { status: 408, body: 'Request Timeout' }, http: 408 },
     { label: '429', behaviour: { status: 429, body: 'slow down' }, http: 429 },
     { label: 'a hang past provider_timeout_ms', behaviour: { hang: true, hangMs: 5000 }, http: null },
@@ -256,9 +297,27 @@ describe('SCG outbound: statuses', () => {
   })
 
   const permanent = [
-    { label: '400 with a bare code', behaviour: { status: 400, body: { error_code: '4001', error_description: 'Invalid recipient' } }, code: '4001', http: 400 },
-    { label: '404 access token expired', behaviour: { status: 404, body: { error_code: 'SCG_ERROR_4046', error_description: 'Access token expired' } }, code: 'SCG_ERROR_4046', http: 404 },
-    { label: '500 non-retriable 5001', behaviour: { status: 500, body: { error_code: '5001', error_description: 'Non retriable' } }, code: '5001', http: 500 },
+    {
+      label: '400 with a bare code',
+      behaviour: { status: 400, body: { error_code: '4001', error_description: 'Invalid recipient' } },
+      code: '4001',
+      http: 400,
+    },
+    {
+      label: '404 access token expired',
+      behaviour: {
+        status: 404,
+        body: { error_code: 'SCG_ERROR_4046', error_description: 'Access token expired' },
+      },
+      code: 'SCG_ERROR_4046',
+      http: 404,
+    },
+    {
+      label: '500 non-retriable 5001',
+      behaviour: { status: 500, body: { error_code: '5001', error_description: 'Non retriable' } },
+      code: '5001',
+      http: 500,
+    },
   ]
   for (const p of permanent) {
     it(`PROVIDER_REJECTED: ${p.label} → 422 with SCG's code, stored dead`, async () => {
@@ -269,9 +328,20 @@ describe('SCG outbound: statuses', () => {
       const body = await json(res)
       expect(res.status).toBe(422)
       expect(body.status).toBe('ERROR')
-      expect(body.error).toMatchObject({ code: 'PROVIDER_REJECTED', provider: 'scg', provider_code: p.code, provider_status: p.http, guid: event.guid })
+      expect(body.error).toMatchObject({
+        code: 'PROVIDER_REJECTED',
+        provider: 'scg',
+        provider_code: p.code,
+        provider_status: p.http,
+        guid: event.guid,
+      })
       expect(body.request_id).toMatch(/^[0-9a-f-]{36}$/)
-      expect(await failedRequest(event.guid)).toMatchObject({ kind: 'scg', state: 'dead', attempts: 1, http_status: p.http })
+      expect(await failedRequest(event.guid)).toMatchObject({
+        kind: 'scg',
+        state: 'dead',
+        attempts: 1,
+        http_status: p.http,
+      })
       expect(await delivery(event.guid)).toMatchObject({ state: 'rejected' })
     })
   }
@@ -289,13 +359,34 @@ describe('SCG outbound: bad input gets a specific 4xx and never reaches SCG', ()
   const other = testTenant(OTHER_TENANT)
   const testEnv = envWith([t, other])
 
-  const cases: { name: string; send: () => Promise<Response>; status: number; code: string; field?: string }[] = [
-    { name: 'malformed JSON', send: () => post(testEnv, t.apiKey, '{"guid": '), status: 400, code: 'INVALID_JSON' },
+  const cases: {
+    name: string
+    send: () => Promise<Response>
+    status: number
+    code: string
+    field?: string
+  }[] = [
+    {
+      name: 'malformed JSON',
+      send: () => post(testEnv, t.apiKey, '{"guid": '),
+      status: 400,
+      code: 'INVALID_JSON',
+    },
     { name: 'an empty body', send: () => post(testEnv, t.apiKey, ''), status: 400, code: 'INVALID_JSON' },
-    { name: 'a JSON array', send: () => post(testEnv, t.apiKey, '[1,2]'), status: 400, code: 'VALIDATION_FAILED' },
+    {
+      name: 'a JSON array',
+      send: () => post(testEnv, t.apiKey, '[1,2]'),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
     {
       name: 'generatedTimestamp as a string',
-      send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms', { patch: (e) => (e.date.generatedTimestamp = '1700000000000') })),
+      send: () =>
+        post(
+          testEnv,
+          t.apiKey,
+          outboundEvent('outbound-sms', { patch: (e) => (e.date.generatedTimestamp = '1700000000000') }),
+        ),
       status: 400,
       code: 'VALIDATION_FAILED',
       field: 'date.generatedTimestamp',
@@ -309,27 +400,61 @@ describe('SCG outbound: bad input gets a specific 4xx and never reaches SCG', ()
     },
     {
       name: 'a missing creativeContent',
-      send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms', { patch: (e) => delete e.impression.creativeContent })),
+      send: () =>
+        post(
+          testEnv,
+          t.apiKey,
+          outboundEvent('outbound-sms', { patch: (e) => delete e.impression.creativeContent }),
+        ),
       status: 400,
       code: 'VALIDATION_FAILED',
       field: 'impression.creativeContent',
     },
     {
       name: 'a body over 256 KiB',
-      send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms', { patch: (e) => (e.padding = 'x'.repeat(300 * 1024)) })),
+      send: () =>
+        post(
+          testEnv,
+          t.apiKey,
+          outboundEvent('outbound-sms', { patch: (e) => (e.padding = 'x'.repeat(300 * 1024)) }),
+        ),
       status: 413,
       code: 'BODY_TOO_LARGE',
     },
-    { name: 'an unknown tenant', send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms'), undefined, 'unknown-tenant'), status: 401, code: 'UNAUTHORIZED' },
-    { name: 'a wrong key', send: () => post(testEnv, 'wrong-key', outboundEvent('outbound-sms')), status: 401, code: 'UNAUTHORIZED' },
     {
-      name: 'no key',
-      send: () => call(testEnv, path(), { body: outboundEvent('outbound-sms'), headers: { 'content-type': 'text/plain' } }),
+      name: 'an unknown tenant',
+      send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms'), undefined, 'unknown-tenant'),
       status: 401,
       code: 'UNAUTHORIZED',
     },
-    { name: "another tenant's key", send: () => post(testEnv, other.apiKey, outboundEvent('outbound-sms')), status: 401, code: 'UNAUTHORIZED' },
-    { name: 'the admin key', send: () => post(testEnv, t.adminKey, outboundEvent('outbound-sms')), status: 401, code: 'UNAUTHORIZED' },
+    {
+      name: 'a wrong key',
+      send: () => post(testEnv, 'wrong-key', outboundEvent('outbound-sms')),
+      status: 401,
+      code: 'UNAUTHORIZED',
+    },
+    {
+      name: 'no key',
+      send: () =>
+        call(testEnv, path(), {
+          body: outboundEvent('outbound-sms'),
+          headers: { 'content-type': 'text/plain' },
+        }),
+      status: 401,
+      code: 'UNAUTHORIZED',
+    },
+    {
+      name: "another tenant's key",
+      send: () => post(testEnv, other.apiKey, outboundEvent('outbound-sms')),
+      status: 401,
+      code: 'UNAUTHORIZED',
+    },
+    {
+      name: 'the admin key',
+      send: () => post(testEnv, t.adminKey, outboundEvent('outbound-sms')),
+      status: 401,
+      code: 'UNAUTHORIZED',
+    },
     {
       name: 'a tenant mismatch between path and body',
       send: () => post(testEnv, other.apiKey, outboundEvent('outbound-sms'), undefined, OTHER_TENANT),
@@ -338,21 +463,42 @@ describe('SCG outbound: bad input gets a specific 4xx and never reaches SCG', ()
     },
     {
       name: 'a creative without TO',
-      send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms', { patch: (e) => (e.impression.creativeContent = 'FROM:channel:x;Hello') })),
+      send: () =>
+        post(
+          testEnv,
+          t.apiKey,
+          outboundEvent('outbound-sms', {
+            patch: (e) => (e.impression.creativeContent = 'FROM:channel:x;Hello'),
+          }),
+        ),
       status: 400,
       code: 'INVALID_CREATIVE',
       field: 'TO',
     },
     {
       name: 'a creative without a body',
-      send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms', { patch: (e) => (e.impression.creativeContent = 'TO:+14155550123;') })),
+      send: () =>
+        post(
+          testEnv,
+          t.apiKey,
+          outboundEvent('outbound-sms', {
+            patch: (e) => (e.impression.creativeContent = 'TO:+14155550123;'),
+          }),
+        ),
       status: 400,
       code: 'INVALID_CREATIVE',
       field: 'body',
     },
     {
       name: 'an unknown CHANNEL',
-      send: () => post(testEnv, t.apiKey, outboundEvent('outbound-sms', { patch: (e) => (e.impression.creativeContent = 'TO:+14155550123;CHANNEL:PIGEON;Hi') })),
+      send: () =>
+        post(
+          testEnv,
+          t.apiKey,
+          outboundEvent('outbound-sms', {
+            patch: (e) => (e.impression.creativeContent = 'TO:+14155550123;CHANNEL:PIGEON;Hi'),
+          }),
+        ),
       status: 400,
       code: 'INVALID_CREATIVE',
       field: 'CHANNEL',
@@ -392,7 +538,13 @@ describe('SCG outbound: bad input gets a specific 4xx and never reaches SCG', ()
     const res = await post(testEnv, 'secret-looking-key-123', outboundEvent('outbound-sms'))
     const text = await res.text()
     expect(text).not.toContain('secret-looking-key-123')
-    const bad = await post(testEnv, t.apiKey, outboundEvent('outbound-sms', { patch: (e) => (e.impression.creativeContent = 'TO:+14155550123;CHANNEL:PIGEON;Hi') }))
+    const bad = await post(
+      testEnv,
+      t.apiKey,
+      outboundEvent('outbound-sms', {
+        patch: (e) => (e.impression.creativeContent = 'TO:+14155550123;CHANNEL:PIGEON;Hi'),
+      }),
+    )
     expect(await bad.text()).not.toContain('4155550123')
   })
 })

@@ -1,6 +1,6 @@
 import mms from '../fixtures/ci360/outbound-mms.json'
-import smsOneline from '../fixtures/ci360/outbound-sms-oneline.json'
 import sms from '../fixtures/ci360/outbound-sms.json'
+import smsOneline from '../fixtures/ci360/outbound-sms-oneline.json'
 import twilio from '../fixtures/ci360/outbound-twilio.json'
 import whatsapp from '../fixtures/ci360/outbound-whatsapp.json'
 

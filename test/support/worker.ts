@@ -29,7 +29,9 @@ export function testTenant(id: string = FIXTURE_TENANT, overrides: Record<string
     scg_api_url: `${fakes().scg}/scg-external-api/api/v1/messaging/message_requests`,
     scg_access_token: scgToken,
     ci360_api_url: `${fakes().ci360}${ci360Key}/marketingGateway/events`,
-    ...(CI360_CLIENT_SECRETS[id] ? { ci360_client_secret: CI360_CLIENT_SECRETS[id] } : { ci360_token: `ci360-static-${u}` }),
+    ...(CI360_CLIENT_SECRETS[id]
+      ? { ci360_client_secret: CI360_CLIENT_SECRETS[id] }
+      : { ci360_token: `ci360-static-${u}` }),
     scg_default_sender: 'channel:DefaultSenderChan000001',
     scg_mo_event: 'Inbound SMS',
     scg_response_event_DELIVERED: 'SMS Delivered',
@@ -66,7 +68,11 @@ export interface CallInit {
 /** Call the whole Worker (its default export) as the runtime would. */
 export async function call(testEnv: Env, path: string, init: CallInit = {}): Promise<Response> {
   const body =
-    init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body)
+    init.body === undefined
+      ? undefined
+      : typeof init.body === 'string'
+        ? init.body
+        : JSON.stringify(init.body)
   const request = new Request(`https://connector.example.com${path}`, {
     method: init.method ?? (body === undefined ? 'GET' : 'POST'),
     headers: init.headers,

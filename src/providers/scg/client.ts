@@ -1,12 +1,11 @@
-import { z } from 'zod'
 import type { TenantConfig } from '../../config/tenant'
 import { AppError } from '../../lib/app-error'
 import { fetchWithTimeout, parseRetryAfter, readTextCapped, safeJsonParse } from '../../lib/http'
 import { err, ok, type Result } from '../../lib/result'
-import { ProviderError, isRetryableStatus } from '../errors'
+import { isRetryableStatus, ProviderError } from '../errors'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
-import { type ScgMessageRequest, ScgErrorBodySchema, ScgSendResponseSchema } from './schemas'
+import { ScgErrorBodySchema, type ScgMessageRequest, ScgSendResponseSchema } from './schemas'
 
 const RCS_RAW_CONTENT_TYPE = 'application/vnd.scg.grcs.raw-message'
 
@@ -61,7 +60,10 @@ export function chooseSender(config: ScgConfig, from: string | undefined, phone:
   return config.defaultSender
 }
 
-export function createScgProvider(config: ScgConfig, ctx: Pick<ProviderContext, 'fetch' | 'now'>): MessageProvider {
+export function createScgProvider(
+  config: ScgConfig,
+  ctx: Pick<ProviderContext, 'fetch' | 'now'>,
+): MessageProvider {
   return {
     id: 'scg',
     prepare({ event, creative }: OutboundInput) {
@@ -70,7 +72,8 @@ export function createScgProvider(config: ScgConfig, ctx: Pick<ProviderContext, 
       if (!from) {
         return err({
           field: 'FROM' as const,
-          message: 'The creative has no FROM and neither scg_demo_senders nor scg_default_sender gives a sender.',
+          message:
+            'The creative has no FROM and neither scg_demo_senders nor scg_default_sender gives a sender.',
         })
       }
       const prefix = creative.channel ? (config.channelPrefixes[creative.channel] ?? '') : ''
@@ -142,7 +145,8 @@ function scgError(res: Response, text: string, now: number): ProviderError {
   const providerCode = body.success ? body.data.error_code : undefined
   const bareCode = providerCode?.replace(/^SCG_ERROR_/, '')
   const retryable = isRetryableStatus(res.status) && !(bareCode && NON_RETRYABLE_CODES.has(bareCode))
-  const description = body.success && body.data.error_description ? body.data.error_description : res.statusText
+  const description =
+    body.success && body.data.error_description ? body.data.error_description : res.statusText
   return new ProviderError({
     provider: 'scg',
     kind: res.status === 401 || bareCode === '4046' ? 'auth' : retryable ? 'unavailable' : 'rejected',

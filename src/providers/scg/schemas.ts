@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
 /** `POST …/messaging/message_requests` body (reference/providers.md §1.2). Arrays, never strings. */
 export interface ScgMessageRequest {
@@ -11,10 +11,10 @@ export interface ScgMessageRequest {
 }
 
 /** A created message request: `{"id":"<22-char id>"}`. */
-export const ScgSendResponseSchema = z.looseObject({ id: z.string().min(1) })
+export const ScgSendResponseSchema = z.looseObject({ id: z.string().check(z.minLength(1)) })
 
 /** SCG error body; `error_code` comes as `"4001"` or `"SCG_ERROR_4001"`, sometimes as a number. */
 export const ScgErrorBodySchema = z.looseObject({
-  error_code: z.union([z.string(), z.number()]).transform(String),
-  error_description: z.string().optional(),
+  error_code: z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
+  error_description: z.optional(z.string()),
 })

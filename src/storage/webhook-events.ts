@@ -39,7 +39,10 @@ export function createWebhookEventStore(db: D1Database) {
 
     async release(source: WebhookSource, key: string): Promise<void> {
       try {
-        await db.prepare('DELETE FROM webhook_events WHERE source = ? AND event_key = ?').bind(source, key).run()
+        await db
+          .prepare('DELETE FROM webhook_events WHERE source = ? AND event_key = ?')
+          .bind(source, key)
+          .run()
       } catch (cause) {
         throw new StorageError('webhook_events.release', cause)
       }

@@ -20,11 +20,9 @@ import { createFailedRequestStore } from '../storage/failed-requests'
 export const adminRoutes = new Hono<AppEnv>()
 
 const base = '/v1/tenants/:tenant'
-adminRoutes.use(`${base}/failed-requests`, requireTenantKey('admin_api_keys'))
-adminRoutes.use(`${base}/failed-requests/*`, requireTenantKey('admin_api_keys'))
-adminRoutes.use(`${base}/messages/:guid`, requireTenantKey('admin_api_keys'))
+const admin = requireTenantKey('admin_api_keys')
 
-adminRoutes.get(`${base}/failed-requests`, async (c) => {
+adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const query = parseListQuery(c.req.query())
   const store = createFailedRequestStore(c.get('deps').db)
   // One extra row tells whether another page exists.
@@ -38,7 +36,7 @@ adminRoutes.get(`${base}/failed-requests`, async (c) => {
   })
 })
 
-adminRoutes.get(`${base}/failed-requests/:id`, async (c) => {
+adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
   const id = c.req.param('id')
   const row = await createFailedRequestStore(c.get('deps').db).get(c.get('tenant').id, id)
   if (!row)
@@ -48,18 +46,18 @@ adminRoutes.get(`${base}/failed-requests/:id`, async (c) => {
   return c.json({ status: 'OK', item: failedRequestDetail(row) })
 })
 
-adminRoutes.post(`${base}/failed-requests/:id/retry`, async (c) => {
+adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
   const deps = { ...c.get('deps'), log: c.get('log') }
   const reply = await retryNow(deps, c.get('tenant'), c.req.param('id'))
   return c.json(reply.body, reply.status)
 })
 
-adminRoutes.delete(`${base}/failed-requests/:id`, async (c) => {
+adminRoutes.delete(`${base}/failed-requests/:id`, admin, async (c) => {
   await discard({ ...c.get('deps'), log: c.get('log') }, c.get('tenant'), c.req.param('id'))
   return c.body(null, 204)
 })
 
-adminRoutes.get(`${base}/messages/:guid`, async (c) => {
+adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
   const guid = c.req.param('guid')
   const row = await createDeliveryStore(c.get('deps').db).get(c.get('tenant').id, guid)
   if (!row)

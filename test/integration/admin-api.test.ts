@@ -1,0 +1,393 @@
+import { env } from 'cloudflare:workers'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createDeliveryStore } from '../../src/storage/deliveries'
+import { createFailedRequestStore, type FailedRequestKind } from '../../src/storage/failed-requests'
+import { clocked, createClock, deliveryRow, failedRow, wipeTables } from '../support/clock'
+import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
+import { ci360Fake, scgFake } from '../support/fake-control'
+import { outboundEvent } from '../support/fixtures'
+import { type CallInit, call, envWith, json, type TestTenant, testTenant } from '../support/worker'
+
+const unavailable = { status: 503, body: { error_code: 'SCG_ERROR_5030', error_description: 'busy' } }
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+beforeEach(wipeTables)
+
+function setup(overrides: Record<string, unknown> = {}) {
+  const t = testTenant(FIXTURE_TENANT, overrides)
+  const other = testTenant(OTHER_TENANT)
+  const testEnv = envWith([t, other])
+  const admin = (path: string, init: CallInit = {}, who: TestTenant = t) =>
+    call(testEnv, `/v1/tenants/${who.id}${path}`, {
+      ...init,
+      headers: { 'x-api-key': who.adminKey, ...init.headers },
+    })
+  /** Send an event whose first attempt gets 503, and return its event and failed-request id. */
+  const queue = async (who: TestTenant = t, patch?: (e: any) => void) => {
+    await scgFake.script(who.scgToken, [unavailable])
+    const event = outboundEvent('outbound-sms', {
+      patch: (e) => {
+        e.externalTenantId = who.id
+        patch?.(e)
+      },
+    })
+    const res = await call(testEnv, `/v1/tenants/${who.id}/scg/messages`, {
+      body: event,
+      headers: { 'x-api-key': who.apiKey },
+    })
+    expect(res.status).toBe(202)
+    return { event, id: (await failedRow(event.guid)).id as string }
+  }
+  return { t, other, testEnv, admin, queue }
+}
+
+async function insertRows(tenantId: string, n: number, kinds: FailedRequestKind[], start: number) {
+  const store = createFailedRequestStore(env.DB)
+  const states = ['pending', 'dead', 'done'] as const
+  for (let i = 0; i < n; i++) {
+    await store
+      .insert({
+        tenantId,
+        kind: kinds[i % kinds.length] as FailedRequestKind,
+        guid: `${tenantId}-row-${i}`,
+        generatedTimestamp: null,
+        eventBody: '{"eventName":"x"}',
+        httpStatus: 503,
+        state: states[i % states.length] as (typeof states)[number],
+        attempts: 1,
+        nextAttemptAt: start + 30_000,
+        lastError: 'unavailable HTTP 503',
+        now: start + i,
+      })
+      .run()
+  }
+}
+
+describe('operator API: listing failed requests', () => {
+  it('pages through every row exactly once, newest first, with a stable cursor', async () => {
+    const { t, admin } = setup()
+    const start = Date.now()
+    await insertRows(t.id, 7, ['scg', 'ci360_event'], start)
+    await insertRows(OTHER_TENANT, 3, ['scg'], start)
+
+    const seen: string[] = []
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const res = await admin(`/failed-requests?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+      expect(res.status).toBe(200)
+      const body = await json(res)
+      expect(body.status).toBe('OK')
+      seen.push(...body.items.map((i: any) => i.id))
+      cursor = body.next_cursor
+      pages++
+      if (pages === 1) await insertRows(t.id, 1, ['scg'], start + 1000) // a newer row mid-way
+    } while (cursor)
+    expect(pages).toBe(3)
+    expect(seen).toHaveLength(7)
+    expect(new Set(seen).size).toBe(7)
+    expect(seen).toEqual([...seen].sort().reverse())
+    const guids = (
+      await env.DB.prepare('SELECT guid FROM failed_requests WHERE id IN (SELECT value FROM json_each(?))')
+        .bind(JSON.stringify(seen))
+        .all<{ guid: string }>()
+    ).results.map((r) => r.guid)
+    expect(guids.every((g) => g.startsWith(`${t.id}-row-`))).toBe(true)
+  })
+
+  it('lists the documented fields only (no event body, no secrets) and filters by state and kind', async () => {
+    const { t, admin } = setup()
+    const start = Date.now()
+    await insertRows(t.id, 6, ['scg', 'ci360_event'], start)
+    const all = await json(await admin('/failed-requests'))
+    expect(all.items).toHaveLength(6)
+    expect(all.next_cursor).toBeNull()
+    const item = all.items[0]
+    expect(Object.keys(item).sort()).toEqual(
+      [
+        'attempts',
+        'created_at',
+        'guid',
+        'http_status',
+        'id',
+        'kind',
+        'last_error',
+        'next_attempt_at',
+        'state',
+        'updated_at',
+      ].sort(),
+    )
+    expect(item).toMatchObject({
+      guid: `${t.id}-row-5`,
+      kind: 'ci360_event',
+      state: 'done',
+      http_status: 503,
+    })
+    expect(item.created_at).toMatch(ISO)
+    expect(item.next_attempt_at).toMatch(ISO)
+
+    const dead = await json(await admin('/failed-requests?state=dead'))
+    expect(dead.items.map((i: any) => i.guid).sort()).toEqual([`${t.id}-row-1`, `${t.id}-row-4`])
+    const ci360 = await json(await admin('/failed-requests?kind=ci360_event&state=done'))
+    expect(ci360.items.map((i: any) => i.guid)).toEqual([`${t.id}-row-5`])
+    const text = JSON.stringify(all)
+    for (const secret of [t.scgToken, t.apiKey, t.adminKey]) expect(text).not.toContain(secret)
+  })
+
+  const bad: [string, string][] = [
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=abc', 'limit'],
+    ['limit=1.5', 'limit'],
+    ['state=failed', 'state'],
+    ['kind=email', 'kind'],
+    ['cursor=not-a-cursor', 'cursor'],
+    [`cursor=${btoa('v1:zzz')}`, 'cursor'],
+  ]
+  for (const [query, param] of bad) {
+    it(`?${query} → 400 VALIDATION_FAILED naming ${param}`, async () => {
+      const res = await setup().admin(`/failed-requests?${query}`)
+      expect(res.status).toBe(400)
+      const body = await json(res)
+      expect(body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: [param] })
+      expect(body.error.message).toContain(param)
+    })
+  }
+})
+
+describe('operator API: one failed request', () => {
+  it('shows the row with its event body; unknown and other tenants’ ids are 404', async () => {
+    const { admin, queue, other } = setup()
+    const { event, id } = await queue()
+    const res = await admin(`/failed-requests/${id}`)
+    expect(res.status).toBe(200)
+    const body = await json(res)
+    expect(body.item).toMatchObject({ id, guid: event.guid, kind: 'scg', state: 'pending', attempts: 1 })
+    expect(body.item.event_body).toEqual(event)
+
+    expect((await admin('/failed-requests/0000000000000ffffffffffffffff')).status).toBe(404)
+    const theirs = await queue(other)
+    const cross = await admin(`/failed-requests/${theirs.id}`)
+    expect(cross.status).toBe(404)
+    expect((await json(cross)).error.code).toBe('NOT_FOUND')
+    expect((await admin(`/failed-requests/${theirs.id}/retry`, { method: 'POST' })).status).toBe(404)
+    expect((await admin(`/failed-requests/${theirs.id}`, { method: 'DELETE' })).status).toBe(404)
+    expect(await failedRow(theirs.event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+  })
+
+  it('wrong, missing, CI360 and other tenants’ keys get 401 on every admin route', async () => {
+    const { t, other, testEnv, queue } = setup()
+    const { event, id } = await queue()
+    const routes: [string, string][] = [
+      ['GET', '/failed-requests'],
+      ['GET', `/failed-requests/${id}`],
+      ['POST', `/failed-requests/${id}/retry`],
+      ['DELETE', `/failed-requests/${id}`],
+      ['GET', `/messages/${event.guid}`],
+    ]
+    for (const [method, path] of routes) {
+      for (const key of [undefined, 'wrong', t.apiKey, other.adminKey]) {
+        const res = await call(testEnv, `/v1/tenants/${t.id}${path}`, {
+          method,
+          headers: key ? { 'x-api-key': key } : {},
+        })
+        expect(res.status).toBe(401)
+        expect((await json(res)).error.code).toBe('UNAUTHORIZED')
+      }
+    }
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+    expect(await failedRow(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+  })
+})
+
+describe('operator API: retry now', () => {
+  it('sends now and answers as the route would (200 OK); a second retry is a DUPLICATE, not a resend', async () => {
+    const { t, admin, queue } = setup()
+    const { event, id } = await queue()
+    const res = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
+    expect(res.status).toBe(200)
+    const body = await json(res)
+    expect(body).toMatchObject({
+      status: 'OK',
+      provider: 'scg',
+      guid: event.guid,
+      id,
+      state: 'done',
+      attempts: 2,
+    })
+    expect(body.message_id).toMatch(/^[\w-]{22}$/)
+    expect(await deliveryRow(event.guid)).toMatchObject({
+      state: 'sent',
+      provider_message_id: body.message_id,
+    })
+
+    const again = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
+    expect(again.status).toBe(200)
+    expect(await json(again)).toEqual({
+      status: 'DUPLICATE',
+      id,
+      guid: event.guid,
+      state: 'done',
+      message_id: body.message_id,
+    })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(2)
+  })
+
+  it('202 QUEUED when the provider is still down, 422 PROVIDER_REJECTED on a permanent error', async () => {
+    const { t, admin, queue } = setup()
+    const { event, id } = await queue()
+    await scgFake.script(t.scgToken, [unavailable])
+    const queued = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
+    expect(queued.status).toBe(202)
+    const q = await json(queued)
+    expect(q).toMatchObject({ status: 'QUEUED', guid: event.guid, id, state: 'pending', attempts: 2 })
+    expect(Date.parse(q.retry_at)).toBe((await failedRow(event.guid)).next_attempt_at)
+    expect(q.last_error).toContain('503')
+
+    await scgFake.script(t.scgToken, [
+      { status: 400, body: { error_code: '4001', error_description: 'Invalid recipient' } },
+    ])
+    const rejected = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
+    expect(rejected.status).toBe(422)
+    expect((await json(rejected)).error).toMatchObject({
+      code: 'PROVIDER_REJECTED',
+      provider: 'scg',
+      provider_status: 400,
+      provider_code: '4001',
+      guid: event.guid,
+      id,
+      state: 'dead',
+    })
+    expect(await failedRow(event.guid)).toMatchObject({ state: 'dead', attempts: 3 })
+
+    // A dead row can be retried once its cause is fixed.
+    const fixed = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
+    expect(fixed.status).toBe(200)
+    expect(await json(fixed)).toMatchObject({ status: 'OK', state: 'done', attempts: 4 })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(4)
+  })
+
+  it('a retry that fails again on the last allowed attempt → 502 PROVIDER_UNAVAILABLE, row dead', async () => {
+    const { t, admin, queue } = setup({ retry_max_attempts: '2' })
+    const { event, id } = await queue()
+    await scgFake.script(t.scgToken, [unavailable])
+    const res = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
+    expect(res.status).toBe(502)
+    const body = await json(res)
+    expect(body.error).toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      provider: 'scg',
+      provider_status: 503,
+      id,
+      state: 'dead',
+      attempts: 2,
+    })
+    expect(await failedRow(event.guid)).toMatchObject({ state: 'dead', attempts: 2 })
+    expect(await deliveryRow(event.guid)).toMatchObject({ state: 'dead', attempts: 2 })
+  })
+
+  it('retries a stored CI360 event (kind ci360_event): 200 OK once CI360 accepts it', async () => {
+    const { t, admin } = setup()
+    await insertRows(t.id, 1, ['ci360_event'], Date.now())
+    const row = await failedRow(`${t.id}-row-0`)
+    const res = await admin(`/failed-requests/${row.id}/retry`, { method: 'POST' })
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ status: 'OK', id: row.id, guid: row.guid, state: 'done', attempts: 2 })
+    expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([{ eventName: 'x' }])
+  })
+
+  it('an expired event is answered STALE and not sent', async () => {
+    const { t, testEnv, queue } = setup({ event_ttl: '60' })
+    const { event, id } = await queue()
+    const clock = createClock(event.date.generatedTimestamp + 61_000)
+    const { app } = clocked(testEnv, clock)
+    const res = await app.request(
+      `https://connector.example.com/v1/tenants/${t.id}/failed-requests/${id}/retry`,
+      {
+        method: 'POST',
+        headers: { 'x-api-key': t.adminKey },
+      },
+    )
+    expect(res.status).toBe(200)
+    expect(await json(res)).toMatchObject({ status: 'STALE', guid: event.guid, id, state: 'expired' })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+    expect(await deliveryRow(event.guid)).toMatchObject({ state: 'expired' })
+  })
+
+  it('a row being retried by the cron right now → 409 IN_PROGRESS, nothing sent', async () => {
+    const { t, admin, queue } = setup()
+    const { event, id } = await queue()
+    await env.DB.prepare('UPDATE failed_requests SET lease_until = ?, lease_token = ? WHERE id = ?')
+      .bind(Date.now() + 60_000, 'cron-run', id)
+      .run()
+    const res = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
+    expect(res.status).toBe(409)
+    expect((await json(res)).error.code).toBe('IN_PROGRESS')
+    expect((await admin(`/failed-requests/${id}`, { method: 'DELETE' })).status).toBe(409)
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+    expect(await failedRow(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+  })
+})
+
+describe('operator API: discard and delivery records', () => {
+  it('DELETE discards a pending row (204) and marks its delivery dead; then it is gone (404)', async () => {
+    const { admin, queue } = setup()
+    const { event, id } = await queue()
+    const res = await admin(`/failed-requests/${id}`, { method: 'DELETE' })
+    expect(res.status).toBe(204)
+    expect(await res.text()).toBe('')
+    expect(await failedRow(event.guid)).toBeNull()
+    expect((await admin(`/failed-requests/${id}`)).status).toBe(404)
+    expect((await admin(`/failed-requests/${id}`, { method: 'DELETE' })).status).toBe(404)
+
+    const record = await json(await admin(`/messages/${event.guid}`))
+    expect(record).toMatchObject({ state: 'dead', attempts: 1 })
+    expect(record.history.at(-1)).toMatchObject({ state: 'dead', detail: 'discarded by an operator' })
+  })
+
+  it('GET /messages/:guid returns the delivery record with its history and provider status', async () => {
+    const { admin, queue, other } = setup()
+    const { event, id } = await queue()
+    const sent = await json(await admin(`/failed-requests/${id}/retry`, { method: 'POST' }))
+    const deliveries = createDeliveryStore(env.DB)
+    await deliveries.exec('test', [
+      deliveries.providerStatus(FIXTURE_TENANT, event.guid, 'DELIVERED', Date.now()),
+    ])
+
+    const res = await admin(`/messages/${event.guid}`)
+    expect(res.status).toBe(200)
+    const record = await json(res)
+    expect(Object.keys(record).sort()).toEqual(
+      [
+        'attempts',
+        'created_at',
+        'guid',
+        'history',
+        'message_id',
+        'provider',
+        'provider_status',
+        'state',
+        'status',
+        'updated_at',
+      ].sort(),
+    )
+    expect(record).toMatchObject({
+      status: 'OK',
+      guid: event.guid,
+      provider: 'scg',
+      state: 'sent',
+      provider_status: 'DELIVERED',
+      message_id: sent.message_id,
+      attempts: 2,
+    })
+    expect(record.created_at).toMatch(ISO)
+    expect(record.history.map((h: any) => h.state)).toEqual(['sending', 'queued', 'sent', 'DELIVERED'])
+    expect(record.history.every((h: any) => ISO.test(h.at))).toBe(true)
+    expect(record.history[1].detail).toContain('503')
+
+    expect((await admin('/messages/no-such-guid')).status).toBe(404)
+    const theirs = await queue(other)
+    expect((await admin(`/messages/${theirs.event.guid}`)).status).toBe(404)
+    expect((await admin(`/messages/${theirs.event.guid}`, {}, other)).status).toBe(200)
+  })
+})

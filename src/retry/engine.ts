@@ -75,54 +75,43 @@ function decide(
   random: () => number,
 ): { outcome: RetryOutcome; exhausted: boolean; finish: Finish } {
   const attempts = row.attempts + 1
+  const ends = (state: 'done' | 'dead' | 'expired', extra: Partial<Finish> = {}): Finish => ({
+    state,
+    addAttempts: state === 'expired' ? 0 : 1,
+    nextAttemptAt: null,
+    now,
+    ...extra,
+  })
   switch (outcome.result) {
     case 'done':
-      return {
-        outcome,
-        exhausted: false,
-        finish: { state: 'done', addAttempts: 1, nextAttemptAt: null, now },
-      }
+      return { outcome, exhausted: false, finish: ends('done') }
     case 'expired':
+      return { outcome, exhausted: false, finish: ends('expired', { lastError: outcome.error }) }
+    case 'dead':
       return {
         outcome,
         exhausted: false,
-        finish: { state: 'expired', addAttempts: 0, nextAttemptAt: null, lastError: outcome.error, now },
+        finish: ends('dead', { lastError: outcome.error, httpStatus: outcome.httpStatus }),
       }
-    case 'dead': {
-      const { error, httpStatus } = outcome
-      const finish: Finish = { state: 'dead', addAttempts: 1, nextAttemptAt: null, lastError: error, now }
-      return { outcome, exhausted: false, finish: { ...finish, httpStatus } }
-    }
     case 'retry': {
       if (attempts >= settings.retry_max_attempts) {
         const error = `${outcome.error} (gave up after ${attempts} attempts)`.slice(0, 600)
-        const { retryAfterMs: _ignored, ...rest } = outcome
+        const { retryAfterMs: _unused, ...rest } = outcome
         return {
           outcome: { ...rest, result: 'dead', error },
           exhausted: true,
-          finish: {
-            state: 'dead',
-            addAttempts: 1,
-            nextAttemptAt: null,
-            lastError: error,
-            httpStatus: outcome.httpStatus,
-            now,
-          },
+          finish: ends('dead', { lastError: error, httpStatus: outcome.httpStatus }),
         }
       }
-      const next = nextAttemptAt(now, attempts, random, outcome.retryAfterMs)
-      return {
-        outcome,
-        exhausted: false,
-        finish: {
-          state: 'pending',
-          addAttempts: 1,
-          nextAttemptAt: next,
-          lastError: outcome.error,
-          httpStatus: outcome.httpStatus,
-          now,
-        },
+      const finish: Finish = {
+        state: 'pending',
+        addAttempts: 1,
+        nextAttemptAt: nextAttemptAt(now, attempts, random, outcome.retryAfterMs),
+        lastError: outcome.error,
+        httpStatus: outcome.httpStatus,
+        now,
       }
+      return { outcome, exhausted: false, finish }
     }
   }
 }

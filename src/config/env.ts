@@ -45,6 +45,8 @@ export interface Config {
    * throws `CONFIG_INVALID` when the secret exists but does not parse.
    */
   tenant(tenantId: string): TenantConfig | undefined
+  /** Ids of every `TENANT_<id>` secret present (not parsed), e.g. for per-tenant housekeeping. */
+  tenantIds(): string[]
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: string[] }
@@ -100,6 +102,12 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
       }
       tenants.set(tenantId, parsed.tenant)
       return parsed.tenant
+    },
+    tenantIds() {
+      const prefix = tenantSecretName('')
+      return Object.keys(env)
+        .filter((k) => k.startsWith(prefix) && TENANT_ID_PATTERN.test(k.slice(prefix.length)))
+        .map((k) => k.slice(prefix.length))
     },
   }
   return { ok: true, config }

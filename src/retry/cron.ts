@@ -1,6 +1,112 @@
 import type { Deps } from '../deps'
+import { describeError, type Logger } from '../lib/log'
+import { createLeaseStore } from '../storage/failed-request-leases'
+import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
+import { type PurgedTable, purgeExpired, type RetentionPolicy } from '../storage/retention'
+import { attemptRow, LEASE_MS } from './engine'
 
-/** The every-minute cron (DESIGN §1): retry due failed requests, purge expired rows. */
-export async function runScheduled(deps: Deps, scheduledTime: number): Promise<void> {
-  deps.log.debug('cron tick', { scheduled_time: new Date(scheduledTime).toISOString() })
+/** Bounds of one run: rows leased per claim, rows per run, attempts in flight at once. */
+export interface CronLimits {
+  batchSize: number
+  maxRows: number
+  concurrency: number
+}
+
+/**
+ * 10 rows per claim, 200 per run (≈ 4 D1 queries each, well under the 1,000 per invocation), 5 at a
+ * time (Workers allow 6 open connections per invocation).
+ */
+export const CRON_LIMITS: CronLimits = { batchSize: 10, maxRows: 200, concurrency: 5 }
+
+/** What a run did (also logged as one line). */
+export interface CronReport {
+  attempted: number
+  states: Record<FailedRequestState, number>
+  /** Rows whose result could not be stored (D1 failing); their lease runs out and they come back. */
+  errors: number
+  purged: Record<PurgedTable, number>
+}
+
+/**
+ * The every-minute cron (DESIGN §1, §5): retry due failed requests, then purge rows older than
+ * `retention_days`. `scheduledTime` is only logged: every decision uses `deps.now()`, so one injected
+ * clock drives the whole engine in tests. Never throws; failures are logged and retried next minute.
+ */
+export async function runScheduled(
+  deps: Deps,
+  scheduledTime: number,
+  limits: CronLimits = CRON_LIMITS,
+): Promise<CronReport> {
+  const log = deps.log.child({ cron: new Date(scheduledTime).toISOString() })
+  const report: CronReport = {
+    attempted: 0,
+    states: { pending: 0, done: 0, dead: 0, expired: 0 },
+    errors: 0,
+    purged: { deliveries: 0, failed_requests: 0, webhook_events: 0 },
+  }
+  try {
+    await retryDue(deps, log, limits, report)
+  } catch (e) {
+    log.error('retry run failed', describeError(e))
+  }
+  try {
+    report.purged = await purgeExpired(deps.db, deps.now(), retentionPolicy(deps))
+  } catch (e) {
+    log.error('purge failed', describeError(e))
+  }
+  if (report.attempted > 0 || Object.values(report.purged).some((n) => n > 0))
+    log.info('cron run', { ...report })
+  return report
+}
+
+async function retryDue(deps: Deps, log: Logger, limits: CronLimits, report: CronReport) {
+  const leases = createLeaseStore(deps.db)
+  const token = crypto.randomUUID()
+  while (report.attempted < limits.maxRows) {
+    const now = deps.now()
+    const want = Math.min(limits.batchSize, limits.maxRows - report.attempted)
+    const rows = await leases.claimDue(now, LEASE_MS, token, want)
+    report.attempted += rows.length
+    await forEachLimit(rows, limits.concurrency, async (row) => {
+      try {
+        const result = await attemptRow(deps, row, token, now)
+        report.states[result.stored.state]++
+      } catch (e) {
+        report.errors++
+        log.error('retry result not stored', { failed_request: row.id, ...describeError(e) })
+      }
+    })
+    if (rows.length < want) break
+  }
+}
+
+/** Run `fn` over `rows` in order, at most `limit` at a time. */
+async function forEachLimit(
+  rows: FailedRequestRow[],
+  limit: number,
+  fn: (row: FailedRequestRow) => Promise<void>,
+) {
+  let next = 0
+  const worker = async () => {
+    while (next < rows.length) {
+      const row = rows[next++] as FailedRequestRow
+      await fn(row)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(Math.max(limit, 1), rows.length) }, worker))
+}
+
+/** Global `retention_days`, plus the tenants that override it in their secret. */
+function retentionPolicy(deps: Deps): RetentionPolicy {
+  const days = deps.config.settings.retention_days
+  const overrides = new Map<string, number>()
+  for (const id of deps.config.tenantIds()) {
+    try {
+      const own = deps.config.tenant(id)?.settings.retention_days
+      if (own !== undefined && own !== days) overrides.set(id, own)
+    } catch {
+      // A tenant secret that does not parse keeps the global retention.
+    }
+  }
+  return { days, overrides }
 }

@@ -23,6 +23,29 @@ export interface FailedRequestRow {
   updated_at: number
 }
 
+/** What the operator list shows: everything but the event body and internal bookkeeping. */
+export type FailedRequestSummary = Pick<
+  FailedRequestRow,
+  | 'id'
+  | 'guid'
+  | 'kind'
+  | 'state'
+  | 'attempts'
+  | 'http_status'
+  | 'last_error'
+  | 'next_attempt_at'
+  | 'created_at'
+  | 'updated_at'
+>
+
+export interface ListQuery {
+  state?: FailedRequestState
+  kind?: FailedRequestKind
+  limit: number
+  /** Only rows with an id below this one (the last id of the previous page). */
+  before?: string
+}
+
 export interface NewFailedRequest {
   tenantId: string
   kind: FailedRequestKind
@@ -100,6 +123,48 @@ export function createFailedRequestStore(db: D1Database) {
           .first<FailedRequestRow>()
       } catch (cause) {
         throw new StorageError('failed_requests.getByGuid', cause)
+      }
+    },
+
+    /** One page of a tenant's rows, newest first (ids sort by creation time). */
+    async list(tenantId: string, q: ListQuery): Promise<FailedRequestSummary[]> {
+      const where = ['tenant_id = ?']
+      const params: unknown[] = [tenantId]
+      const filter = (clause: string, value: string | undefined) => {
+        if (value === undefined) return
+        where.push(clause)
+        params.push(value)
+      }
+      filter('state = ?', q.state)
+      filter('kind = ?', q.kind)
+      filter('id < ?', q.before)
+      try {
+        const result = await db
+          .prepare(
+            `SELECT id, guid, kind, state, attempts, http_status, last_error, next_attempt_at, created_at, updated_at
+             FROM failed_requests WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+          )
+          .bind(...params, q.limit)
+          .all<FailedRequestSummary>()
+        return result.results
+      } catch (cause) {
+        throw new StorageError('failed_requests.list', cause)
+      }
+    },
+
+    /** Delete a row unless a retry holds it right now; returns the row as it was when deleted. */
+    async remove(tenantId: string, id: string, now: number): Promise<FailedRequestRow | null> {
+      try {
+        return await db
+          .prepare(
+            `DELETE FROM failed_requests
+             WHERE tenant_id = ? AND id = ? AND (lease_until IS NULL OR lease_until < ?)
+             RETURNING *`,
+          )
+          .bind(tenantId, id, now)
+          .first<FailedRequestRow>()
+      } catch (cause) {
+        throw new StorageError('failed_requests.remove', cause)
       }
     },
   }

@@ -1,0 +1,126 @@
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import { AppError } from '../lib/app-error'
+import type { Reply } from '../outbound/pipeline'
+import { type AttemptResult, attemptRow, LEASE_MS } from '../retry/engine'
+import { isOutboundKind } from '../retry/registry'
+import { createDeliveryStore } from '../storage/deliveries'
+import { createLeaseStore } from '../storage/failed-request-leases'
+import { createFailedRequestStore, type FailedRequestRow } from '../storage/failed-requests'
+
+const notFound = (id: string) =>
+  new AppError('NOT_FOUND', 404, 'No failed request with this id for this tenant.', { details: { id } })
+
+const inProgress = (id: string) =>
+  new AppError('IN_PROGRESS', 409, 'This failed request is being retried right now; try again shortly.', {
+    details: { id },
+  })
+
+/**
+ * `POST …/failed-requests/:id/retry`: one attempt now, through the same engine step as the cron, and
+ * the reply the original route would give for that result. A `done` row is not sent again: it is
+ * answered like a redelivery (`DUPLICATE`).
+ */
+export async function retryNow(deps: Deps, tenant: TenantConfig, id: string): Promise<Reply> {
+  const now = deps.now()
+  const token = crypto.randomUUID()
+  const claimed = await createLeaseStore(deps.db).claimOne(tenant.id, id, now, LEASE_MS, token)
+  if (!claimed) {
+    const row = await createFailedRequestStore(deps.db).get(tenant.id, id)
+    if (!row) throw notFound(id)
+    if (row.state === 'done') return duplicateReply(deps, row)
+    throw inProgress(id)
+  }
+  return replyFor(await attemptRow(deps, claimed, token, now))
+}
+
+async function duplicateReply(deps: Deps, row: FailedRequestRow): Promise<Reply> {
+  const delivery = isOutboundKind(row.kind)
+    ? await createDeliveryStore(deps.db).get(row.tenant_id, row.guid)
+    : null
+  return {
+    status: 200,
+    body: {
+      status: 'DUPLICATE',
+      id: row.id,
+      guid: row.guid,
+      state: row.state,
+      ...(delivery?.provider_message_id ? { message_id: delivery.provider_message_id } : {}),
+    },
+  }
+}
+
+function replyFor(r: AttemptResult): Reply {
+  const { row, outcome } = r
+  const about = { id: row.id, guid: row.guid, state: r.stored.state, attempts: r.attempts }
+  const provider = isOutboundKind(row.kind) ? row.kind : 'ci360'
+  switch (outcome.result) {
+    case 'done':
+      return {
+        status: 200,
+        body: isOutboundKind(row.kind)
+          ? { status: 'OK', provider, message_id: outcome.messageId ?? null, ...about }
+          : { status: 'OK', ...about },
+      }
+    case 'retry':
+      return {
+        status: 202,
+        body: {
+          status: 'QUEUED',
+          retry_at: new Date(r.stored.nextAttemptAt ?? r.stored.now).toISOString(),
+          last_error: outcome.error,
+          ...about,
+        },
+      }
+    case 'expired':
+      return { status: 200, body: { status: 'STALE', reason: outcome.error, ...about } }
+    case 'dead': {
+      if (r.exhausted) {
+        throw new AppError(
+          'PROVIDER_UNAVAILABLE',
+          502,
+          `Still failing after ${r.attempts} attempts (retry_max_attempts); the request is now dead: ${outcome.error}`,
+          { details: { ...about, provider, provider_status: outcome.httpStatus } },
+        )
+      }
+      if (outcome.appError) {
+        const e = outcome.appError
+        throw new AppError(e.code, e.httpStatus, e.message, { details: { ...e.details, ...about } })
+      }
+      throw new AppError('PROVIDER_REJECTED', 422, `The provider rejected the message: ${outcome.error}`, {
+        details: {
+          ...about,
+          provider,
+          provider_status: outcome.httpStatus,
+          provider_code: outcome.providerCode ?? null,
+        },
+      })
+    }
+  }
+}
+
+/**
+ * `DELETE …/failed-requests/:id`: forget the request. A pending outbound message will then never be
+ * sent, so its delivery record becomes `dead` ("discarded by an operator"); other rows leave the
+ * delivery record as it is.
+ */
+export async function discard(deps: Deps, tenant: TenantConfig, id: string): Promise<void> {
+  const now = deps.now()
+  const removed = await createFailedRequestStore(deps.db).remove(tenant.id, id, now)
+  if (!removed) {
+    const row = await createFailedRequestStore(deps.db).get(tenant.id, id)
+    throw row ? inProgress(id) : notFound(id)
+  }
+  if (removed.state === 'pending' && isOutboundKind(removed.kind)) {
+    const deliveries = createDeliveryStore(deps.db)
+    await deliveries.exec('deliveries.discarded', [
+      deliveries.transition(tenant.id, removed.guid, {
+        state: 'dead',
+        now,
+        attempted: false,
+        lastError: 'discarded by an operator',
+        detail: 'discarded by an operator',
+      }),
+    ])
+  }
+}

@@ -1,0 +1,205 @@
+import type { Settings } from '../config/settings'
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import { isAppError } from '../lib/app-error'
+import { describeError, type Logger } from '../lib/log'
+import { createDeliveryStore, type DeliveryState } from '../storage/deliveries'
+import { createLeaseStore, type Finish } from '../storage/failed-request-leases'
+import type { FailedRequestRow } from '../storage/failed-requests'
+import { nextAttemptAt } from './backoff'
+import { isOutboundKind, RETRY_HANDLERS } from './registry'
+import type { RetryOutcome } from './types'
+
+/**
+ * How long a claimed row is held. Far longer than one attempt can take (a provider call is capped by
+ * `provider_timeout_ms` ≤ 120 s), so a lease only runs out when the run holding it died; the row is
+ * then picked up again by a later run.
+ */
+export const LEASE_MS = 5 * 60_000
+
+/** The result of one attempt, as stored. */
+export interface AttemptResult {
+  /** The row as it was claimed (before this attempt). */
+  row: FailedRequestRow
+  /** What the handler reported; a `retry` past `retry_max_attempts` is turned into `dead`. */
+  outcome: RetryOutcome
+  /** True when the row died because it ran out of attempts. */
+  exhausted: boolean
+  stored: Finish
+  attempts: number
+}
+
+type TenantLookup = { tenant: TenantConfig } | { tenant: undefined; problem: string }
+
+/** A row whose tenant secret has gone or broke is kept (the secret may come back), not sent. */
+function lookupTenant(deps: Deps, tenantId: string): TenantLookup {
+  try {
+    const tenant = deps.config.tenant(tenantId)
+    if (tenant) return { tenant }
+    return { tenant: undefined, problem: `tenant not configured (no TENANT_${tenantId} secret)` }
+  } catch {
+    return { tenant: undefined, problem: `tenant configuration invalid (TENANT_${tenantId})` }
+  }
+}
+
+/** Run the kind's handler; thrown errors become outcomes so one bad row never stops a run. */
+async function runHandler(
+  deps: Deps,
+  tenant: TenantConfig,
+  row: FailedRequestRow,
+  log: Logger,
+  now: number,
+): Promise<RetryOutcome> {
+  try {
+    return await RETRY_HANDLERS[row.kind]({ deps, tenant, row, log, now })
+  } catch (e) {
+    if (isAppError(e)) {
+      const error = `${e.code}: ${e.message}`.slice(0, 500)
+      // Configuration can be fixed, so the row waits; a stored event that no longer builds never will.
+      return e.code === 'CONFIG_INVALID' || e.httpStatus >= 500
+        ? { result: 'retry', error, httpStatus: null, attempted: false, appError: e }
+        : { result: 'dead', error, httpStatus: null, attempted: false, appError: e }
+    }
+    log.error('retry handler failed', describeError(e))
+    const { error_name, error_message } = describeError(e)
+    return { result: 'retry', error: `${error_name}: ${error_message}`, httpStatus: null, attempted: false }
+  }
+}
+
+/** Outcome → the row's next state (DESIGN §5: backoff, `retry_max_attempts` → dead). */
+function decide(
+  row: FailedRequestRow,
+  outcome: RetryOutcome,
+  settings: Settings,
+  now: number,
+  random: () => number,
+): { outcome: RetryOutcome; exhausted: boolean; finish: Finish } {
+  const attempts = row.attempts + 1
+  const ends = (state: 'done' | 'dead' | 'expired', extra: Partial<Finish> = {}): Finish => ({
+    state,
+    addAttempts: state === 'expired' ? 0 : 1,
+    nextAttemptAt: null,
+    now,
+    ...extra,
+  })
+  switch (outcome.result) {
+    case 'done':
+      return { outcome, exhausted: false, finish: ends('done') }
+    case 'expired':
+      return { outcome, exhausted: false, finish: ends('expired', { lastError: outcome.error }) }
+    case 'dead':
+      return {
+        outcome,
+        exhausted: false,
+        finish: ends('dead', { lastError: outcome.error, httpStatus: outcome.httpStatus }),
+      }
+    case 'retry': {
+      if (attempts >= settings.retry_max_attempts) {
+        const error = `${outcome.error} (gave up after ${attempts} attempts)`.slice(0, 600)
+        const { retryAfterMs: _unused, ...rest } = outcome
+        return {
+          outcome: { ...rest, result: 'dead', error },
+          exhausted: true,
+          finish: ends('dead', { lastError: error, httpStatus: outcome.httpStatus }),
+        }
+      }
+      const finish: Finish = {
+        state: 'pending',
+        addAttempts: 1,
+        nextAttemptAt: nextAttemptAt(now, attempts, random, outcome.retryAfterMs),
+        lastError: outcome.error,
+        httpStatus: outcome.httpStatus,
+        now,
+      }
+      return { outcome, exhausted: false, finish }
+    }
+  }
+}
+
+/** The delivery record's state after an attempt: a provider refusal is `rejected`, as on the first try. */
+function deliveryState(outcome: RetryOutcome, exhausted: boolean): DeliveryState {
+  switch (outcome.result) {
+    case 'done':
+      return 'sent'
+    case 'expired':
+      return 'expired'
+    case 'retry':
+      return 'queued'
+    case 'dead':
+      return !exhausted && outcome.attempted !== false ? 'rejected' : 'dead'
+  }
+}
+
+/**
+ * Make one attempt at a row this caller has leased (with `token`) and store the result: the failed
+ * request's new state and, for outbound kinds, the delivery record in the same D1 transaction.
+ * Throws `StorageError` only when the result cannot be stored (the lease then runs out and a later
+ * run tries again).
+ */
+export async function attemptRow(
+  deps: Deps,
+  row: FailedRequestRow,
+  token: string,
+  now: number,
+): Promise<AttemptResult> {
+  const log = deps.log.child({
+    failed_request: row.id,
+    kind: row.kind,
+    tenant: row.tenant_id,
+    guid: row.guid,
+  })
+  const lookup = lookupTenant(deps, row.tenant_id)
+  const settings = lookup.tenant?.settings ?? deps.config.settings
+  let outcome: RetryOutcome
+  if (row.generated_timestamp !== null && now - row.generated_timestamp > settings.event_ttl * 1000) {
+    // Checked before anything else: an expired message is never sent, whatever else is wrong.
+    outcome = { result: 'expired', error: `older than event_ttl (${settings.event_ttl} s); not sent` }
+  } else if (!lookup.tenant) {
+    outcome = { result: 'retry', error: lookup.problem, httpStatus: null, attempted: false }
+  } else {
+    outcome = await runHandler(deps, lookup.tenant, row, log, now)
+  }
+
+  const decided = decide(row, outcome, settings, now, deps.random)
+  const deliveries = createDeliveryStore(deps.db)
+  const statements = [createLeaseStore(deps.db).finish(row.id, token, decided.finish)]
+  if (isOutboundKind(row.kind)) {
+    const final = decided.outcome
+    const state = deliveryState(final, decided.exhausted)
+    statements.push(
+      deliveries.transition(
+        row.tenant_id,
+        row.guid,
+        final.result === 'done'
+          ? {
+              state,
+              now,
+              attempted: true,
+              messageId: final.messageId ?? null,
+              detail: final.detail ?? 'sent',
+            }
+          : {
+              state,
+              now,
+              attempted: final.result !== 'expired' && final.attempted !== false,
+              lastError: final.error,
+              detail: final.error.slice(0, 300),
+            },
+      ),
+    )
+  }
+  await deliveries.exec('retry.finish', statements)
+  log.info('retry attempt', {
+    result: decided.outcome.result,
+    state: decided.finish.state,
+    attempts: row.attempts + decided.finish.addAttempts,
+    next_attempt_at: decided.finish.nextAttemptAt,
+  })
+  return {
+    row,
+    outcome: decided.outcome,
+    exhausted: decided.exhausted,
+    stored: decided.finish,
+    attempts: row.attempts + decided.finish.addAttempts,
+  }
+}

@@ -1,0 +1,68 @@
+import { Hono } from 'hono'
+import { discard, retryNow } from '../admin/actions'
+import {
+  deliveryRecord,
+  encodeCursor,
+  failedRequestDetail,
+  failedRequestItem,
+  parseListQuery,
+} from '../admin/present'
+import type { AppEnv } from '../app-env'
+import { AppError } from '../lib/app-error'
+import { requireTenantKey } from '../lib/auth'
+import { createDeliveryStore } from '../storage/deliveries'
+import { createFailedRequestStore } from '../storage/failed-requests'
+
+/**
+ * The operator API (DESIGN §2): failed requests (list, inspect, retry now, discard) and delivery
+ * records. Every route takes one of the tenant's `admin_api_keys` and only ever reads that tenant's rows.
+ */
+export const adminRoutes = new Hono<AppEnv>()
+
+const base = '/v1/tenants/:tenant'
+const admin = requireTenantKey('admin_api_keys')
+
+adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
+  const query = parseListQuery(c.req.query())
+  const store = createFailedRequestStore(c.get('deps').db)
+  // One extra row tells whether another page exists.
+  const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
+  const page = rows.slice(0, query.limit)
+  const last = page.at(-1)
+  return c.json({
+    status: 'OK',
+    items: page.map(failedRequestItem),
+    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+  })
+})
+
+adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
+  const id = c.req.param('id')
+  const row = await createFailedRequestStore(c.get('deps').db).get(c.get('tenant').id, id)
+  if (!row)
+    throw new AppError('NOT_FOUND', 404, 'No failed request with this id for this tenant.', {
+      details: { id },
+    })
+  return c.json({ status: 'OK', item: failedRequestDetail(row) })
+})
+
+adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
+  const deps = { ...c.get('deps'), log: c.get('log') }
+  const reply = await retryNow(deps, c.get('tenant'), c.req.param('id'))
+  return c.json(reply.body, reply.status)
+})
+
+adminRoutes.delete(`${base}/failed-requests/:id`, admin, async (c) => {
+  await discard({ ...c.get('deps'), log: c.get('log') }, c.get('tenant'), c.req.param('id'))
+  return c.body(null, 204)
+})
+
+adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
+  const guid = c.req.param('guid')
+  const row = await createDeliveryStore(c.get('deps').db).get(c.get('tenant').id, guid)
+  if (!row)
+    throw new AppError('NOT_FOUND', 404, 'No delivery record with this guid for this tenant.', {
+      details: { guid },
+    })
+  return c.json(deliveryRecord(row))
+})

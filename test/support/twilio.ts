@@ -1,6 +1,8 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
+import { expect } from 'vitest'
 import { FIXTURE_TENANT } from './constants'
-import { call, fakes, type TestTenant, testTenant } from './worker'
+import { outboundEvent } from './fixtures'
+import { call, fakes, json, type TestTenant, testTenant } from './worker'
 
 /** Twilio test helpers. Signatures are made with Twilio's own library, independent of our verifier. */
 
@@ -54,6 +56,14 @@ export function postTwilioMessage(testEnv: Env, t: TestTenant, body: unknown, te
     body,
     headers: { 'x-api-key': t.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
   })
+}
+
+/** Send the Twilio fixture for tenant `t` through the fake; returns the event and the SID Twilio gave it. */
+export async function sendThroughTwilio(testEnv: Env, t: TestTenant) {
+  const event = outboundEvent('outbound-twilio', { patch: (e) => (e.externalTenantId = t.id) })
+  const reply = await json(await postTwilioMessage(testEnv, t, event))
+  expect(reply.status).toBe('OK')
+  return { event, sid: reply.message_id as string }
 }
 
 export type Params = Record<string, string | string[]>

@@ -19,9 +19,10 @@ export interface WebhookReply {
 
 /** `twilio_response_event_<status>`; a mapping written in another case (`…_DELIVERED`) also counts. */
 export function responseEventName(events: Record<string, string>, status: string): string | undefined {
-  if (events[status]) return events[status]
-  const key = Object.keys(events).find((k) => k.toLowerCase() === status)
-  return key ? events[key] : undefined
+  const key = Object.hasOwn(events, status)
+    ? status
+    : Object.keys(events).find((k) => k.toLowerCase() === status)
+  return key === undefined ? undefined : events[key]
 }
 
 /**

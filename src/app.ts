@@ -6,6 +6,7 @@ import { errorBody, renderError } from './lib/errors-render'
 import { adminRoutes } from './routes/admin'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
+import { twilioWebhookRoutes } from './routes/twilio-webhooks'
 
 /** The whole HTTP surface (DESIGN §2). Deps are injected so tests can swap clock, storage and fetch. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -23,6 +24,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', healthRoutes)
   app.route('/', messageRoutes)
   app.route('/', adminRoutes)
+  app.route('/', twilioWebhookRoutes)
 
   app.notFound((c) =>
     c.json(

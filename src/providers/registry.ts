@@ -1,6 +1,7 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { createScgProvider, scgConfigOf } from './scg/client'
+import { createTwilioProvider, twilioConfigOf } from './twilio/client'
 import type { MessageProvider, ProviderId } from './types'
 
 /**
@@ -11,12 +12,12 @@ export function createProvider(
   id: ProviderId,
   tenant: TenantConfig,
   deps: Pick<Deps, 'fetch' | 'now' | 'log'>,
-  _origin: string | undefined,
+  origin: string | undefined,
 ): MessageProvider {
   switch (id) {
     case 'scg':
       return createScgProvider(scgConfigOf(tenant), deps)
     case 'twilio':
-      throw new Error('twilio provider is not implemented yet')
+      return createTwilioProvider(twilioConfigOf(tenant, origin), deps)
   }
 }

@@ -2,6 +2,7 @@ import type http from 'node:http'
 import type { FakeUrls } from '../support/constants'
 import { createFakeCi360 } from './ci360'
 import { createFakeScg } from './scg'
+import { createFakeTwilio } from './twilio'
 
 /** Start every fake on 127.0.0.1 (random ports); used by the test setup and the local demo. */
 export async function startFakes(): Promise<{ urls: FakeUrls; close: () => Promise<void> }> {
@@ -15,6 +16,7 @@ export async function startFakes(): Promise<{ urls: FakeUrls; close: () => Promi
   const urls: FakeUrls = {
     scg: await listen(createFakeScg().server),
     ci360: await listen(createFakeCi360().server),
+    twilio: await listen(createFakeTwilio().server),
   }
   return {
     urls,

@@ -21,4 +21,5 @@ export const CI360_STATIC_TOKEN_PREFIX = 'ci360-static-'
 export interface FakeUrls {
   scg: string
   ci360: string
+  twilio: string
 }

@@ -1,0 +1,170 @@
+import type { TenantConfig } from '../../config/tenant'
+import { AppError } from '../../lib/app-error'
+import { fetchWithTimeout, parseRetryAfter, readTextCapped, safeJsonParse } from '../../lib/http'
+import { maskPhone } from '../../lib/log'
+import { err, ok, type Result } from '../../lib/result'
+import type { CreativeProblem } from '../../outbound/creative'
+import { isRetryableStatus, ProviderError } from '../errors'
+import { normalizePhone } from '../phone'
+import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
+import { TwilioErrorBodySchema, type TwilioMessageRequest, TwilioMessageSchema, toFormBody } from './schemas'
+
+/** Twilio accepts at most 10 `MediaUrl` per message (reference/providers.md §3.1). */
+export const MAX_MEDIA_URLS = 10
+
+/** CHANNEL values Twilio's Messages API can carry from a CI360 creative. */
+const TWILIO_CHANNELS = new Set(['SMS', 'MMS', 'WHATSAPP'])
+
+export interface TwilioConfig {
+  apiUrl: string
+  accountSid: string
+  authToken: string
+  timeoutMs: number
+  defaultSender: string | undefined
+  messagingServiceSid: string | undefined
+  /** Our status-callback URL for this tenant; undefined when the public origin is unknown. */
+  statusCallback: string | undefined
+}
+
+export const defaultTwilioApiUrl = (accountSid: string) =>
+  `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`
+
+/** Our status-callback route for a tenant (DESIGN §2.4). */
+export const twilioStatusCallbackUrl = (origin: string, tenantId: string) =>
+  `${origin}/v1/webhooks/twilio/${encodeURIComponent(tenantId)}/status`
+
+/** Read the Twilio settings of a tenant; `CONFIG_INVALID` names the missing keys. */
+export function twilioConfigOf(tenant: TenantConfig, origin: string | undefined): TwilioConfig {
+  const { secrets, settings } = tenant
+  if (!secrets.twilio_account_sid || !secrets.twilio_auth_token) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      500,
+      'This tenant is not configured for Twilio (twilio_account_sid and twilio_auth_token are required).',
+    )
+  }
+  return {
+    apiUrl: secrets.twilio_api_url ?? defaultTwilioApiUrl(secrets.twilio_account_sid),
+    accountSid: secrets.twilio_account_sid,
+    authToken: secrets.twilio_auth_token,
+    timeoutMs: settings.provider_timeout_ms,
+    defaultSender: settings.default_sender,
+    messagingServiceSid: settings.twilio_messaging_service_sid,
+    statusCallback: origin ? twilioStatusCallbackUrl(origin, tenant.id) : undefined,
+  }
+}
+
+const whatsapp = (address: string) => (/^whatsapp:/i.test(address) ? address : `whatsapp:${address}`)
+
+/**
+ * Build the CreateMessage fields. Sender: the creative's FROM; else the Messaging Service (Twilio picks
+ * a sender from its pool); else `default_sender`. A FROM sent with a configured Messaging Service is
+ * sent alongside it, which Twilio reads as "this sender from the service's pool".
+ */
+export function buildTwilioRequest(
+  config: TwilioConfig,
+  { creative }: OutboundInput,
+): Result<TwilioMessageRequest, CreativeProblem> {
+  if (creative.channel && !TWILIO_CHANNELS.has(creative.channel)) {
+    return err({ field: 'CHANNEL', message: 'CHANNEL must be SMS, MMS or WHATSAPP for Twilio.' })
+  }
+  if (creative.mediaUrls.length > MAX_MEDIA_URLS) {
+    return err({
+      field: 'MEDIA_URLS',
+      message: `MEDIA_URLS may list at most ${MAX_MEDIA_URLS} URLs for Twilio.`,
+    })
+  }
+  const isWhatsapp = creative.channel === 'WHATSAPP'
+  const from = creative.from ?? (config.messagingServiceSid ? undefined : config.defaultSender)
+  if (!from && !config.messagingServiceSid) {
+    return err({
+      field: 'FROM',
+      message:
+        'The creative has no FROM and neither twilio_messaging_service_sid nor default_sender is configured.',
+    })
+  }
+  const request: TwilioMessageRequest = {
+    To: isWhatsapp ? whatsapp(creative.to) : creative.to,
+    Body: creative.body,
+    MediaUrl: creative.mediaUrls,
+  }
+  if (from) request.From = isWhatsapp ? whatsapp(from) : from
+  if (config.messagingServiceSid) request.MessagingServiceSid = config.messagingServiceSid
+  if (config.statusCallback) request.StatusCallback = config.statusCallback
+  return ok(request)
+}
+
+export function createTwilioProvider(
+  config: TwilioConfig,
+  ctx: Pick<ProviderContext, 'fetch' | 'now'>,
+): MessageProvider {
+  const authorization = `Basic ${btoa(`${config.accountSid}:${config.authToken}`)}`
+  return {
+    id: 'twilio',
+    prepare(input: OutboundInput) {
+      const built = buildTwilioRequest(config, input)
+      if (!built.ok) return built
+      return ok({ to: built.value.To, phone: normalizePhone(input.creative.to), payload: built.value })
+    },
+
+    async send(message: OutboundMessage): Promise<Result<SendReceipt, ProviderError>> {
+      const started = ctx.now()
+      const outcome = await fetchWithTimeout(
+        ctx.fetch,
+        config.apiUrl,
+        {
+          method: 'POST',
+          headers: {
+            authorization,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          body: toFormBody(message.payload as TwilioMessageRequest),
+        },
+        config.timeoutMs,
+      )
+      if (outcome.kind !== 'response') {
+        return err(
+          new ProviderError({
+            provider: 'twilio',
+            kind: outcome.kind === 'timeout' ? 'timeout' : 'unavailable',
+            retryable: true,
+            message: outcome.kind === 'timeout' ? `no answer within ${config.timeoutMs} ms` : 'network error',
+            ...(outcome.kind === 'network' ? { cause: outcome.cause } : {}),
+          }),
+        )
+      }
+      const res = outcome.response
+      const text = await readTextCapped(res)
+      if (res.ok) {
+        const parsed = TwilioMessageSchema.safeParse(safeJsonParse(text))
+        if (!parsed.success) return ok({ messageId: null })
+        return ok({
+          messageId: parsed.data.sid,
+          ...(parsed.data.status ? { providerStatus: parsed.data.status } : {}),
+        })
+      }
+      return err(twilioError(res, text, started))
+    },
+  }
+}
+
+/** Twilio error → `ProviderError`: 408/429/5xx retryable (honouring Retry-After), other 4xx rejected. */
+function twilioError(res: Response, text: string, started: number): ProviderError {
+  const body = TwilioErrorBodySchema.safeParse(safeJsonParse(text))
+  const retryable = isRetryableStatus(res.status)
+  const description = body.success && body.data.message ? body.data.message : res.statusText
+  return new ProviderError({
+    provider: 'twilio',
+    kind: res.status === 401 ? 'auth' : retryable ? 'unavailable' : 'rejected',
+    status: res.status,
+    ...(body.success ? { providerCode: body.data.code } : {}),
+    retryable,
+    ...(retryable ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), started) } : {}),
+    message: `Twilio answered ${res.status}${description ? `: ${maskNumbers(description).slice(0, 200)}` : ''}`,
+  })
+}
+
+/** Twilio quotes the recipient in some messages ("The 'To' number … is not valid"); never pass it on. */
+export const maskNumbers = (text: string): string =>
+  text.replace(/\+?\d[\d\s().-]{4,}\d/g, (m) => maskPhone(m.replace(/[\s().-]/g, '')) ?? '')

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto'
+import http from 'node:http'
+import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
+import { type ContractViolation, checkCreateMessage, contract } from './twilio-contract'
+
+/**
+ * A fake Twilio Messages API (reference/providers.md §3, §6):
+ * `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic `AccountSid:AuthToken`,
+ * `application/x-www-form-urlencoded` body checked against Twilio's OpenAPI `CreateMessage` schema
+ * (test/fixtures/twilio). Success is `201` with a message resource as Twilio returns it; errors are
+ * `{code, message, more_info, status}`.
+ *
+ * The AccountSid in the path keys the scripts and the request log (each test uses its own). Auth tokens
+ * starting with `twilio-` are valid for any account; anything else gets `401` (20003). A request's
+ * recorded `body` maps every parameter name to the list of its values, so repeated keys are visible.
+ */
+const PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/
+
+export const twilioErrorBody = (code: number, status: number, message: string) => ({
+  code,
+  message,
+  more_info: `https://www.twilio.com/docs/errors/${code}`,
+  status,
+})
+
+const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', '+0000')
+
+export function createFakeTwilio() {
+  const scripts = new Scripts()
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake')
+    if (await handleControl(scripts, req, res, url)) return
+    const match = PATH.exec(url.pathname)
+    if (req.method !== 'POST' || !match) {
+      sendJson(res, 404, twilioErrorBody(20404, 404, 'The requested resource was not found'))
+      return
+    }
+    const accountSid = decodeURIComponent(match[1] ?? '')
+    const raw = await readRaw(req)
+    const fields = new Map<string, string[]>()
+    for (const [k, v] of new URLSearchParams(raw)) fields.set(k, [...(fields.get(k) ?? []), v])
+    scripts.record(accountSid, {
+      at: Date.now(),
+      method: req.method,
+      path: url.pathname,
+      headers: headersOf(req),
+      body: Object.fromEntries(fields),
+      raw,
+    })
+    if (!authorised(req.headers.authorization, accountSid)) {
+      sendJson(res, 401, twilioErrorBody(20003, 401, 'Authenticate'), {
+        'www-authenticate': 'Basic realm="Twilio API"',
+      })
+      return
+    }
+    if (await applyBehaviour(scripts.next(accountSid), req, res)) return
+    const problem = checkRequest(req.headers['content-type'], fields)
+    if (problem) {
+      sendJson(res, 400, twilioErrorBody(problem.code, 400, problem.message))
+      return
+    }
+    sendJson(res, 201, messageResource(accountSid, fields))
+  })
+  return { server, scripts }
+}
+
+function authorised(header: string | undefined, accountSid: string): boolean {
+  if (!header?.startsWith('Basic ') || !contract.accountSidPattern.test(accountSid)) return false
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon > 0 && decoded.slice(0, colon) === accountSid && decoded.slice(colon + 1).startsWith('twilio-')
+}
+
+function checkRequest(
+  contentType: string | undefined,
+  fields: Map<string, string[]>,
+): ContractViolation | undefined {
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? '')) {
+    return {
+      code: 21604,
+      message: `Content-Type ${contentType ?? '(none)'} is not application/x-www-form-urlencoded; no 'To' parameter was read.`,
+    }
+  }
+  return checkCreateMessage(fields)
+}
+
+function segments(body: string): number {
+  const unicode = [...body].some((c) => (c.codePointAt(0) ?? 0) > 0x7f)
+  const [single, multi] = unicode ? [70, 67] : [160, 153]
+  const length = [...body].length
+  return length <= single ? 1 : Math.ceil(length / multi)
+}
+
+function messageResource(accountSid: string, fields: Map<string, string[]>) {
+  const one = (name: string) => fields.get(name)?.[0] ?? null
+  const media = fields.get('MediaUrl') ?? []
+  const sid = `${media.length > 0 ? 'MM' : 'SM'}${randomBytes(16).toString('hex')}`
+  const service = one('MessagingServiceSid')
+  const now = rfc2822(new Date())
+  const base = `/2010-04-01/Accounts/${accountSid}/Messages/${sid}`
+  return {
+    account_sid: accountSid,
+    api_version: '2010-04-01',
+    body: one('Body') ?? '',
+    date_created: now,
+    date_sent: null,
+    date_updated: now,
+    direction: 'outbound-api',
+    error_code: null,
+    error_message: null,
+    from: one('From'),
+    messaging_service_sid: service,
+    num_media: String(media.length),
+    num_segments: String(segments(one('Body') ?? '')),
+    price: null,
+    price_unit: 'USD',
+    sid,
+    // A Messaging Service accepts first and picks the sender later (providers.md §3.2).
+    status: service ? 'accepted' : 'queued',
+    subresource_uris: { media: `${base}/Media.json` },
+    to: one('To'),
+    uri: `${base}.json`,
+  }
+}

@@ -1,6 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { parseEnv } from 'node:util'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+
+/**
+ * The pool reads `.dev.vars` like `wrangler dev` does; a developer's local secrets (the demo tenant of
+ * `npm run dev`) must not leak into the tests, so every key found there is blanked.
+ */
+function blankDevVars(): Record<string, string> {
+  const file = path.join(import.meta.dirname, '.dev.vars')
+  if (!existsSync(file)) return {}
+  return Object.fromEntries(Object.keys(parseEnv(readFileSync(file, 'utf8'))).map((k) => [k, '']))
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
@@ -9,7 +21,7 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, log_level: 'silent' },
+          bindings: { ...blankDevVars(), TEST_MIGRATIONS: migrations, log_level: 'silent' },
         },
       }),
     ],

@@ -5,6 +5,7 @@ import { AppError } from './lib/app-error'
 import { errorBody, renderError } from './lib/errors-render'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
+import { scgWebhookRoutes } from './routes/scg-webhooks'
 
 /** The whole HTTP surface (DESIGN §2). Deps are injected so tests can swap clock, storage and fetch. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -21,6 +22,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.route('/', healthRoutes)
   app.route('/', messageRoutes)
+  app.route('/', scgWebhookRoutes)
 
   app.notFound((c) =>
     c.json(

@@ -61,7 +61,7 @@ export const viaWorker =
 
 export const viaApp =
   (app: { request: (url: string, init: RequestInit) => Response | Promise<Response> }): Sender =>
-  (path, init) =>
+  async (path, init) =>
     app.request(`https://connector.example.com${path}`, init)
 
 export type EventManagerAuth =

@@ -1,4 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { validate } from 'fast-xml-parser/src/validator'
+import XMLParser from 'fast-xml-parser/src/xmlparser/XMLParser'
 import { AppError } from '../../lib/app-error'
 
 /** `application/xml`, `text/xml` and any `+xml` media type (DESIGN §2.2). */
@@ -39,7 +40,7 @@ export function parseXmlDocument(text: string): unknown {
   if (DECLARATION.test(text)) {
     throw invalidXml('XML with a DOCTYPE, DTD or entity declaration is not accepted.')
   }
-  const valid = XMLValidator.validate(text)
+  const valid = validate(text)
   if (valid !== true) {
     // The validator's message can quote the document, so only its position is passed on.
     throw invalidXml(`Request body is not well-formed XML (line ${valid.err.line}, column ${valid.err.col}).`)

@@ -34,14 +34,6 @@ export const tenantRealm = (tenant: TenantConfig): WebhookRealm => ({
   auth: tenant.secrets.scg_webhook,
 })
 
-/** The realm a token scope stands for; undefined for a scope we never issue or an unknown tenant. */
-export function realmOfScope(config: Config, scope: string): WebhookRealm | undefined {
-  if (scope === GLOBAL_SCOPE) return globalRealm(config)
-  if (!scope.startsWith('webhook:')) return undefined
-  const tenant = config.tenant(scope.slice('webhook:'.length))
-  return tenant ? tenantRealm(tenant) : undefined
-}
-
 /** HTTP Basic check against the realm's `basic` entry, in constant time; false when none is configured. */
 export async function checkBasic(realm: WebhookRealm, username: string, password: string): Promise<boolean> {
   const basic = realm.auth?.basic

@@ -106,6 +106,11 @@ describe('XML parsing', () => {
     expect(parseXmlDocument('<d><!-- a comment --><a>1</a></d>')).toEqual({ a: '1' })
   })
 
+  it('refuses absurdly deep nesting as INVALID_XML (no stack overflow)', () => {
+    const deep = `${'<a>'.repeat(40000)}${'</a>'.repeat(40000)}`
+    expect(codeOf(() => parseXmlDocument(deep))).toBe('400 INVALID_XML')
+  })
+
   it('leaves undeclared entities as text and keeps __proto__ elements harmless', () => {
     expect(parseXmlDocument('<d><a>x &foo; y</a></d>')).toEqual({ a: 'x &foo; y' })
     const parsed = parseXmlDocument('<d><__proto__><polluted>1</polluted></__proto__></d>') as object

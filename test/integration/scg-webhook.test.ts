@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
+import { appWith } from '../support/app'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, type ScgFixtureName, scgEnvelope, viaWorker } from '../support/event-manager'
+import {
+  createEventManager,
+  type EventManagerAuth,
+  type ScgFixtureName,
+  scgEnvelope,
+  viaApp,
+  viaWorker,
+} from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
 import {
   cacheFixtureIdentities,
@@ -49,32 +57,54 @@ const names = Object.keys(EXPECTED) as ScgFixtureName[]
 describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
   for (const route of ['global', 'tenant'] as const) {
     for (const format of ['json', 'xml'] as const) {
-      it(`${route} route, Basic auth, ${format}`, async () => {
-        await cacheFixtureIdentities()
-        const t = webhookTenant()
-        const global = globalWebhookVars()
-        const testEnv = envWith([t], global.vars)
-        const creds = route === 'global' ? global.webhook : t.webhook
-        const em = createEventManager({
-          send: viaWorker(testEnv),
-          url: route === 'global' ? '/v1/webhooks/scg' : `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-          auth: { mode: 'basic', username: creds.username, password: creds.password },
-          format,
+      for (const mode of ['basic', 'oauth'] as const) {
+        it(`${route} route, ${mode} auth, ${format}`, async () => {
+          await cacheFixtureIdentities()
+          const t = webhookTenant()
+          const global = globalWebhookVars()
+          let clock = Date.now()
+          const { app } = appWith(envWith([t], global.vars), { now: () => clock })
+          const creds = route === 'global' ? global.webhook : t.webhook
+          const auth: EventManagerAuth =
+            mode === 'basic'
+              ? { mode, username: creds.username, password: creds.password }
+              : {
+                  mode,
+                  grant: 'password',
+                  clientId: creds.clientId,
+                  clientSecret: creds.clientSecret,
+                  username: creds.username,
+                  password: creds.password,
+                  ...(route === 'tenant' ? { tokenPath: `/v1/oauth/token?tenant=${t.id}` } : {}),
+                }
+          const em = createEventManager({
+            send: viaApp(app),
+            url: route === 'global' ? '/v1/webhooks/scg' : `/v1/webhooks/scg/${FIXTURE_TENANT}`,
+            auth,
+            format,
+          })
+          for (const [i, name] of names.entries()) {
+            if (i === 3) clock += 3601_000 // the access token expires half-way: Event Manager refreshes it
+            const envelope = scgEnvelope(name)
+            const res = await em.deliver(envelope)
+            expect(res.status, name).toBe(200)
+            expect(await json(res), name).toEqual({ status: 'OK', event_id: envelope['event-id'] })
+            expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
+          }
+          const sent = await ci360Fake.requests(t.ci360Key)
+          expect(sent.map((r) => r.body)).toEqual(names.map((n) => EXPECTED[n]))
+          for (const r of sent) {
+            expect(r.headers.client_id).toBe(FIXTURE_TENANT) // the JWT verified with the tenant's secret
+            expect(r.headers['content-type']).toMatch(/^application\/json/)
+          }
+          if (mode === 'oauth') {
+            expect(em.tokenLog).toEqual([
+              { grant: 'password', status: 200 },
+              { grant: 'refresh_token', status: 200 },
+            ])
+          }
         })
-        for (const name of names) {
-          const envelope = scgEnvelope(name)
-          const res = await em.deliver(envelope)
-          expect(res.status, name).toBe(200)
-          expect(await json(res), name).toEqual({ status: 'OK', event_id: envelope['event-id'] })
-          expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
-        }
-        const sent = await ci360Fake.requests(t.ci360Key)
-        expect(sent.map((r) => r.body)).toEqual(names.map((n) => EXPECTED[n]))
-        for (const r of sent) {
-          expect(r.headers.client_id).toBe(FIXTURE_TENANT) // the JWT verified with the tenant's secret
-          expect(r.headers['content-type']).toMatch(/^application\/json/)
-        }
-      })
+      }
     }
   }
 

@@ -76,6 +76,42 @@ describe('SCG webhook auth: HTTP Basic', () => {
     }
     expect(await ci360Fake.requests(bare.ci360Key)).toHaveLength(0)
   })
+  it('an unknown tenant gets exactly the answer of a known one (no tenant probing)', async () => {
+    const { global, testEnv } = setup()
+    const answers: string[] = []
+    for (const tenant of [FIXTURE_TENANT, 'aaaaaaaaaaaaaaaaaaaaaaaa']) {
+      for (const authorization of [undefined, basic('u', 'p'), 'Bearer x.y.z']) {
+        const em = createEventManager({
+          send: viaWorker(testEnv),
+          url: `/v1/webhooks/scg/${tenant}`,
+          auth: { mode: 'none' },
+        })
+        const res = await em.post(scgEnvelope('scg-status-delivered'), authorization)
+        const { request_id: _, ...body } = await json(res)
+        answers.push(JSON.stringify([res.status, res.headers.get('www-authenticate'), body]))
+      }
+    }
+    expect(answers.slice(3)).toEqual(answers.slice(0, 3))
+    // Even a valid webhook:* token opens nothing for a tenant that does not exist.
+    const token = await json(
+      await viaWorker(testEnv)('/v1/oauth/token', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic(global.webhook.clientId, global.webhook.clientSecret),
+        },
+        body: 'grant_type=client_credentials',
+      }),
+    )
+    const em = createEventManager({
+      send: viaWorker(testEnv),
+      url: '/v1/webhooks/scg/aaaaaaaaaaaaaaaaaaaaaaaa',
+      auth: { mode: 'none' },
+    })
+    expect(
+      await expect401(await em.post(scgEnvelope('scg-status-delivered'), `Bearer ${token.access_token}`)),
+    ).toContain('error="invalid_token"')
+  })
 })
 
 describe('SCG webhook auth: OAuth Bearer tokens', () => {

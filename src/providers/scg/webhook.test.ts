@@ -106,13 +106,22 @@ describe('XML parsing', () => {
     expect(parseXmlDocument('<d><!-- a comment --><a>1</a></d>')).toEqual({ a: '1' })
   })
 
-  it('refuses absurdly deep nesting as INVALID_XML (no stack overflow)', () => {
-    const deep = `${'<a>'.repeat(40000)}${'</a>'.repeat(40000)}`
-    expect(codeOf(() => parseXmlDocument(deep))).toBe('400 INVALID_XML')
+  it('refuses deep nesting as INVALID_XML (no stack overflow, no 500)', () => {
+    for (const depth of [20, 40000]) {
+      const deep = `${'<a>'.repeat(depth)}1${'</a>'.repeat(depth)}`
+      expect(
+        codeOf(() => parseXmlDocument(deep)),
+        String(depth),
+      ).toBe('400 INVALID_XML')
+    }
   })
 
-  it('leaves undeclared entities as text and keeps __proto__ elements harmless', () => {
-    expect(parseXmlDocument('<d><a>x &foo; y</a></d>')).toEqual({ a: 'x &foo; y' })
+  it('refuses undeclared entities (never expanded) and keeps __proto__ elements harmless', () => {
+    expect(codeOf(() => parseXmlDocument('<d><a>x &foo; y</a></d>'))).toBe('400 INVALID_XML')
+    expect(parseXmlDocument('<d><a x="1">a &amp; b &#233;</a><a/><b><c>2</c></b></d>')).toEqual({
+      a: ['a & b é', ''],
+      b: { c: '2' },
+    })
     const parsed = parseXmlDocument('<d><__proto__><polluted>1</polluted></__proto__></d>') as object
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()

@@ -1,5 +1,4 @@
-import { validate } from 'fast-xml-parser/src/validator'
-import XMLParser from 'fast-xml-parser/src/xmlparser/XMLParser'
+import { parseXml, XmlElement } from '@rgrove/parse-xml'
 import { AppError } from '../../lib/app-error'
 
 /** `application/xml`, `text/xml` and any `+xml` media type (DESIGN §2.2). */
@@ -9,61 +8,55 @@ export function isXmlContentType(contentType: string | undefined): boolean {
 }
 
 /**
- * Markup declarations (`<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`, `<!ATTLIST`, `<!NOTATION`): refused before
- * parsing, so no entity is ever declared, let alone expanded (no billion laughs, no external entities).
- * Comments (`<!--`) and CDATA sections stay allowed.
+ * Markup declarations (`<!DOCTYPE`, `<!ENTITY`, `<!ELEMENT`, `<!ATTLIST`, `<!NOTATION`) are refused
+ * before parsing, so no entity is ever declared, let alone expanded (no billion laughs, no external
+ * entities). Comments (`<!--`) and CDATA sections stay allowed.
  */
 const DECLARATION = /<!(?!--|\[CDATA\[)/
+
+/** The envelope is three levels deep; anything much deeper is not a delivery. */
+const MAX_DEPTH = 16
 
 const invalidXml = (message: string, cause?: unknown) =>
   new AppError('INVALID_XML', 400, message, cause === undefined ? {} : { cause })
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  // Every value stays text, as in the document ("007" stays "007", a reply "1" stays "1").
-  parseTagValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Only the predefined XML entities and numeric character references exist without a DTD.
-  processEntities: true,
-  htmlEntities: true,
-})
-
 /**
- * Parse an XML delivery into plain objects: elements become keys, leaf elements become strings (an
- * empty element is ""), repeated elements become arrays. Exactly one root element is required; its
- * content is returned. Malformed XML or any DTD → 400 `INVALID_XML`.
+ * Parse an XML delivery into plain objects: elements become keys, an element without child elements
+ * becomes its text (an empty element is ""), repeated elements become arrays, attributes are ignored.
+ * Only the predefined XML entities and character references are decoded. The content of the (single)
+ * root element is returned. Malformed XML or any DTD → 400 `INVALID_XML`.
  */
 export function parseXmlDocument(text: string): unknown {
   if (text.trim() === '') throw invalidXml('Request body is empty; expected an XML document.')
   if (DECLARATION.test(text)) {
     throw invalidXml('XML with a DOCTYPE, DTD or entity declaration is not accepted.')
   }
-  const valid = validate(text)
-  if (valid !== true) {
-    // The validator's message can quote the document, so only its position is passed on.
-    throw invalidXml(`Request body is not well-formed XML (line ${valid.err.line}, column ${valid.err.col}).`)
-  }
-  let doc: unknown
+  let root: XmlElement | null
   try {
-    doc = parser.parse(text)
+    root = parseXml(text).root
   } catch (cause) {
-    throw invalidXml('Request body is not well-formed XML.', cause)
+    // The parser's message quotes the document, so only the position is passed on. A stack overflow
+    // (absurd nesting) lands here too.
+    const at = cause as { line?: unknown; column?: unknown }
+    const where = typeof at.line === 'number' ? ` (line ${at.line}, column ${at.column})` : ''
+    throw invalidXml(`Request body is not well-formed XML${where}.`, cause)
   }
-  const roots = Object.entries((doc ?? {}) as Record<string, unknown>).filter(([k]) => k !== '#text')
-  if (roots.length !== 1) throw invalidXml('An XML delivery must have exactly one root element.')
-  return stripText(roots[0]?.[1])
+  if (!root) throw invalidXml('The XML document has no root element.')
+  return valueOf(root, 0)
 }
 
-/** Drop the whitespace between elements that the parser keeps as `#text` next to child elements. */
-function stripText(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripText)
-  if (typeof value !== 'object' || value === null) return value
-  // fromEntries defines own properties, so even a `__proto__` element could not touch a prototype.
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([k]) => k !== '#text')
-      .map(([k, v]) => [k, stripText(v)]),
-  )
+function valueOf(element: XmlElement, depth: number): unknown {
+  const children = element.children.filter((c): c is XmlElement => c instanceof XmlElement)
+  if (children.length === 0) return element.text
+  if (depth >= MAX_DEPTH) throw invalidXml(`XML nested deeper than ${MAX_DEPTH} levels is not accepted.`)
+  const out = new Map<string, unknown>()
+  for (const child of children) {
+    const value = valueOf(child, depth + 1)
+    const seen = out.get(child.name)
+    if (!out.has(child.name)) out.set(child.name, value)
+    else if (Array.isArray(seen)) seen.push(value)
+    else out.set(child.name, [seen, value])
+  }
+  // fromEntries defines own properties, so even a `__proto__` element cannot touch a prototype.
+  return Object.fromEntries(out)
 }

@@ -42,16 +42,16 @@ export function parseXmlDocument(text: string): unknown {
     throw invalidXml(`Request body is not well-formed XML${where}.`, cause)
   }
   if (!root) throw invalidXml('The XML document has no root element.')
-  return valueOf(root, 0)
+  return elementValue(root, 0)
 }
 
-function valueOf(element: XmlElement, depth: number): unknown {
+function elementValue(element: XmlElement, depth: number): unknown {
   const children = element.children.filter((c): c is XmlElement => c instanceof XmlElement)
   if (children.length === 0) return element.text
   if (depth >= MAX_DEPTH) throw invalidXml(`XML nested deeper than ${MAX_DEPTH} levels is not accepted.`)
   const out = new Map<string, unknown>()
   for (const child of children) {
-    const value = valueOf(child, depth + 1)
+    const value = elementValue(child, depth + 1)
     const seen = out.get(child.name)
     if (!out.has(child.name)) out.set(child.name, value)
     else if (Array.isArray(seen)) seen.push(value)

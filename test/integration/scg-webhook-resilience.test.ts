@@ -69,7 +69,9 @@ describe('SCG webhook resilience', () => {
 
     // CI360 is back: the retry handler (what the cron runs) posts the stored event once.
     const tenant = deps.config.tenant(FIXTURE_TENANT)!
-    const outcome = await retryCi360Event({ deps, tenant, row, log: createLogger('silent') })
+    // What the retry engine hands a handler for this row.
+    const ctx = { deps, tenant, row, log: createLogger('silent'), now: Date.now() }
+    const outcome = await retryCi360Event(ctx)
     expect(outcome.result).toBe('done')
     // Syniverse redelivering meanwhile changes nothing.
     expect((await json(await em.redeliver(envelope))).status).toBe('DUPLICATE')

@@ -53,7 +53,7 @@ export function readClientCredentials(
  * client; any other is looked up in the tenant named by the `tenant` parameter (form body, or the
  * token URL's query string) or by a requested scope `webhook:<tenant>`.
  */
-export function candidateRealm(
+function candidateRealm(
   config: Config,
   isGlobal: boolean,
   tenantHint: string | undefined,

@@ -6,6 +6,7 @@ import { errorBody, renderError } from './lib/errors-render'
 import { adminRoutes } from './routes/admin'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
+import { scgWebhookRoutes } from './routes/scg-webhooks'
 import { twilioWebhookRoutes } from './routes/twilio-webhooks'
 
 /** The whole HTTP surface (DESIGN §2). Deps are injected so tests can swap clock, storage and fetch. */
@@ -25,6 +26,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', messageRoutes)
   app.route('/', adminRoutes)
   app.route('/', twilioWebhookRoutes)
+  app.route('/', scgWebhookRoutes)
 
   app.notFound((c) =>
     c.json(

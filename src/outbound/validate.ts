@@ -19,7 +19,10 @@ export function validationError(error: { issues: readonly z.core.$ZodIssue[] }, 
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.message.includes('received undefined') ? 'is required' : `must be ${issue.expected}`
+      // `expected()` schemas (config/coerce.ts) already say "is required" for a missing value.
+      return issue.message.includes('received undefined') || issue.message === 'is required'
+        ? 'is required'
+        : `must be ${issue.expected}`
     case 'too_small':
       return issue.origin === 'string' ? 'must not be empty' : 'is too small'
     case 'too_big':

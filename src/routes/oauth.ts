@@ -1,0 +1,50 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app-env'
+import { isAppError } from '../lib/app-error'
+import { readBodyText } from '../lib/http'
+import { describeError } from '../lib/log'
+import { OAuthError } from '../oauth/errors'
+import { handleTokenRequest } from '../oauth/token-endpoint'
+
+/** Token requests are a few hundred bytes; anything near this is not one. */
+const MAX_TOKEN_REQUEST_BYTES = 16 * 1024
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
+
+/** `POST /v1/oauth/token` (DESIGN §2.3): RFC 6749 replies, never the JSON error body of other routes. */
+export const oauthRoutes = new Hono<AppEnv>()
+
+oauthRoutes.post('/v1/oauth/token', async (c) => {
+  const log = c.get('log')
+  try {
+    const body = await readBodyText(c.req.raw, MAX_TOKEN_REQUEST_BYTES).catch((e: unknown) => {
+      if (isAppError(e) && e.code === 'BODY_TOO_LARGE') {
+        throw new OAuthError(413, 'invalid_request', 'The token request is too large.')
+      }
+      throw e
+    })
+    const reply = await handleTokenRequest(c.get('deps'), log, {
+      contentType: c.req.header('content-type'),
+      authorization: c.req.header('authorization'),
+      body,
+      query: new URL(c.req.url).searchParams,
+    })
+    return c.json(reply, 200, NO_STORE)
+  } catch (e) {
+    if (!(e instanceof OAuthError)) {
+      // A broken tenant secret (CONFIG_INVALID) or anything unexpected: logged, answered the RFC way.
+      log.error('oauth token request failed', describeError(isAppError(e) ? (e.cause ?? e) : e))
+      return c.json(
+        { error: 'server_error', error_description: 'The token could not be issued; see the operator log.' },
+        500,
+        NO_STORE,
+      )
+    }
+    log.warn('oauth token refused', { error: e.error, status: e.status })
+    const headers =
+      e.status === 401
+        ? { ...NO_STORE, 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"' }
+        : NO_STORE
+    return c.json({ error: e.error, error_description: e.description }, e.status, headers)
+  }
+})

@@ -21,7 +21,8 @@ const positional = args.filter((a, i) => !a.startsWith('--') && (envIndex < 0 ||
 const [tenantId, file] = positional
 
 if (!tenantId || !file) fail('usage: npm run tenant -- <tenantId> <file.json> [--dry-run] [--env <name>]')
-if (!TENANT_ID_PATTERN.test(tenantId)) fail(`tenant id must match ${TENANT_ID_PATTERN} (CI360's externalTenantId)`)
+if (!TENANT_ID_PATTERN.test(tenantId))
+  fail(`tenant id must match ${TENANT_ID_PATTERN} (CI360's externalTenantId)`)
 
 let text: string
 try {
@@ -32,13 +33,21 @@ try {
 
 const parsed = parseTenant(tenantId, text, {})
 if (!parsed.ok) {
-  fail(`${tenantSecretName(tenantId)} is not valid (keys only, values are never shown):\n  ${parsed.issues.join('\n  ')}`)
+  fail(
+    `${tenantSecretName(tenantId)} is not valid (keys only, values are never shown):\n  ${parsed.issues.join('\n  ')}`,
+  )
 }
 const keys = Object.keys(JSON.parse(text) as object).sort()
 console.log(`${tenantSecretName(tenantId)} is valid: ${keys.length} keys (${keys.join(', ')}).`)
 if (dryRun) process.exit(0)
 
-const wranglerArgs = ['wrangler', 'secret', 'put', tenantSecretName(tenantId), ...(envName ? ['--env', envName] : [])]
+const wranglerArgs = [
+  'wrangler',
+  'secret',
+  'put',
+  tenantSecretName(tenantId),
+  ...(envName ? ['--env', envName] : []),
+]
 const result = spawnSync('npx', wranglerArgs, {
   input: text,
   stdio: ['pipe', 'inherit', 'inherit'],

@@ -15,7 +15,7 @@ const idText = text.check(z.trim(), z.minLength(1), z.maxLength(200))
 /** Values may arrive as numbers (JSON) or text (XML); null counts as absent. */
 const optional = preprocess((v) => (v === null ? undefined : v), z.optional(text))
 
-const EnvelopeSchema = z.looseObject({
+export const ScgEnvelopeSchema = z.looseObject({
   topic: z.optional(z.unknown()),
   attempt: z.optional(z.nullable(z.union([z.number(), z.string()]))),
   'event-id': z.optional(idText),
@@ -28,7 +28,7 @@ const EnvelopeSchema = z.looseObject({
 })
 
 /** `message_state_change`: the fields we act on (the rest is ignored). */
-const StatusFieldsSchema = z.looseObject({
+export const ScgStatusFieldsSchema = z.looseObject({
   new_state: idText,
   /** Our `identityId|externalCode|tenant` (or the Java agent's two parts); SCG sends "" when none. */
   external_message_request_id: text.check(z.maxLength(1000)),
@@ -39,15 +39,15 @@ const StatusFieldsSchema = z.looseObject({
 })
 
 /** `mo_message_received`. */
-const MoFieldsSchema = z.looseObject({
+export const ScgMoFieldsSchema = z.looseObject({
   from_address: idText,
   message_body: text,
   sender_id_id: optional,
   message_id: optional,
 })
 
-export type ScgStatusFields = z.infer<typeof StatusFieldsSchema>
-export type ScgMoFields = z.infer<typeof MoFieldsSchema>
+export type ScgStatusFields = z.infer<typeof ScgStatusFieldsSchema>
+export type ScgMoFields = z.infer<typeof ScgMoFieldsSchema>
 
 interface Common {
   eventId: string
@@ -72,7 +72,7 @@ export function parseScgDelivery(body: string, contentType: string | undefined):
       details: { fields: ['(body)'] },
     })
   }
-  const envelope = EnvelopeSchema.safeParse(doc)
+  const envelope = ScgEnvelopeSchema.safeParse(doc)
   if (!envelope.success) throw validationError(envelope.error)
   const e = envelope.data
   const eventId = e['event-id'] ?? e.event_id
@@ -85,10 +85,10 @@ export function parseScgDelivery(body: string, contentType: string | undefined):
   const eventType = e.event['evt-tp']
   const fields = e.event['fld-val-list']
   if (eventType === 'message_state_change') {
-    return { ...common, kind: 'status', fields: parseFields(StatusFieldsSchema, fields) }
+    return { ...common, kind: 'status', fields: parseFields(ScgStatusFieldsSchema, fields) }
   }
   if (eventType === 'mo_message_received') {
-    return { ...common, kind: 'mo', fields: parseFields(MoFieldsSchema, fields) }
+    return { ...common, kind: 'mo', fields: parseFields(ScgMoFieldsSchema, fields) }
   }
   return { ...common, kind: 'other', eventType }
 }

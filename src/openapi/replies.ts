@@ -1,0 +1,121 @@
+import * as z from 'zod/mini'
+
+/**
+ * The reply shapes of every route, for the OpenAPI document only (the handlers build these objects;
+ * the request schemas the routes validate with are imported from the routes' own modules).
+ */
+
+const iso = () => z.string().check(z.regex(/^\d{4}-\d\d-\d\dT/))
+
+export const ErrorReply = z.object({
+  status: z.literal('ERROR'),
+  error: z.looseObject({
+    code: z.enum([
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'INVALID_JSON',
+      'INVALID_XML',
+      'VALIDATION_FAILED',
+      'INVALID_CREATIVE',
+      'BODY_TOO_LARGE',
+      'IN_PROGRESS',
+      'PROVIDER_REJECTED',
+      'PROVIDER_UNAVAILABLE',
+      'SOURCE_UNAVAILABLE',
+      'S3_UPLOAD_FAILED',
+      'STORAGE_UNAVAILABLE',
+      'CONFIG_INVALID',
+      'INTERNAL',
+    ]),
+    message: z.string(),
+    fields: z.optional(z.array(z.string())),
+    field: z.optional(z.string()),
+    provider_code: z.optional(z.nullable(z.string())),
+  }),
+  request_id: z.string(),
+})
+
+export const HealthReply = z.object({ status: z.literal('OK'), version: z.string() })
+
+export const OutboundOk = z.object({
+  status: z.literal('OK'),
+  provider: z.enum(['scg', 'twilio']),
+  message_id: z.nullable(z.string()),
+  guid: z.string(),
+})
+export const OutboundQueued = z.object({ status: z.literal('QUEUED'), guid: z.string(), retry_at: iso() })
+export const OutboundDuplicate = z.object({
+  status: z.literal('DUPLICATE'),
+  guid: z.string(),
+  state: z.string(),
+  message_id: z.optional(z.string()),
+})
+export const OutboundSkipped = z.object({
+  status: z.enum(['STALE', 'IGNORED']),
+  guid: z.nullable(z.string()),
+  reason: z.string(),
+})
+
+export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped])
+
+export const WebhookReply = z.looseObject({
+  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED']),
+  event_id: z.optional(z.string()),
+  reason: z.optional(z.string()),
+})
+
+export const TokenReply = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number(),
+  refresh_token: z.optional(z.string()),
+  scope: z.optional(z.string()),
+})
+export const OAuthErrorReply = z.object({
+  error: z.enum([
+    'invalid_request',
+    'invalid_client',
+    'invalid_grant',
+    'unauthorized_client',
+    'unsupported_grant_type',
+    'invalid_scope',
+    'temporarily_unavailable',
+    'server_error',
+  ]),
+  error_description: z.optional(z.string()),
+})
+
+const FailedRequestItem = z.object({
+  id: z.string(),
+  guid: z.string(),
+  kind: z.enum(['scg', 'twilio', 'ci360_event']),
+  state: z.enum(['pending', 'done', 'dead', 'expired']),
+  attempts: z.number(),
+  http_status: z.nullable(z.number()),
+  last_error: z.nullable(z.string()),
+  next_attempt_at: z.nullable(iso()),
+  created_at: iso(),
+  updated_at: iso(),
+})
+export const FailedRequestList = z.object({
+  status: z.literal('OK'),
+  items: z.array(FailedRequestItem),
+  next_cursor: z.nullable(z.string()),
+})
+export const FailedRequestOne = z.object({
+  status: z.literal('OK'),
+  item: z.extend(FailedRequestItem, { event_body: z.unknown() }),
+})
+export const DeliveryRecord = z.object({
+  status: z.literal('OK'),
+  guid: z.string(),
+  provider: z.enum(['scg', 'twilio']),
+  state: z.string(),
+  provider_status: z.nullable(z.string()),
+  message_id: z.nullable(z.string()),
+  attempts: z.number(),
+  created_at: iso(),
+  updated_at: iso(),
+  history: z.array(z.object({ state: z.string(), at: iso(), detail: z.optional(z.string()) })),
+})

@@ -7,8 +7,3 @@ declare global {
 }
 
 export {}
-
-declare module '*?raw' {
-  const text: string
-  export default text
-}

@@ -3,6 +3,7 @@ import type { AppEnv } from './app-env'
 import type { Deps } from './deps'
 import { AppError } from './lib/app-error'
 import { errorBody, renderError } from './lib/errors-render'
+import { bulkRoutes } from './routes/bulk'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
 
@@ -21,6 +22,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.route('/', healthRoutes)
   app.route('/', messageRoutes)
+  app.route('/', bulkRoutes)
 
   app.notFound((c) =>
     c.json(

@@ -239,25 +239,31 @@ async function pendingUploads(dir: string): Promise<{ upload_id: string; key: st
   )
 }
 
+/** Read an object back as stored (node:http, since fetch would gunzip a gzip object). */
 async function readObject(backend: string, bucket: string, key: string) {
   const encoded = key.split('/').map(encodeURIComponent).join('/')
-  const res = await fetch(`${backend}/${encodeURIComponent(bucket)}/${encoded}`)
-  if (res.status === 404) return { exists: false }
-  if (!res.ok || !res.body) throw new Error(`reading ${key} failed: ${res.status}`)
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get(`${backend}/${encodeURIComponent(bucket)}/${encoded}`, resolve).on('error', reject),
+  )
+  if (res.statusCode === 404) {
+    res.resume()
+    return { exists: false }
+  }
+  if (res.statusCode !== 200) throw new Error(`reading ${key} failed: ${res.statusCode}`)
   const hash = createHash('sha256')
   const head: Buffer[] = []
   let bytes = 0
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of res as AsyncIterable<Buffer>) {
     hash.update(chunk)
-    if (bytes < 65536) head.push(Buffer.from(chunk))
+    if (bytes < 65536) head.push(chunk)
     bytes += chunk.byteLength
   }
   return {
     exists: true,
     bytes,
     sha256: hash.digest('hex'),
-    content_type: res.headers.get('content-type'),
-    content_encoding: res.headers.get('content-encoding'),
+    content_type: res.headers['content-type'] ?? null,
+    content_encoding: res.headers['content-encoding'] ?? null,
     ...(bytes <= 65536 ? { base64: Buffer.concat(head).toString('base64') } : {}),
   }
 }

@@ -1,22 +1,28 @@
 import * as z from 'zod/mini'
+import { expected } from '../config/coerce'
 import type { Settings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
 import { AppError } from '../lib/app-error'
-import { validationError } from '../outbound/validate'
 import { filenameProblem, MAX_KEY_BYTES, utf8Length } from './filename'
 
+const requiredText = () =>
+  z.string({ error: expected('a string') }).check(z.minLength(1, { error: 'must not be empty' }))
+const optionalText = () => z.optional(z.nullable(z.string({ error: expected('a string') })))
+
 /** The CI360 bulk webhook body, as far as we read it (reference/ci360.md §7.1); other fields are ignored. */
-const BulkBodySchema = z.object({
-  externalTenantId: z.optional(z.unknown()),
-  presignedUrls: z.object({
-    dataFile: z.string().check(z.minLength(1)),
-    metadataFile: z.optional(z.nullable(z.string())),
-  }),
-  sendParameters: z.object({
-    s3_filename: z.string().check(z.minLength(1)),
-    s3_metadata_filename: z.optional(z.nullable(z.string())),
-  }),
-})
+const BulkBodySchema = z.object(
+  {
+    presignedUrls: z.object(
+      { dataFile: requiredText(), metadataFile: optionalText() },
+      { error: expected('an object') },
+    ),
+    sendParameters: z.object(
+      { s3_filename: requiredText(), s3_metadata_filename: optionalText() },
+      { error: expected('an object') },
+    ),
+  },
+  { error: expected('a JSON object') },
+)
 
 /** One file to copy: where from, and the object key it becomes. */
 export interface BulkFile {
@@ -41,7 +47,19 @@ export function parseBulkRequest(body: unknown, tenant: TenantConfig): BulkReque
     throw new AppError('FORBIDDEN', 403, 'externalTenantId does not match the tenant in the URL.')
   }
   const parsed = BulkBodySchema.safeParse(body)
-  if (!parsed.success) throw validationError(parsed.error)
+  if (!parsed.success) {
+    // The messages are ours (`expected`, 'must not be empty'): they describe the field, never echo it.
+    const issues = parsed.error.issues.map((i) => ({
+      field: i.path.map(String).join('.') || '(body)',
+      problem: i.message,
+    }))
+    throw new AppError(
+      'VALIDATION_FAILED',
+      400,
+      `Invalid request: ${issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`,
+      { details: { fields: [...new Set(issues.map((i) => i.field))] } },
+    )
+  }
   const { presignedUrls, sendParameters } = parsed.data
   const settings = tenant.settings
 

@@ -1,26 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { appWith } from '../support/app'
-import { bulkBody, bulkTenant, MIB, s3, source } from '../support/bulk'
-import { FIXTURE_TENANT } from '../support/constants'
-import { envWith, json, type TestTenant } from '../support/worker'
-
-const PATH = `https://connector.example.com/v1/tenants/${FIXTURE_TENANT}/bulk/s3`
-
-/** Post a bulk webhook through the app with a sleep that records instead of waiting. */
-async function postBulk(t: TestTenant, body: unknown) {
-  const sleeps: number[] = []
-  const { app } = appWith(envWith([t]), {
-    sleep: async (ms) => {
-      sleeps.push(ms)
-    },
-  })
-  const res = await app.request(PATH, {
-    method: 'POST',
-    headers: { 'x-api-key': t.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
-    body: JSON.stringify(body),
-  })
-  return { res, body: await json(res), sleeps }
-}
+import { bulkBody, bulkTenant, MIB, postBulk, s3, source } from '../support/bulk'
 
 const sizes = [
   { name: 'empty', bytes: 0, parts: 1 },

@@ -1,6 +1,7 @@
+import { appWith } from './app'
 import { FIXTURE_TENANT, S3_ACCESS_KEY_ID, S3_REGION, S3_SECRET_ACCESS_KEY } from './constants'
 import { control, type Recorded } from './fake-control'
-import { fakes, type TestTenant, testTenant } from './worker'
+import { envWith, fakes, json, type TestTenant, testTenant } from './worker'
 
 export const MIB = 1024 * 1024
 
@@ -62,7 +63,7 @@ export const source = {
   key: () => `src-${unique()}`,
   /** A generated file of `size` bytes under `key`; options as documented in the fake. */
   url(key: string, name: string, options: Record<string, string | number> = {}): string {
-    const q = new URLSearchParams(Object.entries(options).map(([k, v]) => [k, String(v)]))
+    const q = new URLSearchParams(Object.entries(options).map(([k, v]): [string, string] => [k, String(v)]))
     return `${fakes().source}/${key}/${name}${q.size > 0 ? `?${q}` : ''}`
   },
   /** Size and SHA-256 of what `url` serves as a whole. */
@@ -97,4 +98,27 @@ export function bulkBody(dataFile: string, s3Filename: string, extra: Record<str
     presignedUrls: { dataFile, ...extra.presignedUrls },
     sendParameters: { s3_filename: s3Filename, ...extra.sendParameters },
   }
+}
+
+/**
+ * Post a bulk webhook through the app. Retry waits are recorded in `sleeps` instead of slept; `vars`
+ * are extra global vars/secrets; `tenant` overrides the path tenant.
+ */
+export async function postBulk(
+  t: TestTenant,
+  body: unknown,
+  opts: { vars?: Record<string, unknown>; apiKey?: string; tenant?: string } = {},
+) {
+  const sleeps: number[] = []
+  const { app } = appWith(envWith([t], opts.vars), {
+    sleep: async (ms) => {
+      sleeps.push(ms)
+    },
+  })
+  const res = await app.request(`https://connector.example.com/v1/tenants/${opts.tenant ?? t.id}/bulk/s3`, {
+    method: 'POST',
+    headers: { 'x-api-key': opts.apiKey ?? t.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
+    body: JSON.stringify(body),
+  })
+  return { res, body: await json(res), sleeps }
 }

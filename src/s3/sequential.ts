@@ -1,8 +1,8 @@
 import { CopyFailure, deadline } from './copy-failure'
 import { type CopyContext, multipart, withRetries } from './copy-steps'
+import { PartReader } from './part-reader'
 import { MIB, planParts, S3_MIN_PART_BYTES, SEQUENTIAL_MAX_PARTS } from './plan'
 import type { ObjectHeaders } from './s3-client'
-import { SourceReader } from './source'
 
 /** Slowest acceptable upload rate of one buffered part (its deadline scales with size). */
 const MIN_BYTES_PER_SECOND = 256 * 1024
@@ -23,25 +23,27 @@ export async function copySequential(
     length === undefined
       ? Math.max(ctx.partSizeMb * MIB, S3_MIN_PART_BYTES)
       : planParts(length, ctx.partSizeMb, SEQUENTIAL_MAX_PARTS).partSize
-  const reader = new SourceReader(response.body ?? new ReadableStream(), ctx.timeoutMs)
+  const reader = new PartReader(
+    response.body,
+    length === undefined ? partSize : Math.min(partSize, length),
+    ctx.timeoutMs,
+  )
   try {
-    const buffer = new Uint8Array(length === undefined ? partSize : Math.min(partSize, length))
-    let filled = await reader.fill(buffer)
-
+    await reader.next()
     if (!(await reader.hasMore())) {
-      checkLength(filled, length)
-      const body = buffer.subarray(0, filled)
+      checkLength(reader.consumed, length)
+      const body = reader.current()
       await withRetries(ctx, 'object', undefined, () =>
-        upload(ctx, filled, (signal) => ctx.s3.putObject(ctx.key, body, headers, signal)),
+        upload(ctx, body.byteLength, (signal) => ctx.s3.putObject(ctx.key, body, headers, signal)),
       )
-      return { bytes: filled, parts: 1 }
+      return { bytes: body.byteLength, parts: 1 }
     }
 
     const parts = await multipart(ctx, headers, async (uploadId) => {
       const etags: string[] = []
       for (;;) {
         const partNumber = etags.length + 1
-        const body = buffer.subarray(0, filled)
+        const body = reader.current()
         etags.push(
           await withRetries(ctx, `part ${partNumber}`, undefined, () =>
             upload(ctx, body.byteLength, (signal) =>
@@ -57,7 +59,7 @@ export async function copySequential(
             { retryable: false },
           )
         }
-        filled = await reader.fill(buffer)
+        await reader.next()
       }
       checkLength(reader.consumed, length)
       return etags

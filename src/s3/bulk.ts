@@ -54,7 +54,7 @@ async function copyFile(
 ): Promise<UploadedFile> {
   const settings = tenant.settings
   const fileLog = log.child({ file: file.field })
-  const started = Date.now()
+  const started = deps.now()
   let result: CopyResult
   try {
     result = await copyToS3({
@@ -72,10 +72,11 @@ async function copyFile(
     throw e instanceof CopyFailure ? asAppError(e, file.field) : e
   }
   fileLog.info('bulk file copied', {
+    key: file.key,
     mode: result.mode,
     bytes: result.bytes,
     parts: result.parts,
-    ms: Date.now() - started,
+    ms: deps.now() - started,
   })
   const uploaded: UploadedFile = {
     upload_filename: file.key,

@@ -86,6 +86,8 @@ export function bulkTenant(bucket: string, overrides: Record<string, unknown> = 
     bulk_allow_http_sources: true,
     aws_access_key_id: S3_ACCESS_KEY_ID,
     aws_secret_access_key: S3_SECRET_ACCESS_KEY,
+    // Generous: the local S3 server shares two cores with the parallel test files.
+    provider_timeout_ms: 5000,
     ...overrides,
   })
 }

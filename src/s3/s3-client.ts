@@ -2,6 +2,7 @@ import { AwsV4Signer } from 'aws4fetch'
 import type { FetchFn } from '../lib/http'
 import { readTextCapped } from '../lib/http'
 import { CopyFailure, deadline, isRetryableStatus } from './copy-failure'
+import { xmlEscape, xmlText } from './xml'
 
 /** Where and as whom to write. With `endpoint` (R2, MinIO, a local server) URLs are path-style. */
 export interface S3Target {
@@ -215,26 +216,6 @@ function encodeSegment(segment: string): string {
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   )
-}
-
-/** The text of the first `<tag>` element; S3's few answers we read are flat enough for this. */
-export function xmlText(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)
-  return m?.[1] === undefined ? undefined : xmlUnescape(m[1])
-}
-
-/** Text content only: the quotes of an ETag stay as they are, as AWS's SDKs send them. */
-function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-}
-
-function xmlUnescape(text: string): string {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
 }
 
 /** `20260301T120000Z`, as SigV4 wants it. */

@@ -4,6 +4,7 @@ import type { Deps } from './deps'
 import { AppError } from './lib/app-error'
 import { errorBody, renderError } from './lib/errors-render'
 import { adminRoutes } from './routes/admin'
+import { bulkRoutes } from './routes/bulk'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
 import { scgWebhookRoutes } from './routes/scg-webhooks'
@@ -27,6 +28,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', adminRoutes)
   app.route('/', twilioWebhookRoutes)
   app.route('/', scgWebhookRoutes)
+  app.route('/', bulkRoutes)
 
   app.notFound((c) =>
     c.json(

@@ -13,4 +13,6 @@ export interface Deps {
   /** [0, 1); injected for deterministic backoff jitter in tests. */
   random: () => number
   log: Logger
+  /** Wait between retries inside one request (bulk parts); tests inject one that does not sleep. */
+  sleep?: (ms: number) => Promise<void>
 }

@@ -2,6 +2,7 @@ import * as z from 'zod/mini'
 import { OutboundEventSchema } from '../outbound/event'
 import { ScgEnvelopeSchema, ScgMoFieldsSchema, ScgStatusFieldsSchema } from '../providers/scg/webhook'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from '../providers/twilio/schemas'
+import { BulkBodySchema } from '../s3/bulk-request'
 import { VERSION } from '../version'
 import * as R from './replies'
 
@@ -27,9 +28,12 @@ interface Operation {
 
 /** Reply schemas are written once under components.schemas and referenced from every operation. */
 const NAMED = new Map<Schema, string>(
-  Object.entries({ ...R, OutboundEvent: OutboundEventSchema, ScgEnvelope: ScgEnvelopeSchema }).map(
-    ([name, schema]) => [schema as Schema, name],
-  ),
+  Object.entries({
+    ...R,
+    OutboundEvent: OutboundEventSchema,
+    ScgEnvelope: ScgEnvelopeSchema,
+    BulkWebhook: BulkBodySchema,
+  }).map(([name, schema]) => [schema as Schema, name]),
 )
 
 const inline = (s: Schema) => {
@@ -224,6 +228,28 @@ export const OPERATIONS: Operation[] = [
     description: 'Empty TwiML <Response/>',
     type: 'text/xml',
   }),
+  {
+    method: 'post',
+    path: '/v1/tenants/{tenant}/bulk/s3',
+    summary: 'CI360 bulk custom task → stream the export file into S3',
+    tag: 'Bulk',
+    security: 'apiKey',
+    params: [tenant],
+    body: [
+      { type: 'application/json', schema: BulkBodySchema },
+      { type: 'text/plain', schema: BulkBodySchema },
+    ],
+    responses: {
+      '200': { description: 'Copied byte for byte', schema: R.BulkReply },
+      ...common,
+      '400': err('A bad field, an unsafe s3_filename, or a non-https source (VALIDATION_FAILED)'),
+      '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
+      '500': err('s3_bucket_name or S3 credentials missing (CONFIG_INVALID)'),
+      '502': err(
+        'Source not 2xx or cut (SOURCE_UNAVAILABLE), or S3 refused (S3_UPLOAD_FAILED, with s3_code)',
+      ),
+    },
+  },
   admin(
     'get',
     '/v1/tenants/{tenant}/failed-requests',

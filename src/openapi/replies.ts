@@ -119,3 +119,16 @@ export const DeliveryRecord = z.object({
   updated_at: iso(),
   history: z.array(z.object({ state: z.string(), at: iso(), detail: z.optional(z.string()) })),
 })
+
+const UploadedFile = z.object({
+  upload_filename: z.string(),
+  s3_uri: z.string(),
+  bytes: z.number(),
+  parts: z.number(),
+  s3_url: z.optional(z.string()),
+})
+export const BulkReply = z.extend(UploadedFile, {
+  status: z.literal('OK'),
+  bucket_name: z.string(),
+  metadata: z.optional(UploadedFile),
+})

@@ -1,7 +1,9 @@
 import type http from 'node:http'
 import type { FakeUrls } from '../support/constants'
 import { createFakeCi360 } from './ci360'
+import { createFakeS3 } from './s3'
 import { createFakeScg } from './scg'
+import { createFakeSource } from './source'
 import { createFakeTwilio } from './twilio'
 
 /** Start every fake on 127.0.0.1 (random ports); used by the test setup and the local demo. */
@@ -13,14 +15,19 @@ export async function startFakes(): Promise<{ urls: FakeUrls; close: () => Promi
     const address = server.address() as { port: number }
     return `http://127.0.0.1:${address.port}`
   }
+  const s3 = createFakeS3()
+  await s3.start()
   const urls: FakeUrls = {
     scg: await listen(createFakeScg().server),
     ci360: await listen(createFakeCi360().server),
     twilio: await listen(createFakeTwilio().server),
+    s3: await listen(s3.server),
+    source: await listen(createFakeSource().server),
   }
   return {
     urls,
     close: async () => {
+      await s3.close()
       await Promise.all(
         servers.map(
           (s) =>

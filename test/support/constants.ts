@@ -17,9 +17,21 @@ export const CI360_CLIENT_SECRETS: Record<string, string> = {
 /** Static CI360 tokens (the Lambda's `ci360_token`) the fake gateway accepts start with this. */
 export const CI360_STATIC_TOKEN_PREFIX = 'ci360-static-'
 
+/** The key pair the local S3 server accepts; a request signed with any other secret gets 403. */
+export const S3_ACCESS_KEY_ID = 'AKIAFAKEBULKTEST0001'
+export const S3_SECRET_ACCESS_KEY = 'fakeBulkTestSecret/0123456789abcdefghijKLMN'
+/** Access key id → secret, for the local S3 server's signature checks. */
+export const S3_CREDENTIALS: Record<string, string> = { [S3_ACCESS_KEY_ID]: S3_SECRET_ACCESS_KEY }
+/** The region the local S3 server expects in signatures. */
+export const S3_REGION = 'us-east-1'
+
 /** URLs of the fakes, provided to the tests by the global setup. */
 export interface FakeUrls {
   scg: string
   ci360: string
   twilio: string
+  /** Local S3-compatible server (s3rver behind a SigV4-verifying front); path-style endpoint. */
+  s3: string
+  /** Serves generated and fixture files for bulk copies, with or without Range support. */
+  source: string
 }

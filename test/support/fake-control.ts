@@ -20,7 +20,7 @@ export interface Recorded {
   raw: string
 }
 
-type FakeName = 'scg' | 'ci360' | 'twilio'
+type FakeName = 'scg' | 'ci360' | 'twilio' | 's3' | 'source'
 
 /** Drive a fake provider's control routes from a test. */
 export function control(name: FakeName) {

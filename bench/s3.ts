@@ -1,0 +1,230 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { FIXTURE_TENANT, S3_ACCESS_KEY_ID, S3_REGION, S3_SECRET_ACCESS_KEY } from '../test/support/constants'
+import { runRole, startChild } from './children'
+import { cpuSecondsOf, sampleMemory } from './proc'
+import type { BaselineJob } from './s3-baseline'
+import { startWranglerDev } from './wrangler-dev'
+
+/**
+ * `npm run bench:s3`: copy a generated file (1 GiB by default) from a local source into the local S3
+ * server, through the Worker under wrangler's dev server (ranged and sequential sources), and with
+ * `@aws-sdk/lib-storage` from Node as the baseline. Reports MiB/s, the copying processes' peak RSS
+ * growth and CPU seconds, checks each copy's SHA-256, prints a table, writes JSON to bench/results/.
+ * Options: `--size-mb N`, `--inspector` (the `wrangler dev` CLI with DevTools attached; slow).
+ */
+
+const MIB = 1024 * 1024
+const API_KEY = 'bench-api-key'
+const BUCKET = 'bench'
+
+export interface S3BenchRow {
+  /** Wrangler's dev server with or without the DevTools inspector (see wrangler-dev.ts), or Node. */
+  runtime: string
+  mode: 'ranged' | 'sequential'
+  copier: 'worker' | 'aws-sdk-lib-storage'
+  mib: number
+  seconds: number
+  mib_per_s: number
+  peak_rss_growth_mb: number
+  cpu_seconds: number
+  sha256_ok: boolean
+}
+
+export interface S3BenchOptions {
+  sizeBytes?: number
+  port?: number
+  partSizeMb?: number
+  inspector?: boolean
+}
+
+export async function benchS3(options: S3BenchOptions = {}): Promise<S3BenchRow[]> {
+  const sizeBytes = options.sizeBytes ?? 1024 * MIB
+  const partSizeMb = options.partSizeMb ?? 8
+  const inspector = options.inspector ?? false
+  const source = await startChild<{ url: string }>('--serve-source', {})
+  const s3 = await startChild<{ url: string }>('--serve-s3', {})
+  const dev = await startWranglerDev(
+    options.port ?? 8786,
+    {
+      [`TENANT_${FIXTURE_TENANT}`]: JSON.stringify({
+        api_keys: [API_KEY],
+        s3_bucket_name: BUCKET,
+        s3_endpoint: s3.info.url,
+        s3_region: S3_REGION,
+        s3_part_size_mb: partSizeMb,
+        bulk_allow_http_sources: true,
+        aws_access_key_id: S3_ACCESS_KEY_ID,
+        aws_secret_access_key: S3_SECRET_ACCESS_KEY,
+        provider_timeout_ms: 30000,
+      }),
+      log_level: 'warn',
+    },
+    { inspector },
+  ).catch(async (e: unknown) => {
+    await Promise.all([source.stop(), s3.stop()])
+    throw e
+  })
+  const runtime = inspector ? 'wrangler dev CLI (inspector on)' : 'wrangler dev (inspector off)'
+  const rows: S3BenchRow[] = []
+  try {
+    await fetch(`${s3.info.url}/__control/bucket`, { method: 'POST', body: JSON.stringify({ name: BUCKET }) })
+    const viaWorker = async (url: string, key: string) => {
+      const res = await fetch(`${dev.url}/v1/tenants/${FIXTURE_TENANT}/bulk/s3`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY },
+        body: JSON.stringify({ presignedUrls: { dataFile: url }, sendParameters: { s3_filename: key } }),
+      })
+      if (res.status !== 200) throw new Error(`worker copy failed: ${res.status} ${await res.text()}`)
+    }
+    // Warm the isolate up (module load, first connections) so the readings are about the copy.
+    await viaWorker(`${source.info.url}/bench/warmup.bin?size=${16 * MIB}`, 'warmup.bin')
+
+    for (const mode of ['ranged', 'sequential'] as const) {
+      const url = `${source.info.url}/bench/${mode}.bin?size=${sizeBytes}${mode === 'sequential' ? '&ranges=0' : ''}`
+      const expected = await controlJson<{ sha256: string }>(
+        `${source.info.url}/__control/digest?path=${encodeURIComponent(new URL(url).pathname + new URL(url).search)}`,
+      )
+      const stored = async (key: string) =>
+        (
+          await controlJson<{ sha256?: string }>(
+            `${s3.info.url}/__control/object?bucket=${BUCKET}&key=${key}`,
+          )
+        ).sha256
+
+      const pids = dev.workerdPids
+      const cpu = cpuSecondsOf(pids)
+      const memory = sampleMemory(pids)
+      const started = performance.now()
+      await viaWorker(url, `worker-${mode}.bin`)
+      const seconds = (performance.now() - started) / 1000
+      const workerRow = row(
+        runtime,
+        mode,
+        'worker',
+        sizeBytes,
+        seconds,
+        memory.stop().growth,
+        cpuSecondsOf(pids) - cpu,
+      )
+      workerRow.sha256_ok = (await stored(`worker-${mode}.bin`)) === expected.sha256
+      rows.push(workerRow)
+
+      const baseline = await measureBaseline(mode, sizeBytes, {
+        endpoint: s3.info.url,
+        region: S3_REGION,
+        accessKeyId: S3_ACCESS_KEY_ID,
+        secretAccessKey: S3_SECRET_ACCESS_KEY,
+        bucket: BUCKET,
+        key: `sdk-${mode}.bin`,
+        sourceUrl: url,
+        partSize: partSizeMb * MIB,
+        queueSize: 4,
+      })
+      baseline.sha256_ok = (await stored(`sdk-${mode}.bin`)) === expected.sha256
+      rows.push(baseline)
+    }
+  } finally {
+    await dev.stop()
+    await Promise.all([source.stop(), s3.stop()])
+  }
+  return rows
+}
+
+/** The SDK copy in its own process; memory and CPU are read around the copy only. */
+async function measureBaseline(
+  mode: S3BenchRow['mode'],
+  bytes: number,
+  job: BaselineJob,
+): Promise<S3BenchRow> {
+  const child = await startChild<{ ready: boolean }>('--baseline', job)
+  const pids = [child.pid]
+  const cpuBefore = cpuSecondsOf(pids)
+  let cpuAfter = cpuBefore
+  const sampleCpu = setInterval(() => {
+    cpuAfter = Math.max(cpuAfter, cpuSecondsOf(pids))
+  }, 20)
+  const memory = sampleMemory(pids)
+  const exited = new Promise<number | null>((resolve) => child.process.on('exit', resolve))
+  child.process.stdin!.end('go\n')
+  const code = await exited
+  clearInterval(sampleCpu)
+  const growth = memory.stop().growth
+  if (code !== 0) throw new Error(`baseline copy failed (exit ${code})`)
+  const { seconds } = JSON.parse(child.output().trim().split('\n').at(-1) ?? '{}') as { seconds: number }
+  return row(
+    `node ${process.version}`,
+    mode,
+    'aws-sdk-lib-storage',
+    bytes,
+    seconds,
+    growth,
+    cpuAfter - cpuBefore,
+  )
+}
+
+function row(
+  runtime: string,
+  mode: S3BenchRow['mode'],
+  copier: S3BenchRow['copier'],
+  bytes: number,
+  seconds: number,
+  rssGrowth: number,
+  cpu: number,
+): S3BenchRow {
+  const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
+  return {
+    runtime,
+    mode,
+    copier,
+    mib: bytes / MIB,
+    seconds: round(seconds, 2),
+    mib_per_s: round(bytes / MIB / seconds),
+    peak_rss_growth_mb: round(rssGrowth / 1e6),
+    cpu_seconds: round(cpu, 2),
+    sha256_ok: false,
+  }
+}
+
+async function controlJson<T>(url: string): Promise<T> {
+  return (await (await fetch(url)).json()) as T
+}
+
+/** The table, and the issue's targets: throughput ≥ the baseline's, peak RSS growth < 100 MB. */
+export function printS3Table(rows: S3BenchRow[]): void {
+  console.log('\nS3 bulk copy: MiB/s, peak RSS growth (MB) and CPU seconds of the copying processes')
+  console.table(rows)
+  for (const mode of ['ranged', 'sequential'] as const) {
+    const worker = rows.find((r) => r.mode === mode && r.copier === 'worker')
+    const sdk = rows.find((r) => r.mode === mode && r.copier !== 'worker')
+    if (!worker || !sdk) continue
+    const fast = worker.mib_per_s >= sdk.mib_per_s ? 'met' : 'MISSED'
+    const lean = worker.peak_rss_growth_mb < 100 ? 'met' : 'MISSED'
+    console.log(`${mode}: throughput >= baseline ${fast}; worker peak RSS growth < 100 MB ${lean}`)
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2)
+  if (await runRole(args)) return
+  const size = args.indexOf('--size-mb')
+  const rows = await benchS3({
+    ...(size >= 0 ? { sizeBytes: Number(args[size + 1]) * MIB } : {}),
+    inspector: args.includes('--inspector'),
+  })
+  printS3Table(rows)
+  const dir = path.join(process.cwd(), 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `s3-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), rows }, null, 2)}\n`)
+  console.log(`\nwritten ${path.relative(process.cwd(), file)}`)
+  if (rows.some((r) => !r.sha256_ok)) process.exitCode = 1
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((e: unknown) => {
+    console.error(e)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,16 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app-env'
+import { requireTenantKey } from '../lib/auth'
+import { readJsonBody } from '../lib/http'
+import { handleBulkS3 } from '../s3/bulk'
+
+/** CI360 bulk custom task endpoint (DESIGN §2.5): copy the exported file into S3. */
+export const bulkRoutes = new Hono<AppEnv>().post(
+  '/v1/tenants/:tenant/bulk/s3',
+  requireTenantKey('api_keys'),
+  async (c) => {
+    const { json } = await readJsonBody(c.req.raw)
+    const reply = await handleBulkS3(c.get('deps'), c.get('log'), c.get('tenant'), json)
+    return c.json(reply, 200)
+  },
+)

@@ -1,0 +1,139 @@
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import { AppError } from '../lib/app-error'
+import type { Logger } from '../lib/log'
+import { type BulkFile, parseBulkRequest } from './bulk-request'
+import { type CopyResult, copyToS3 } from './copy'
+import { CopyFailure } from './copy-failure'
+import { createS3Client, type S3Client, type S3Target } from './s3-client'
+
+/** What one uploaded file looks like in the reply (DESIGN §2.5). */
+export interface UploadedFile {
+  upload_filename: string
+  s3_uri: string
+  bytes: number
+  parts: number
+  s3_url?: string
+}
+
+export interface BulkReply extends UploadedFile {
+  status: 'OK'
+  bucket_name: string
+  /** Present when `sendParameters.s3_metadata_filename` asked for the metadata file too. */
+  metadata?: UploadedFile
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * `POST /v1/tenants/:tenant/bulk/s3`: validate, then copy the data file (and, when asked, the metadata
+ * file after it) from CI360's presigned URLs into the tenant's bucket. Failures are 502
+ * `SOURCE_UNAVAILABLE` or `S3_UPLOAD_FAILED`; nothing is fetched when the request or config is invalid.
+ */
+export async function handleBulkS3(
+  deps: Deps,
+  log: Logger,
+  tenant: TenantConfig,
+  body: unknown,
+): Promise<BulkReply> {
+  const request = parseBulkRequest(body, tenant)
+  const target = s3Target(deps, tenant)
+  const s3 = createS3Client(target, deps.fetch, tenant.settings.provider_timeout_ms)
+
+  const data = await copyFile(deps, log, tenant, s3, request.data)
+  const metadata = request.metadata ? await copyFile(deps, log, tenant, s3, request.metadata) : undefined
+  return { status: 'OK', bucket_name: target.bucket, ...data, ...(metadata ? { metadata } : {}) }
+}
+
+async function copyFile(
+  deps: Deps,
+  log: Logger,
+  tenant: TenantConfig,
+  s3: S3Client,
+  file: BulkFile,
+): Promise<UploadedFile> {
+  const settings = tenant.settings
+  const fileLog = log.child({ file: file.field })
+  const started = deps.now()
+  let result: CopyResult
+  try {
+    result = await copyToS3({
+      fetch: deps.fetch,
+      s3,
+      sourceUrl: file.url,
+      key: file.key,
+      partSizeMb: settings.s3_part_size_mb,
+      timeoutMs: settings.provider_timeout_ms,
+      sleep: deps.sleep ?? defaultSleep,
+      random: deps.random,
+      log: fileLog,
+    })
+  } catch (e) {
+    throw e instanceof CopyFailure ? asAppError(e, file.field) : e
+  }
+  fileLog.info('bulk file copied', {
+    key: file.key,
+    mode: result.mode,
+    bytes: result.bytes,
+    parts: result.parts,
+    ms: deps.now() - started,
+  })
+  const uploaded: UploadedFile = {
+    upload_filename: file.key,
+    s3_uri: `s3://${s3.bucket}/${file.key}`,
+    bytes: result.bytes,
+    parts: result.parts,
+  }
+  if (settings.s3_presign_ttl > 0) {
+    uploaded.s3_url = await s3.presignGet(file.key, settings.s3_presign_ttl, deps.now())
+  }
+  return uploaded
+}
+
+/** The bucket and credentials in force for this tenant; missing ones are a configuration error. */
+function s3Target(deps: Deps, tenant: TenantConfig): S3Target {
+  const settings = tenant.settings
+  if (!settings.s3_bucket_name) throw notConfigured('s3_bucket_name')
+  const own = tenant.secrets
+  const global = deps.config.secrets
+  let accessKeyId: string | undefined
+  let secretAccessKey: string | undefined
+  if (own.aws_access_key_id || own.aws_secret_access_key) {
+    // A tenant that names its own credentials must name both: never mix a tenant's id with a global secret.
+    if (!own.aws_access_key_id) throw notConfigured(`TENANT_${tenant.id}.aws_access_key_id`)
+    if (!own.aws_secret_access_key) throw notConfigured(`TENANT_${tenant.id}.aws_secret_access_key`)
+    accessKeyId = own.aws_access_key_id
+    secretAccessKey = own.aws_secret_access_key
+  } else {
+    if (!global.awsAccessKeyId) throw notConfigured('aws_access_key_id (or AWS_ACCESS_KEY_ID)')
+    if (!global.awsSecretAccessKey) throw notConfigured('aws_secret_access_key (or AWS_SECRET_ACCESS_KEY)')
+    accessKeyId = global.awsAccessKeyId
+    secretAccessKey = global.awsSecretAccessKey
+  }
+  return {
+    bucket: settings.s3_bucket_name,
+    region: settings.s3_region ?? 'us-east-1',
+    endpoint: settings.s3_endpoint,
+    accessKeyId,
+    secretAccessKey,
+  }
+}
+
+function notConfigured(name: string): AppError {
+  return new AppError('CONFIG_INVALID', 500, `Bulk S3 is not configured: ${name} is not set.`, {
+    details: { setting: name },
+  })
+}
+
+function asAppError(failure: CopyFailure, field: BulkFile['field']): AppError {
+  if (failure.side === 'source') {
+    return new AppError('SOURCE_UNAVAILABLE', 502, `Could not read ${field}: ${failure.message}.`, {
+      cause: failure,
+      details: { file: field, source_status: failure.status ?? null },
+    })
+  }
+  return new AppError('S3_UPLOAD_FAILED', 502, `Could not upload ${field} to S3: ${failure.message}.`, {
+    cause: failure,
+    details: { file: field, s3_code: failure.code ?? null, s3_status: failure.status ?? null },
+  })
+}

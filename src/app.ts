@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import type { AppEnv } from './app-env'
 import type { Deps } from './deps'
 import { AppError } from './lib/app-error'

@@ -1,4 +1,4 @@
-import { sign, verify } from 'hono/jwt'
+import { sign, verify } from 'hono/utils/jwt/jwt'
 import * as z from 'zod/mini'
 
 /** Access tokens live one hour: Event Manager asks for a new one (or refreshes) when it expires. */

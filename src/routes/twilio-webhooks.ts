@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../app-env'
 import { handleTwilioInbound } from '../providers/twilio/inbound'
 import { handleTwilioStatus } from '../providers/twilio/status-callback'

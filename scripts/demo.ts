@@ -1,0 +1,260 @@
+/**
+ * npm run demo: one CI360 round trip per feature against the local connector (started by `npm start`,
+ * or here if nothing answers on 127.0.0.1:8787), printing every hop with its timing:
+ * CI360 → Worker → provider, then provider webhook → Worker → CI360 event.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
+import { DEMO_PORTS, startLocalFakes } from './local/fakes'
+import { isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
+
+const TENANT = '6b1f0e2a9c4d30018e7a52c4'
+const API_KEY = 'demo-ci360-key'
+const SCG_TOKEN = 'scg-demo-token'
+const TWILIO_SID = 'ACde000000000000000000000000000001'
+const TWILIO_TOKEN = 'twilio-demo-token'
+const WEBHOOK_BASIC = `Basic ${Buffer.from('event-manager:demo-webhook-password').toString('base64')}`
+const FAKE = Object.fromEntries(
+  Object.entries(DEMO_PORTS).map(([k, p]) => [k, `http://127.0.0.1:${p}`]),
+) as Record<keyof typeof DEMO_PORTS, string>
+
+const bold = (s: string) => `\x1b[1m${s}\x1b[0m`
+const dim = (s: string) => `\x1b[2m${s}\x1b[0m`
+const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/ci360/${name}`, 'utf8'))
+const mask = (phone: string) =>
+  phone.replace(/^(\+?\d{4})\d+(\d{2})$/, (_, a: string, b: string) => `${a}*****${b}`)
+
+let started = Date.now()
+let failures = 0
+/** One line per hop; `at` is when it happened (a fake's receive time), else now. */
+function hop(from: string, to: string, what: string, ok = true, at = Date.now()) {
+  const ms = String(Math.max(0, at - started)).padStart(5)
+  if (!ok) failures++
+  console.log(`  ${dim(`${ms} ms`)}  ${`${from} → ${to}`.padEnd(22)} ${ok ? what : `\x1b[31m${what}\x1b[0m`}`)
+}
+
+async function worker(path: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(`${WORKER_URL}${path}`, { method: 'POST', body, headers })
+  const text = await res.text()
+  return {
+    status: res.status,
+    text,
+    json: (() => {
+      try {
+        return JSON.parse(text)
+      } catch {
+        return undefined
+      }
+    })(),
+  }
+}
+
+async function lastRequest(fake: string, key: string, after: number): Promise<any> {
+  for (let i = 0; i < 50; i++) {
+    const log = (await (
+      await fetch(`${fake}/__control/requests?key=${encodeURIComponent(key)}`)
+    ).json()) as any[]
+    const hit = log.filter((r) => r.at >= after).at(-1)
+    if (hit) return hit
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return undefined
+}
+
+const step = (title: string) => {
+  console.log(`\n${bold(title)}`)
+  started = Date.now()
+  return started - 5
+}
+
+async function run() {
+  // 1. SCG SMS.
+  let since = step('1. CI360 sends an SMS through Syniverse SCG')
+  const sms = fixture('outbound-sms.json')
+  sms.guid = randomUUID()
+  sms.date.generatedTimestamp = Date.now()
+  hop('CI360', 'Worker', `POST /v1/tenants/${TENANT}/scg/messages (outbound-sms event, x-api-key)`)
+  const smsReply = await worker(`/v1/tenants/${TENANT}/scg/messages`, JSON.stringify(sms), {
+    'x-api-key': API_KEY,
+    'content-type': 'text/plain;charset=UTF-8',
+  })
+  const scgReq = await lastRequest(FAKE.scg, SCG_TOKEN, since)
+  hop(
+    'Worker',
+    'SCG',
+    scgReq ? `POST message_requests to=${mask(scgReq.body.to[0])} from=${scgReq.body.from}` : 'no request',
+    !!scgReq,
+  )
+  hop('Worker', 'CI360', `${smsReply.status} ${smsReply.text}`, smsReply.json?.status === 'OK')
+  const scgMessageId: string = smsReply.json?.message_id
+  const externalId: string = scgReq?.body.external_id
+
+  // 2. Twilio MMS.
+  since = step('2. CI360 sends an MMS through Twilio')
+  const mms = fixture('outbound-twilio.json')
+  mms.guid = randomUUID()
+  mms.date.generatedTimestamp = Date.now()
+  hop('CI360', 'Worker', `POST /v1/tenants/${TENANT}/twilio/messages (outbound-twilio event)`)
+  const twReply = await worker(`/v1/tenants/${TENANT}/twilio/messages`, JSON.stringify(mms), {
+    'x-api-key': API_KEY,
+    'content-type': 'text/plain;charset=UTF-8',
+  })
+  const twReq = await lastRequest(FAKE.twilio, TWILIO_SID, since)
+  hop(
+    'Worker',
+    'Twilio',
+    twReq
+      ? `POST Messages.json To=${mask(twReq.body.To[0])} MediaUrl×${twReq.body.MediaUrl?.length ?? 0}`
+      : 'no request',
+    !!twReq,
+  )
+  hop('Worker', 'CI360', `${twReply.status} ${twReply.text}`, twReply.json?.status === 'OK')
+  const twilioSid: string = twReply.json?.message_id
+  const statusCallback: string =
+    twReq?.body.StatusCallback?.[0] ?? `${WORKER_URL}/v1/webhooks/twilio/${TENANT}/status`
+
+  // 3. Bulk export.
+  since = step('3. CI360 exports a bulk file; the Worker streams it into S3')
+  const bulk = fixture('bulk-webhook.json')
+  const run = randomUUID().slice(0, 8)
+  bulk.presignedUrls.dataFile = `${FAKE.source}/demo-${run}/fixture/data.csv`
+  bulk.presignedUrls.metadataFile = `${FAKE.source}/demo-${run}/fixture/metadata.json`
+  hop(
+    'CI360',
+    'Worker',
+    `POST /v1/tenants/${TENANT}/bulk/s3 (s3_filename ${bulk.sendParameters.s3_filename})`,
+  )
+  const bulkReply = await worker(`/v1/tenants/${TENANT}/bulk/s3`, JSON.stringify(bulk), {
+    'x-api-key': API_KEY,
+    'content-type': 'application/json',
+  })
+  hop('Worker', 'CI360 files', `GET data.csv (presigned URL)`, bulkReply.status === 200)
+  const key = bulkReply.json?.upload_filename ?? ''
+  const object = (await (
+    await fetch(`${FAKE.s3}/__control/object?bucket=demo-exports&key=${encodeURIComponent(key)}`)
+  ).json()) as any
+  const sourceHash = createHash('sha256')
+    .update(readFileSync('test/fixtures/ci360/bulk-data.csv'))
+    .digest('hex')
+  hop(
+    'Worker',
+    'S3',
+    `PUT ${key} ${object.bytes} bytes, SHA-256 ${object.sha256 === sourceHash ? 'matches the source' : 'DIFFERS'}`,
+    object.sha256 === sourceHash,
+  )
+  hop('Worker', 'CI360', `${bulkReply.status} ${bulkReply.text}`, bulkReply.json?.status === 'OK')
+
+  // 4. Event Manager delivery receipt for the SCG message.
+  since = step('4. Syniverse Event Manager reports the SMS delivered')
+  const delivered = fixture('scg-status-delivered.json')
+  delivered['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
+  delivered.event.timestamp = new Date().toISOString()
+  delivered.event['fld-val-list'].message_request_id = scgMessageId
+  delivered.event['fld-val-list'].external_message_request_id = externalId
+  hop(
+    'Event Manager',
+    'Worker',
+    `POST /v1/webhooks/scg/${TENANT} (message_state_change DELIVERED, Basic auth)`,
+  )
+  const dlr = await worker(`/v1/webhooks/scg/${TENANT}`, JSON.stringify(delivered), {
+    authorization: WEBHOOK_BASIC,
+    'content-type': 'application/json; charset=UTF-8',
+  })
+  const dlrEvent = await lastRequest(FAKE.ci360, '/demo', since)
+  hop(
+    'Worker',
+    'CI360 events',
+    dlrEvent ? JSON.stringify(dlrEvent.body) : 'no event',
+    dlrEvent?.body?.eventName === 'SMS Delivered',
+  )
+  hop('Worker', 'Event Manager', `${dlr.status} ${dlr.text}`, dlr.json?.status === 'OK')
+
+  // 5. Twilio status callback, signed as Twilio signs it.
+  since = step('5. Twilio reports the MMS delivered (signed status callback)')
+  const params: Record<string, string> = {
+    AccountSid: TWILIO_SID,
+    ApiVersion: '2010-04-01',
+    MessageSid: twilioSid,
+    MessageStatus: 'delivered',
+    SmsSid: twilioSid,
+    SmsStatus: 'delivered',
+    From: '+18885550100',
+    To: '+12125550147',
+  }
+  const signature = getExpectedTwilioSignature(TWILIO_TOKEN, statusCallback, params)
+  hop(
+    'Twilio',
+    'Worker',
+    `POST ${new URL(statusCallback).pathname} (MessageStatus=delivered, X-Twilio-Signature)`,
+  )
+  const status = await worker(new URL(statusCallback).pathname, new URLSearchParams(params).toString(), {
+    'x-twilio-signature': signature,
+    'content-type': 'application/x-www-form-urlencoded',
+  })
+  const twEvent = await lastRequest(FAKE.ci360, '/demo', since)
+  hop(
+    'Worker',
+    'CI360 events',
+    twEvent ? JSON.stringify(twEvent.body) : 'no event',
+    twEvent?.body?.eventName === 'Twilio Delivered',
+  )
+  hop('Worker', 'Twilio', `${status.status} ${status.text}`, status.json?.status === 'OK')
+
+  // 6. The customer replies to the SMS.
+  since = step('6. The customer replies "Yes, see you then!" (Event Manager MO)')
+  const mo = fixture('scg-mo-text.json')
+  mo['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
+  mo.event.timestamp = new Date().toISOString()
+  hop('Event Manager', 'Worker', `POST /v1/webhooks/scg/${TENANT} (mo_message_received)`)
+  const moReply = await worker(`/v1/webhooks/scg/${TENANT}`, JSON.stringify(mo), {
+    authorization: WEBHOOK_BASIC,
+    'content-type': 'application/json; charset=UTF-8',
+  })
+  const moEvent = await lastRequest(FAKE.ci360, '/demo', since)
+  hop(
+    'Worker',
+    'CI360 events',
+    moEvent ? JSON.stringify(moEvent.body) : 'no event',
+    moEvent?.body?.eventName === 'Inbound SMS',
+  )
+  hop('Worker', 'Event Manager', `${moReply.status} ${moReply.text}`, moReply.json?.status === 'OK')
+
+  // 7. The delivery record an operator sees.
+  step('7. The operator view of the SMS')
+  const record = await fetch(`${WORKER_URL}/v1/tenants/${TENANT}/messages/${sms.guid}`, {
+    headers: { 'x-api-key': 'demo-admin-key' },
+  })
+  const rec = (await record.json()) as any
+  hop(
+    'Operator',
+    'Worker',
+    `state=${rec.state} provider_status=${rec.provider_status} history=${(rec.history ?? []).map((h: any) => h.state).join('→')}`,
+    rec.provider_status === 'DELIVERED',
+  )
+}
+
+let stack: { stop(): Promise<void> } | undefined
+if (!(await isUp())) {
+  console.log(dim('No connector on 127.0.0.1:8787: starting one (as npm start would)…'))
+  prepareLocalState()
+  const fakes = await startLocalFakes(DEMO_PORTS, undefined, ['demo-exports'])
+  const w = await startWorker(() => undefined)
+  stack = {
+    stop: async () => {
+      w.stop()
+      await fakes.close()
+    },
+  }
+}
+try {
+  await run()
+} finally {
+  await stack?.stop()
+}
+console.log(
+  failures === 0
+    ? `\n${bold('Round trip complete: every hop answered as expected.')}`
+    : `\n${failures} hop(s) failed.`,
+)
+process.exit(failures === 0 ? 0 : 1)

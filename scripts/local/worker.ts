@@ -1,0 +1,69 @@
+/** Run `wrangler dev` (local KV/D1, no account) in its own process group, and stop it cleanly. */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { copyFileSync, existsSync } from 'node:fs'
+
+export const WORKER_PORT = 8787
+export const WORKER_URL = `http://127.0.0.1:${WORKER_PORT}`
+
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', FORCE_COLOR: '0' }
+
+/** `.dev.vars` from the example when missing, and the D1 migrations applied to the local database. */
+export function prepareLocalState(): void {
+  if (!existsSync('.dev.vars')) {
+    copyFileSync('.dev.vars.example', '.dev.vars')
+    console.log('Created .dev.vars from .dev.vars.example (the demo tenant).')
+  }
+  execFileSync('node_modules/.bin/wrangler', ['d1', 'migrations', 'apply', 'connector', '--local'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: quietEnv,
+  })
+}
+
+export async function isUp(url = WORKER_URL): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) })).ok
+  } catch {
+    return false
+  }
+}
+
+export interface RunningWorker {
+  child: ChildProcess
+  stop(): void
+}
+
+/** Start `wrangler dev` on 127.0.0.1:8787; `onLine` gets its output; resolves once /health answers. */
+export async function startWorker(onLine: (line: string) => void): Promise<RunningWorker> {
+  const child = spawn(
+    'node_modules/.bin/wrangler',
+    ['dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), '--show-interactive-dev-session=false'],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: quietEnv },
+  )
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = ''
+    stream?.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n')
+      rest = lines.pop() ?? ''
+      for (const line of lines) if (line.trim()) onLine(line)
+    })
+  }
+  const stop = () => {
+    if (child.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  const deadline = Date.now() + 90_000
+  while (!(await isUp())) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`)
+    if (Date.now() > deadline) {
+      stop()
+      throw new Error('wrangler dev did not answer /health within 90 s')
+    }
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  return { child, stop }
+}

@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type http from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { createFakeCi360 } from '../test/fakes/ci360'
 import { createFakeS3 } from '../test/fakes/s3'
+import { createFakeScg } from '../test/fakes/scg'
 import { createFakeSource } from '../test/fakes/source'
+import { createFakeTwilio } from '../test/fakes/twilio'
 import { type BaselineJob, runBaseline } from './s3-baseline'
 import { runDevServer } from './wrangler-dev'
 
@@ -62,6 +65,20 @@ export async function runRole(args: string[]): Promise<boolean> {
     announce({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })
   }
   switch (role) {
+    case '--serve-providers': {
+      // SCG, Twilio and CI360 in one process, answering at once (for the route benchmark).
+      const urls: Record<string, string> = {}
+      for (const [name, server] of [
+        ['scg', createFakeScg().server],
+        ['twilio', createFakeTwilio().server],
+        ['ci360', createFakeCi360().server],
+      ] as const) {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+        urls[name] = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+      }
+      announce(urls)
+      return true
+    }
     case '--serve-source':
       await serve(createFakeSource().server)
       return true

@@ -204,27 +204,3 @@ export function printS3Table(rows: S3BenchRow[]): void {
     console.log(`${mode}: throughput >= baseline ${fast}; worker peak RSS growth < 100 MB ${lean}`)
   }
 }
-
-async function main() {
-  const args = process.argv.slice(2)
-  if (await runRole(args)) return
-  const size = args.indexOf('--size-mb')
-  const rows = await benchS3({
-    ...(size >= 0 ? { sizeBytes: Number(args[size + 1]) * MIB } : {}),
-    inspector: args.includes('--inspector'),
-  })
-  printS3Table(rows)
-  const dir = path.join(process.cwd(), 'bench', 'results')
-  mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, `s3-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), rows }, null, 2)}\n`)
-  console.log(`\nwritten ${path.relative(process.cwd(), file)}`)
-  if (rows.some((r) => !r.sha256_ok)) process.exitCode = 1
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((e: unknown) => {
-    console.error(e)
-    process.exit(1)
-  })
-}

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
+import { fixturePath } from './fixture-path'
 import { handleControl, Scripts, sendJson } from './scripted'
 
 /**
@@ -103,7 +104,7 @@ interface SourceFile {
   read(start: number, end: number): Iterable<Buffer>
 }
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/ci360/', import.meta.url))
+const FIXTURES = `${fixturePath('ci360')}/`
 const FIXTURE_FILES: Record<string, { file: string; type: string }> = {
   'data.csv': { file: 'bulk-data.csv', type: 'text/csv' },
   'metadata.json': { file: 'bulk-metadata.json', type: 'application/json' },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { fixturePath } from './fixture-path'
 
 /**
  * The `CreateMessage` request contract, read from Twilio's own OpenAPI file (test/fixtures/twilio): the
@@ -30,7 +31,7 @@ export interface ContractViolation {
 }
 
 export const MESSAGES_PATH = '/2010-04-01/Accounts/{AccountSid}/Messages.json'
-const SPEC_FILE = path.join(import.meta.dirname, '../fixtures/twilio/twilio_api_v2010.json')
+const SPEC_FILE = fixturePath('twilio/twilio_api_v2010.json')
 
 function loadContract() {
   const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec

@@ -1,7 +1,6 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { fixturePath } from './fixture-path'
 import { handleControl, Scripts, sendJson } from './scripted'

@@ -61,3 +61,13 @@ export class StorageError extends Error {
 
 export const storageUnavailable = (cause: unknown): AppError =>
   new AppError('STORAGE_UNAVAILABLE', 503, 'Storage is unavailable; redeliver the request later.', { cause })
+
+/** Run a storage step; a D1 failure (`StorageError`) becomes 503 STORAGE_UNAVAILABLE so the caller redelivers. */
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (e instanceof StorageError) throw storageUnavailable(e)
+    throw e
+  }
+}

@@ -1,6 +1,6 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
-import { AppError, StorageError, storageUnavailable } from '../lib/app-error'
+import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { createProvider } from '../providers/registry'
 import type { MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
@@ -168,15 +168,5 @@ function duplicateReply(existing: DeliveryRow): Reply {
       state: existing.state,
       ...(existing.provider_message_id ? { message_id: existing.provider_message_id } : {}),
     },
-  }
-}
-
-/** Run a storage step; D1 failure → 503 so CI360 redelivers. */
-export async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (e) {
-    if (e instanceof StorageError) throw storageUnavailable(e)
-    throw e
   }
 }

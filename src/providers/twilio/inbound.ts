@@ -2,16 +2,14 @@ import { type Ci360Event, ci360ConfigOf } from '../../ci360/client'
 import { injectOrQueue } from '../../ci360/inject'
 import type { TenantConfig } from '../../config/tenant'
 import type { Deps } from '../../deps'
-import { StorageError, storageUnavailable } from '../../lib/app-error'
-import { describeError, type Logger, maskPhone } from '../../lib/log'
-import { guard } from '../../outbound/pipeline'
+import { type Logger, maskPhone } from '../../lib/log'
 import { validationError } from '../../outbound/validate'
 import { createIdentityCache } from '../../storage/identity-cache'
-import { createWebhookEventStore } from '../../storage/webhook-events'
+import { handleOnce } from '../../webhooks/once'
 import { normalizePhone } from '../phone'
 import { TwilioInboundSchema } from './schemas'
 import type { TwilioParams } from './signature'
-import { recordOutcome, type WebhookReply } from './status-callback'
+import type { WebhookReply } from './status-callback'
 
 /** `MediaUrl0..N-1` joined with `,` and no spaces (CI360 attributes are strings). */
 export function mediaUrlsOf(params: TwilioParams, numMedia: number): string | undefined {
@@ -69,22 +67,19 @@ export async function handleTwilioInbound(
   if (media) event.media_urls = media
 
   const key = `inbound:${sid}`
-  const webhooks = createWebhookEventStore(deps.db)
-  if (!(await guard(() => webhooks.claim('twilio', key, tenant.id, deps.now())))) {
+  const once = await handleOnce(
+    deps.db,
+    log,
+    { source: 'twilio', key, tenantId: tenant.id, now: deps.now() },
+    async () => {
+      const injected = await injectOrQueue(deps, log, tenant, `twilio:${key}`, event)
+      return reply(injected.status, { event_name: eventName })
+    },
+  )
+  if (once.duplicate) {
     log.info('twilio inbound duplicate', { message_sid: sid })
     return reply('DUPLICATE')
   }
-  let injected: Awaited<ReturnType<typeof injectOrQueue>>
-  try {
-    injected = await injectOrQueue(deps, log, tenant, `twilio:${key}`, event)
-  } catch (e) {
-    await webhooks
-      .release('twilio', key)
-      .catch((re: unknown) => log.error('webhook dedupe release failed', describeError(re)))
-    if (e instanceof StorageError) throw storageUnavailable(e)
-    throw e
-  }
-  await recordOutcome(webhooks, key, injected.status, log)
-  log.info('twilio inbound handled', { message_sid: sid, outcome: injected.status })
-  return reply(injected.status, { event_name: eventName })
+  log.info('twilio inbound handled', { message_sid: sid, outcome: once.result.status })
+  return once.result
 }

@@ -2,12 +2,11 @@ import { type Ci360Event, ci360ConfigOf } from '../../ci360/client'
 import { injectOrQueue } from '../../ci360/inject'
 import type { TenantConfig } from '../../config/tenant'
 import type { Deps } from '../../deps'
-import { StorageError, storageUnavailable } from '../../lib/app-error'
-import { describeError, type Logger } from '../../lib/log'
-import { guard } from '../../outbound/pipeline'
+import { guard } from '../../lib/app-error'
+import type { Logger } from '../../lib/log'
 import { validationError } from '../../outbound/validate'
 import { createDeliveryStore } from '../../storage/deliveries'
-import { createWebhookEventStore } from '../../storage/webhook-events'
+import { handleOnce } from '../../webhooks/once'
 import { TwilioStatusCallbackSchema } from './schemas'
 import type { TwilioParams } from './signature'
 
@@ -58,25 +57,22 @@ export async function handleTwilioStatus(
 
   const now = deps.now()
   const key = `${sid}:${status}`
-  const webhooks = createWebhookEventStore(deps.db)
-  if (!(await guard(() => webhooks.claim('twilio', key, tenant.id, now)))) {
-    log.info('twilio status duplicate', { message_sid: sid, message_status: status })
-    return reply('DUPLICATE')
-  }
-  let answer: WebhookReply
-  try {
-    await deliveries.exec('deliveries.providerStatus', [
-      deliveries.providerStatus(
-        tenant.id,
-        row.guid,
-        status,
-        now,
-        errorCode ? `error_code ${errorCode}` : undefined,
-      ),
-    ])
-    if (!eventName) {
-      answer = reply('IGNORED', { reason: `no twilio_response_event_${status} mapping`, guid: row.guid })
-    } else {
+  const once = await handleOnce(
+    deps.db,
+    log,
+    { source: 'twilio', key, tenantId: tenant.id, now },
+    async () => {
+      await deliveries.exec('deliveries.providerStatus', [
+        deliveries.providerStatus(
+          tenant.id,
+          row.guid,
+          status,
+          now,
+          errorCode ? `error_code ${errorCode}` : undefined,
+        ),
+      ])
+      if (!eventName)
+        return reply('IGNORED', { reason: `no twilio_response_event_${status} mapping`, guid: row.guid })
       const event: Ci360Event = {
         eventName,
         datahub_id: row.identity_id,
@@ -88,32 +84,17 @@ export async function handleTwilioStatus(
         if (errorCode) event.error_code = errorCode
       }
       const injected = await injectOrQueue(deps, log, tenant, `twilio:${key}`, event)
-      answer = reply(injected.status, {
+      return reply(injected.status, {
         guid: row.guid,
         event_name: eventName,
         ...(injected.retryAt ? { retry_at: new Date(injected.retryAt).toISOString() } : {}),
       })
-    }
-  } catch (e) {
-    await webhooks
-      .release('twilio', key)
-      .catch((re: unknown) => log.error('webhook dedupe release failed', describeError(re)))
-    if (e instanceof StorageError) throw storageUnavailable(e)
-    throw e
+    },
+  )
+  if (once.duplicate) {
+    log.info('twilio status duplicate', { message_sid: sid, message_status: status })
+    return reply('DUPLICATE')
   }
-  await recordOutcome(webhooks, key, answer.status, log)
-  log.info('twilio status handled', { message_sid: sid, message_status: status, outcome: answer.status })
-  return answer
-}
-
-/** For operators only: a failure to note the outcome must not undo a handled event. */
-export async function recordOutcome(
-  webhooks: ReturnType<typeof createWebhookEventStore>,
-  key: string,
-  outcome: string,
-  log: Logger,
-) {
-  await webhooks.setOutcome('twilio', key, outcome).catch((e: unknown) => {
-    log.warn('webhook outcome not recorded', describeError(e))
-  })
+  log.info('twilio status handled', { message_sid: sid, message_status: status, outcome: once.result.status })
+  return once.result
 }

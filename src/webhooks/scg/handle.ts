@@ -1,12 +1,12 @@
 import { ci360ConfigOf } from '../../ci360/client'
-import { type InjectResult, injectOrQueue } from '../../ci360/inject'
+import { injectOrQueue } from '../../ci360/inject'
 import type { TenantConfig } from '../../config/tenant'
 import type { Deps } from '../../deps'
-import { StorageError, storageUnavailable } from '../../lib/app-error'
-import { describeError, type Logger } from '../../lib/log'
+import { guard } from '../../lib/app-error'
+import type { Logger } from '../../lib/log'
 import type { ScgDelivery } from '../../providers/scg/webhook'
 import { createDeliveryStore } from '../../storage/deliveries'
-import { createWebhookEventStore } from '../../storage/webhook-events'
+import { handleOnce } from '../once'
 import { planMo } from './mo'
 import type { EventPlan } from './plan'
 import { planStatus } from './status'
@@ -19,16 +19,6 @@ export interface ScgWebhookReply {
   event_id: string
   reason?: string
   retry_at?: string
-}
-
-/** Run a storage step before anything is claimed; D1 down → 503 so Syniverse redelivers. */
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (e) {
-    if (e instanceof StorageError) throw storageUnavailable(e)
-    throw e
-  }
 }
 
 /**
@@ -60,43 +50,33 @@ export async function handleScgDelivery(
   // redelivery after the fix is processed.
   if (event) ci360ConfigOf(tenant)
 
-  const webhookEvents = createWebhookEventStore(deps.db)
-  const claimed = await guard(() => webhookEvents.claim('scg', eventId, tenant.id, deps.now()))
-  if (!claimed) {
+  const once = await handleOnce(
+    deps.db,
+    log,
+    { source: 'scg', key: eventId, tenantId: tenant.id, now: deps.now() },
+    async (): Promise<ScgWebhookReply> => {
+      if (history) {
+        const deliveries = createDeliveryStore(deps.db)
+        await deliveries.exec('deliveries.providerStatus', [
+          deliveries.providerStatus(tenant.id, history.row.guid, history.status, deps.now(), history.detail),
+        ])
+        log.info('scg status recorded', { guid: history.row.guid, provider_status: history.status })
+      }
+      const injected = event ? await injectOrQueue(deps, log, tenant, `scg:${eventId}`, event) : undefined
+      if (!injected)
+        return { status: 'IGNORED', event_id: eventId, reason: plan.reason ?? 'no event to send' }
+      if (injected.status === 'OK') return { status: 'OK', event_id: eventId }
+      return {
+        status: 'QUEUED',
+        event_id: eventId,
+        ...(injected.retryAt ? { retry_at: new Date(injected.retryAt).toISOString() } : {}),
+      }
+    },
+  )
+  if (once.duplicate) {
     log.info('scg event duplicate')
     return { status: 'DUPLICATE', event_id: eventId }
   }
-
-  let injected: InjectResult | undefined
-  try {
-    if (history) {
-      const deliveries = createDeliveryStore(deps.db)
-      await deliveries.exec('deliveries.providerStatus', [
-        deliveries.providerStatus(tenant.id, history.row.guid, history.status, deps.now(), history.detail),
-      ])
-      log.info('scg status recorded', { guid: history.row.guid, provider_status: history.status })
-    }
-    if (event) injected = await injectOrQueue(deps, log, tenant, `scg:${eventId}`, event)
-  } catch (e) {
-    await webhookEvents
-      .release('scg', eventId)
-      .catch((re: unknown) => log.error('webhook claim release failed', describeError(re)))
-    if (e instanceof StorageError) throw storageUnavailable(e)
-    throw e
-  }
-
-  const reply: ScgWebhookReply = !injected
-    ? { status: 'IGNORED', event_id: eventId, reason: plan.reason ?? 'no event to send' }
-    : injected.status === 'OK'
-      ? { status: 'OK', event_id: eventId }
-      : {
-          status: 'QUEUED',
-          event_id: eventId,
-          ...(injected.retryAt ? { retry_at: new Date(injected.retryAt).toISOString() } : {}),
-        }
-  if (reply.reason) log.info('scg event not sent to CI360', { reason: reply.reason })
-  await webhookEvents
-    .setOutcome('scg', eventId, reply.status)
-    .catch((e: unknown) => log.warn('webhook outcome not recorded', describeError(e)))
-  return reply
+  if (once.result.reason) log.info('scg event not sent to CI360', { reason: once.result.reason })
+  return once.result
 }

@@ -68,6 +68,32 @@ const step = (title: string) => {
   return started - 5
 }
 
+/** A provider webhook: its POST, the CI360 event the Worker injects (at the fake's receive time), the reply. */
+async function webhookStep(
+  title: string,
+  w: {
+    sender: string
+    path: string
+    what: string
+    body: string
+    headers: Record<string, string>
+    eventName: string
+  },
+) {
+  const since = step(title)
+  hop(w.sender, 'Worker', `POST ${w.path} (${w.what})`)
+  const reply = await worker(w.path, w.body, w.headers)
+  const event = await lastRequest(FAKE.ci360, '/demo', since)
+  hop(
+    'Worker',
+    'CI360 events',
+    event ? JSON.stringify(event.body) : 'no event',
+    event?.body?.eventName === w.eventName,
+    event?.at,
+  )
+  hop('Worker', w.sender, `${reply.status} ${reply.text}`, reply.json?.status === 'OK')
+}
+
 async function run() {
   // 1. SCG SMS.
   let since = step('1. CI360 sends an SMS through Syniverse SCG')
@@ -85,6 +111,7 @@ async function run() {
     'SCG',
     scgReq ? `POST message_requests to=${mask(scgReq.body.to[0])} from=${scgReq.body.from}` : 'no request',
     !!scgReq,
+    scgReq?.at,
   )
   hop('Worker', 'CI360', `${smsReply.status} ${smsReply.text}`, smsReply.json?.status === 'OK')
   const scgMessageId: string = smsReply.json?.message_id
@@ -108,6 +135,7 @@ async function run() {
       ? `POST Messages.json To=${mask(twReq.body.To[0])} MediaUrl×${twReq.body.MediaUrl?.length ?? 0}`
       : 'no request',
     !!twReq,
+    twReq?.at,
   )
   hop('Worker', 'CI360', `${twReply.status} ${twReply.text}`, twReply.json?.status === 'OK')
   const twilioSid: string = twReply.json?.message_id
@@ -146,32 +174,21 @@ async function run() {
   hop('Worker', 'CI360', `${bulkReply.status} ${bulkReply.text}`, bulkReply.json?.status === 'OK')
 
   // 4. Event Manager delivery receipt for the SCG message.
-  since = step('4. Syniverse Event Manager reports the SMS delivered')
   const delivered = fixture('scg-status-delivered.json')
   delivered['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
   delivered.event.timestamp = new Date().toISOString()
   delivered.event['fld-val-list'].message_request_id = scgMessageId
   delivered.event['fld-val-list'].external_message_request_id = externalId
-  hop(
-    'Event Manager',
-    'Worker',
-    `POST /v1/webhooks/scg/${TENANT} (message_state_change DELIVERED, Basic auth)`,
-  )
-  const dlr = await worker(`/v1/webhooks/scg/${TENANT}`, JSON.stringify(delivered), {
-    authorization: WEBHOOK_BASIC,
-    'content-type': 'application/json; charset=UTF-8',
+  await webhookStep('4. Syniverse Event Manager reports the SMS delivered', {
+    sender: 'Event Manager',
+    path: `/v1/webhooks/scg/${TENANT}`,
+    what: 'message_state_change DELIVERED, Basic auth',
+    body: JSON.stringify(delivered),
+    headers: { authorization: WEBHOOK_BASIC, 'content-type': 'application/json; charset=UTF-8' },
+    eventName: 'SMS Delivered',
   })
-  const dlrEvent = await lastRequest(FAKE.ci360, '/demo', since)
-  hop(
-    'Worker',
-    'CI360 events',
-    dlrEvent ? JSON.stringify(dlrEvent.body) : 'no event',
-    dlrEvent?.body?.eventName === 'SMS Delivered',
-  )
-  hop('Worker', 'Event Manager', `${dlr.status} ${dlr.text}`, dlr.json?.status === 'OK')
 
   // 5. Twilio status callback, signed as Twilio signs it.
-  since = step('5. Twilio reports the MMS delivered (signed status callback)')
   const params: Record<string, string> = {
     AccountSid: TWILIO_SID,
     ApiVersion: '2010-04-01',
@@ -182,43 +199,30 @@ async function run() {
     From: '+18885550100',
     To: '+12125550147',
   }
-  const signature = getExpectedTwilioSignature(TWILIO_TOKEN, statusCallback, params)
-  hop(
-    'Twilio',
-    'Worker',
-    `POST ${new URL(statusCallback).pathname} (MessageStatus=delivered, X-Twilio-Signature)`,
-  )
-  const status = await worker(new URL(statusCallback).pathname, new URLSearchParams(params).toString(), {
-    'x-twilio-signature': signature,
-    'content-type': 'application/x-www-form-urlencoded',
+  await webhookStep('5. Twilio reports the MMS delivered (signed status callback)', {
+    sender: 'Twilio',
+    path: new URL(statusCallback).pathname,
+    what: 'MessageStatus=delivered, X-Twilio-Signature',
+    body: new URLSearchParams(params).toString(),
+    headers: {
+      'x-twilio-signature': getExpectedTwilioSignature(TWILIO_TOKEN, statusCallback, params),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    eventName: 'Twilio Delivered',
   })
-  const twEvent = await lastRequest(FAKE.ci360, '/demo', since)
-  hop(
-    'Worker',
-    'CI360 events',
-    twEvent ? JSON.stringify(twEvent.body) : 'no event',
-    twEvent?.body?.eventName === 'Twilio Delivered',
-  )
-  hop('Worker', 'Twilio', `${status.status} ${status.text}`, status.json?.status === 'OK')
 
   // 6. The customer replies to the SMS.
-  since = step('6. The customer replies "Yes, see you then!" (Event Manager MO)')
   const mo = fixture('scg-mo-text.json')
   mo['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
   mo.event.timestamp = new Date().toISOString()
-  hop('Event Manager', 'Worker', `POST /v1/webhooks/scg/${TENANT} (mo_message_received)`)
-  const moReply = await worker(`/v1/webhooks/scg/${TENANT}`, JSON.stringify(mo), {
-    authorization: WEBHOOK_BASIC,
-    'content-type': 'application/json; charset=UTF-8',
+  await webhookStep('6. The customer replies "Yes, see you then!" (Event Manager MO)', {
+    sender: 'Event Manager',
+    path: `/v1/webhooks/scg/${TENANT}`,
+    what: 'mo_message_received',
+    body: JSON.stringify(mo),
+    headers: { authorization: WEBHOOK_BASIC, 'content-type': 'application/json; charset=UTF-8' },
+    eventName: 'Inbound SMS',
   })
-  const moEvent = await lastRequest(FAKE.ci360, '/demo', since)
-  hop(
-    'Worker',
-    'CI360 events',
-    moEvent ? JSON.stringify(moEvent.body) : 'no event',
-    moEvent?.body?.eventName === 'Inbound SMS',
-  )
-  hop('Worker', 'Event Manager', `${moReply.status} ${moReply.text}`, moReply.json?.status === 'OK')
 
   // 7. The delivery record an operator sees.
   step('7. The operator view of the SMS')

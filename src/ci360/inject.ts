@@ -2,7 +2,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { StorageError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
-import { nextAttemptAt } from '../retry/backoff'
+import { afterFirstFailure } from '../retry/backoff'
 import type { RetryHandler } from '../retry/types'
 import { createFailedRequestStore } from '../storage/failed-requests'
 import { type Ci360Event, ci360ConfigOf, createCi360Client } from './client'
@@ -34,18 +34,15 @@ export async function injectOrQueue(
   }
   const error = result.error
   const now = deps.now()
-  const retryAt = error.retryable ? nextAttemptAt(now, 1, deps.random, error.retryAfterMs) : null
+  const failure = afterFirstFailure(error, now, deps.random)
+  const retryAt = failure.nextAttemptAt
   const insert = createFailedRequestStore(deps.db).insert({
     tenantId: tenant.id,
     kind: 'ci360_event',
     guid: eventKey,
     generatedTimestamp: null,
     eventBody: JSON.stringify(event),
-    httpStatus: error.status ?? null,
-    state: error.retryable ? 'pending' : 'dead',
-    attempts: 1,
-    nextAttemptAt: retryAt,
-    lastError: error.summary(),
+    ...failure,
     now,
   })
   try {

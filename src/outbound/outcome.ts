@@ -5,7 +5,7 @@ import { describeError, type Logger } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { ProviderError } from '../providers/errors'
 import type { OutboundMessage, ProviderId, SendReceipt } from '../providers/types'
-import { nextAttemptAt } from '../retry/backoff'
+import { afterFirstFailure } from '../retry/backoff'
 import { createDeliveryStore } from '../storage/deliveries'
 import { createFailedRequestStore } from '../storage/failed-requests'
 import { createIdentityCache } from '../storage/identity-cache'
@@ -72,7 +72,8 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
 
   const error = result.error
   const failed = createFailedRequestStore(deps.db)
-  const retryAt = error.retryable ? nextAttemptAt(now, 1, deps.random, error.retryAfterMs) : null
+  const failure = afterFirstFailure(error, now, deps.random)
+  const retryAt = failure.nextAttemptAt
   try {
     await deliveries.exec('outbound.failure', [
       failed.insert({
@@ -82,11 +83,7 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
         generatedTimestamp: event.date.generatedTimestamp,
         eventBody: a.req.bodyText,
         meta: a.req.origin ? { origin: a.req.origin } : {},
-        httpStatus: error.status ?? null,
-        state: error.retryable ? 'pending' : 'dead',
-        attempts: 1,
-        nextAttemptAt: retryAt,
-        lastError: error.summary(),
+        ...failure,
         now,
       }),
       deliveries.transition(tenant.id, event.guid, {

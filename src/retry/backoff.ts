@@ -18,3 +18,27 @@ export function nextAttemptAt(
   const jittered = Math.round(base * (1 + JITTER * (2 * random() - 1)))
   return now + Math.max(jittered, retryAfterMs ?? 0)
 }
+
+/**
+ * The failed-request fields after a first attempt that failed with `error`: retryable failures are
+ * `pending` and due after the first backoff step (or `Retry-After`), permanent ones are `dead`.
+ */
+export function afterFirstFailure(
+  error: {
+    retryable: boolean
+    retryAfterMs?: number | undefined
+    status?: number | undefined
+    summary(): string
+  },
+  now: number,
+  random: () => number,
+) {
+  const nextAt = error.retryable ? nextAttemptAt(now, 1, random, error.retryAfterMs) : null
+  return {
+    httpStatus: error.status ?? null,
+    state: error.retryable ? ('pending' as const) : ('dead' as const),
+    attempts: 1,
+    nextAttemptAt: nextAt,
+    lastError: error.summary(),
+  }
+}

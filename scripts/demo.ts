@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 import { DEMO_PORTS, startLocalFakes } from './local/fakes'
-import { isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
+import { fireCron, isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
 
 const TENANT = '6b1f0e2a9c4d30018e7a52c4'
 const API_KEY = 'demo-ci360-key'
@@ -235,6 +235,68 @@ async function run() {
     'Worker',
     `state=${rec.state} provider_status=${rec.provider_status} history=${(rec.history ?? []).map((h: any) => h.state).join('→')}`,
     rec.provider_status === 'DELIVERED',
+  )
+
+  await queuedThenRetried()
+}
+
+/** 8. SCG fails once: the SMS is QUEUED; the retry cron (fired here when it is due) sends it once. */
+async function queuedThenRetried() {
+  const since = step('8. SCG is down: the SMS is queued, and the retry cron sends it exactly once')
+  await fetch(`${FAKE.scg}/__control/script`, {
+    method: 'POST',
+    body: JSON.stringify({
+      key: SCG_TOKEN,
+      responses: [{ status: 503, body: { error_code: '5030', error_description: 'Service Unavailable' } }],
+    }),
+  })
+  const sms = fixture('outbound-sms.json')
+  sms.guid = randomUUID()
+  sms.date.generatedTimestamp = Date.now()
+  hop('CI360', 'Worker', `POST /v1/tenants/${TENANT}/scg/messages (SCG told to answer 503 once)`)
+  const reply = await worker(`/v1/tenants/${TENANT}/scg/messages`, JSON.stringify(sms), {
+    'x-api-key': API_KEY,
+    'content-type': 'text/plain;charset=UTF-8',
+  })
+  const sends = async () =>
+    ((await (await fetch(`${FAKE.scg}/__control/requests?key=${SCG_TOKEN}`)).json()) as any[]).filter(
+      (r) => r.at >= since,
+    )
+  const first = (await sends())[0]
+  hop('Worker', 'SCG', first ? 'POST message_requests → 503' : 'no request', !!first, first?.at)
+  hop(
+    'Worker',
+    'CI360',
+    `${reply.status} ${reply.text}`,
+    reply.status === 202 && reply.json?.status === 'QUEUED',
+  )
+
+  const due = Date.parse(reply.json?.retry_at ?? '') || Date.now()
+  hop('Demo', 'Worker', `waiting ${Math.ceil((due - Date.now()) / 1000)} s for retry_at (first backoff step)`)
+  await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 1000))
+  let fired = true
+  for (const n of [1, 2]) {
+    try {
+      await fireCron()
+      hop('Cron', 'Worker', `GET /__scheduled (run ${n}) → 2xx`)
+    } catch (e) {
+      fired = false
+      hop('Cron', 'Worker', e instanceof Error ? e.message : String(e), false)
+    }
+    await new Promise((r) => setTimeout(r, 1500)) // the retry runs in the handler's waitUntil
+  }
+  const all = await sends()
+  const record = (await (
+    await fetch(`${WORKER_URL}/v1/tenants/${TENANT}/messages/${sms.guid}`, {
+      headers: { 'x-api-key': 'demo-admin-key' },
+    })
+  ).json()) as any
+  hop(
+    'Worker',
+    'SCG',
+    `${all.length - 1} retry send(s) after two cron runs; state=${record.state} attempts=${record.attempts}`,
+    fired && all.length === 2 && record.state === 'sent' && record.attempts === 2,
+    all[1]?.at,
   )
 }
 

@@ -3,7 +3,7 @@
  * SCG, CI360, Twilio, S3 and CI360's file storage. No Cloudflare account, no internet. Ctrl-C stops all.
  */
 import { DEMO_PORTS, startLocalFakes } from './local/fakes'
-import { isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
+import { fireCron, isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
 
 const TENANT = '6b1f0e2a9c4d30018e7a52c4'
 const dim = (s: string) => `\x1b[2m${s}\x1b[0m`
@@ -27,9 +27,14 @@ const worker = await startWorker((line) => {
   const text = ready ? workerLine(line) : /error|✘/i.test(line) ? line : undefined
   if (text) console.log(`  ${dim('[worker]')} ${text}`)
 })
-// Local dev does not fire cron triggers: fire the retry cron every minute, as production would.
+// Local dev does not fire cron triggers: fire the retry cron every minute, as production would, and
+// say so loudly when it fails (queued messages would never be retried).
 const cron = setInterval(() => {
-  fetch(`${WORKER_URL}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`).catch(() => undefined)
+  fireCron().catch((e: unknown) =>
+    console.error(
+      `  ${dim('[cron]')} \x1b[31mERROR ${e instanceof Error ? e.message : String(e)}; queued messages are not being retried\x1b[0m`,
+    ),
+  )
 }, 60_000)
 
 /** The Worker's JSON log lines, shortened; wrangler's request lines as they are; the rest dropped. */

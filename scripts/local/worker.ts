@@ -36,7 +36,17 @@ export interface RunningWorker {
 export async function startWorker(onLine: (line: string) => void): Promise<RunningWorker> {
   const child = spawn(
     'node_modules/.bin/wrangler',
-    ['dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), '--show-interactive-dev-session=false'],
+    // --test-scheduled: with [assets] configured, wrangler dev answers 500 on /cdn-cgi/handler/scheduled;
+    // /__scheduled is the route that runs the scheduled handler locally.
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(WORKER_PORT),
+      '--show-interactive-dev-session=false',
+      '--test-scheduled',
+    ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: quietEnv },
   )
   for (const stream of [child.stdout, child.stderr]) {
@@ -66,4 +76,19 @@ export async function startWorker(onLine: (line: string) => void): Promise<Runni
     await new Promise((r) => setTimeout(r, 300))
   }
   return { child, stop }
+}
+
+/** Every-minute cron expression of wrangler.toml's `[triggers]`. */
+export const CRON = '* * * * *'
+
+/**
+ * Run the Worker's scheduled handler once (the retry cron), as Cloudflare would every minute. Throws
+ * when the Worker does not answer 2xx, so a broken local cron is loud instead of silently skipped.
+ */
+export async function fireCron(url = WORKER_URL): Promise<void> {
+  const res = await fetch(`${url}/__scheduled?cron=${encodeURIComponent(CRON)}`, {
+    signal: AbortSignal.timeout(30_000),
+  })
+  await res.text()
+  if (!res.ok) throw new Error(`the retry cron (/__scheduled) answered ${res.status}`)
 }

@@ -4,6 +4,7 @@ import { type FetchFn, fetchWithTimeout, parseRetryAfter, readTextCapped } from 
 import { err, ok, type Result } from '../lib/result'
 import { ProviderError } from '../providers/errors'
 import { buildCi360Jwt } from './jwt'
+import { isRetryableCi360Reply } from './rate-limit'
 
 /** A CI360 external event: flat attributes, all strings (reference/ci360.md §6). */
 export interface Ci360Event {
@@ -49,13 +50,6 @@ export function ci360ConfigOf(tenant: TenantConfig): Ci360Config {
   }
 }
 
-/**
- * Whether a failed injection is worth retrying: timeouts, network errors, 408, 429, 5xx, and 403 (the
- * gateway's answer past its per-IP rate limit). 400, 401 and other 4xx are permanent.
- */
-export const isRetryableCi360Status = (status: number) =>
-  status === 403 || status === 408 || status === 429 || status >= 500
-
 export interface Ci360Client {
   send(event: Ci360Event): Promise<Result<{ status: number }, ProviderError>>
 }
@@ -95,7 +89,7 @@ export function createCi360Client(
       const res = outcome.response
       const text = await readTextCapped(res, 2048)
       if (res.ok) return ok({ status: res.status })
-      const retryable = isRetryableCi360Status(res.status)
+      const retryable = isRetryableCi360Reply(res.status, res.headers, text)
       return err(
         new ProviderError({
           provider: 'ci360',

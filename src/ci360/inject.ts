@@ -1,9 +1,9 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
-import { StorageError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
 import { afterFirstFailure } from '../retry/backoff'
 import type { RetryHandler } from '../retry/types'
+import { d1Call } from '../storage/d1-call'
 import { createFailedRequestStore } from '../storage/failed-requests'
 import { type Ci360Event, ci360ConfigOf, createCi360Client } from './client'
 
@@ -45,11 +45,7 @@ export async function injectOrQueue(
     ...failure,
     now,
   })
-  try {
-    await insert.run()
-  } catch (cause) {
-    throw new StorageError('failed_requests.insert', cause)
-  }
+  await d1Call('failed_requests.insert', () => insert.run())
   log.warn('ci360 event stored for retry', {
     event_key: eventKey,
     http_status: error.status,

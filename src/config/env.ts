@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import { AppError } from '../lib/app-error'
 import { optionalText, preprocess } from './coerce'
+import { indexOAuthClients, type OAuthClientOwner } from './oauth-clients'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
 import {
   parseTenant,
@@ -47,6 +48,8 @@ export interface Config {
   tenant(tenantId: string): TenantConfig | undefined
   /** Ids of every `TENANT_<id>` secret present (not parsed), e.g. for per-tenant housekeeping. */
   tenantIds(): string[]
+  /** Whose OAuth client this is (client ids are unique across `SCG_WEBHOOK_AUTH` and all tenants). */
+  oauthClientOwner(clientId: string): OAuthClientOwner | undefined
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: string[] }
@@ -71,6 +74,8 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
     ...(secrets.success ? [] : formatIssues(secrets.error, '')),
   ]
   if (!settings.ok || !secrets.success) return { ok: false, issues }
+  const clients = indexOAuthClients(env, secrets.data.SCG_WEBHOOK_AUTH)
+  if (!clients.ok) return { ok: false, issues: clients.issues }
 
   const tenants = new Map<string, TenantConfig | undefined>()
   const config: Config = {
@@ -109,6 +114,7 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
         .filter((k) => k.startsWith(prefix) && TENANT_ID_PATTERN.test(k.slice(prefix.length)))
         .map((k) => k.slice(prefix.length))
     },
+    oauthClientOwner: (clientId) => clients.owners.get(clientId),
   }
   return { ok: true, config }
 }

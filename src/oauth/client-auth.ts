@@ -49,18 +49,22 @@ export function readClientCredentials(
 }
 
 /**
- * Which credential set a client belongs to. A client id listed in `SCG_WEBHOOK_AUTH` is a global
- * client; any other is looked up in the tenant named by the `tenant` parameter (form body, or the
- * token URL's query string) or by a requested scope `webhook:<tenant>`.
+ * Which credential set a client belongs to, found by its `client_id` alone: client ids are unique
+ * across `SCG_WEBHOOK_AUTH` and every tenant. A tenant named by the request (the `tenant` parameter,
+ * the token URL's query string, or a scope `webhook:<tenant>`) still works, and must be the client's
+ * own tenant; a global client may name any.
  */
 function candidateRealm(
   config: Config,
-  isGlobal: boolean,
+  clientId: string,
   tenantHint: string | undefined,
 ): WebhookRealm | undefined {
-  if (isGlobal) return globalRealm(config)
-  if (!tenantHint) return undefined
-  const tenant = config.tenant(tenantHint)
+  const owner = config.oauthClientOwner(clientId)
+  if (owner?.realm === 'global') return globalRealm(config)
+  if (owner && tenantHint !== undefined && tenantHint !== owner.tenantId) return undefined
+  const tenantId = owner?.tenantId ?? tenantHint
+  if (tenantId === undefined) return undefined
+  const tenant = config.tenant(tenantId)
   return tenant ? tenantRealm(tenant) : undefined
 }
 
@@ -78,9 +82,8 @@ export async function authenticateClient(
   creds: ClientCredentials,
   tenantHint: string | undefined,
 ): Promise<{ clientId: string; realm: WebhookRealm }> {
-  const global = globalRealm(config)
   for (const c of creds.candidates) {
-    const realm = candidateRealm(config, await checkClient(global, c.clientId), tenantHint)
+    const realm = candidateRealm(config, c.clientId, tenantHint)
     if (realm && (await checkClient(realm, c.clientId, c.clientSecret)))
       return { clientId: c.clientId, realm }
   }

@@ -1,5 +1,5 @@
-import { StorageError } from '../lib/app-error'
 import type { ProviderId } from '../providers/types'
+import { d1Call as run } from './d1-call'
 
 export type DeliveryState = 'sending' | 'sent' | 'queued' | 'rejected' | 'stale' | 'expired' | 'dead'
 
@@ -45,14 +45,6 @@ export type ClaimResult = { claimed: true } | { claimed: false; existing: Delive
 const iso = (ms: number) => new Date(ms).toISOString()
 const entry = (state: string, now: number, detail?: string): string =>
   JSON.stringify(detail ? { state, at: iso(now), detail } : { state, at: iso(now) })
-
-async function run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (cause) {
-    throw new StorageError(operation, cause)
-  }
-}
 
 /** D1 access for the `deliveries` table. Every method throws `StorageError` when D1 fails. */
 export function createDeliveryStore(db: D1Database) {

@@ -1,4 +1,4 @@
-import { StorageError } from '../lib/app-error'
+import { d1Call as run } from './d1-call'
 import type { FailedRequestRow, FailedRequestState } from './failed-requests'
 
 /** The row's next state after one attempt; applied only by the holder of the lease. */
@@ -12,14 +12,6 @@ export interface Finish {
   /** Undefined keeps the stored value; null records "no HTTP answer" (timeout, network). */
   httpStatus?: number | null
   now: number
-}
-
-async function run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (cause) {
-    throw new StorageError(operation, cause)
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { StorageError } from '../lib/app-error'
+import { d1Call } from './d1-call'
 
 export type FailedRequestKind = 'scg' | 'twilio' | 'ci360_event'
 export type FailedRequestState = 'pending' | 'done' | 'dead' | 'expired'
@@ -100,31 +100,21 @@ export function createFailedRequestStore(db: D1Database) {
         )
     },
 
-    async get(tenantId: string, id: string): Promise<FailedRequestRow | null> {
-      try {
-        return await db
+    get: (tenantId: string, id: string): Promise<FailedRequestRow | null> =>
+      d1Call('failed_requests.get', () =>
+        db
           .prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND id = ?')
           .bind(tenantId, id)
-          .first<FailedRequestRow>()
-      } catch (cause) {
-        throw new StorageError('failed_requests.get', cause)
-      }
-    },
+          .first<FailedRequestRow>(),
+      ),
 
-    async getByGuid(
-      tenantId: string,
-      kind: FailedRequestKind,
-      guid: string,
-    ): Promise<FailedRequestRow | null> {
-      try {
-        return await db
+    getByGuid: (tenantId: string, kind: FailedRequestKind, guid: string): Promise<FailedRequestRow | null> =>
+      d1Call('failed_requests.getByGuid', () =>
+        db
           .prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND kind = ? AND guid = ?')
           .bind(tenantId, kind, guid)
-          .first<FailedRequestRow>()
-      } catch (cause) {
-        throw new StorageError('failed_requests.getByGuid', cause)
-      }
-    },
+          .first<FailedRequestRow>(),
+      ),
 
     /** One page of a tenant's rows, newest first (ids sort by creation time). */
     async list(tenantId: string, q: ListQuery): Promise<FailedRequestSummary[]> {
@@ -138,35 +128,30 @@ export function createFailedRequestStore(db: D1Database) {
       filter('state = ?', q.state)
       filter('kind = ?', q.kind)
       filter('id < ?', q.before)
-      try {
-        const result = await db
+      const result = await d1Call('failed_requests.list', () =>
+        db
           .prepare(
             `SELECT id, guid, kind, state, attempts, http_status, last_error, next_attempt_at, created_at, updated_at
              FROM failed_requests WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
           )
           .bind(...params, q.limit)
-          .all<FailedRequestSummary>()
-        return result.results
-      } catch (cause) {
-        throw new StorageError('failed_requests.list', cause)
-      }
+          .all<FailedRequestSummary>(),
+      )
+      return result.results
     },
 
     /** Delete a row unless a retry holds it right now; returns the row as it was when deleted. */
-    async remove(tenantId: string, id: string, now: number): Promise<FailedRequestRow | null> {
-      try {
-        return await db
+    remove: (tenantId: string, id: string, now: number): Promise<FailedRequestRow | null> =>
+      d1Call('failed_requests.remove', () =>
+        db
           .prepare(
             `DELETE FROM failed_requests
              WHERE tenant_id = ? AND id = ? AND (lease_until IS NULL OR lease_until < ?)
              RETURNING *`,
           )
           .bind(tenantId, id, now)
-          .first<FailedRequestRow>()
-      } catch (cause) {
-        throw new StorageError('failed_requests.remove', cause)
-      }
-    },
+          .first<FailedRequestRow>(),
+      ),
   }
 }
 

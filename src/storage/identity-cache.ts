@@ -1,3 +1,4 @@
+import { StorageError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
 import { describeError } from '../lib/log'
 
@@ -12,8 +13,11 @@ export interface IdentityEntry {
 export interface IdentityCache {
   /** Never throws: a failed write is logged, the send it follows still succeeded. */
   remember(phone: string, datahubId: string, tenantId: string, now: number): Promise<void>
-  /** Undefined on a miss or a KV error. */
-  lookup(phone: string): Promise<IdentityEntry | undefined>
+  /**
+   * Undefined on a miss. A KV error is a miss too, unless `kvErrors` is `throw`: then it is a
+   * `StorageError` (503), for callers whose sender redelivers and whose event would otherwise be lost.
+   */
+  lookup(phone: string, kvErrors?: 'miss' | 'throw'): Promise<IdentityEntry | undefined>
 }
 
 export const identityKey = (phone: string) => `phone:${phone}`
@@ -33,13 +37,14 @@ export function createIdentityCache(kv: KVNamespace, ttlSeconds: number, log: Lo
         log.warn('identity cache write failed', describeError(e))
       }
     },
-    async lookup(phone) {
+    async lookup(phone, kvErrors = 'miss') {
       try {
         const value = await kv.get<IdentityEntry>(identityKey(phone), 'json')
         if (!value || typeof value.datahub_id !== 'string' || typeof value.tenant_id !== 'string')
           return undefined
         return value
       } catch (e) {
+        if (kvErrors === 'throw') throw new StorageError('identity_cache.lookup', e)
         log.warn('identity cache read failed', describeError(e))
         return undefined
       }

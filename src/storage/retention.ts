@@ -1,4 +1,4 @@
-import { StorageError } from '../lib/app-error'
+import { d1Call } from './d1-call'
 
 /** The tables the cron purges by `created_at` (DESIGN §4). */
 export const PURGED_TABLES = ['deliveries', 'failed_requests', 'webhook_events'] as const
@@ -19,16 +19,13 @@ export interface RetentionPolicy {
 async function deleteChunks(db: D1Database, table: PurgedTable, sql: string, params: unknown[]) {
   let total = 0
   for (let i = 0; i < MAX_CHUNKS; i++) {
-    let changes: number
-    try {
-      const result = await db
+    const result = await d1Call(`${table}.purge`, () =>
+      db
         .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${sql} LIMIT ?)`)
         .bind(...params, CHUNK)
-        .run()
-      changes = result.meta.changes
-    } catch (cause) {
-      throw new StorageError(`${table}.purge`, cause)
-    }
+        .run(),
+    )
+    const changes = result.meta.changes
     total += changes
     if (changes < CHUNK) break
   }

@@ -1,4 +1,4 @@
-import { StorageError } from '../lib/app-error'
+import { d1Call } from './d1-call'
 
 export type WebhookSource = 'scg' | 'twilio'
 
@@ -11,41 +11,32 @@ export type WebhookSource = 'scg' | 'twilio'
 export function createWebhookEventStore(db: D1Database) {
   return {
     async claim(source: WebhookSource, key: string, tenantId: string | null, now: number): Promise<boolean> {
-      try {
-        const r = await db
+      const r = await d1Call('webhook_events.claim', () =>
+        db
           .prepare(
             `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (source, event_key) DO NOTHING`,
           )
           .bind(source, key, tenantId, now)
-          .run()
-        return r.meta.changes === 1
-      } catch (cause) {
-        throw new StorageError('webhook_events.claim', cause)
-      }
+          .run(),
+      )
+      return r.meta.changes === 1
     },
 
     /** Remember what the first delivery was answered with (shown to operators; not used for dedupe). */
     async setOutcome(source: WebhookSource, key: string, outcome: string): Promise<void> {
-      try {
-        await db
+      await d1Call('webhook_events.setOutcome', () =>
+        db
           .prepare('UPDATE webhook_events SET outcome = ? WHERE source = ? AND event_key = ?')
           .bind(outcome, source, key)
-          .run()
-      } catch (cause) {
-        throw new StorageError('webhook_events.setOutcome', cause)
-      }
+          .run(),
+      )
     },
 
     async release(source: WebhookSource, key: string): Promise<void> {
-      try {
-        await db
-          .prepare('DELETE FROM webhook_events WHERE source = ? AND event_key = ?')
-          .bind(source, key)
-          .run()
-      } catch (cause) {
-        throw new StorageError('webhook_events.release', cause)
-      }
+      await d1Call('webhook_events.release', () =>
+        db.prepare('DELETE FROM webhook_events WHERE source = ? AND event_key = ?').bind(source, key).run(),
+      )
     },
   }
 }

@@ -63,6 +63,16 @@ export function requireScgWebhookAuth(route: 'global' | 'tenant'): MiddlewareHan
       return next()
     }
     if (scheme === 'bearer') {
+      // OAuth clients configured but no signing key: no token can be checked until an operator sets
+      // it, so answer 5xx and let Event Manager redeliver (it never redelivers after a 401).
+      const oauthConfigured = [realm, globalRealm(deps.config)].some((r) => r.auth?.oauth_clients?.length)
+      if (oauthConfigured && !deps.config.secrets.tokenSigningKey) {
+        throw new AppError(
+          'CONFIG_INVALID',
+          500,
+          'Bearer tokens cannot be checked: TOKEN_SIGNING_KEY is not set.',
+        )
+      }
       let problem = await bearerProblem(deps.config, deps.now(), realm, parseBearer(header))
       if (!problem && !known) problem = 'token scope does not cover this route'
       if (problem) {
@@ -87,8 +97,7 @@ async function bearerProblem(
   token: string | undefined,
 ): Promise<string | undefined> {
   const key = config.secrets.tokenSigningKey
-  if (!token) return 'malformed token'
-  if (!key) return 'token signing is not configured'
+  if (!token || !key) return 'malformed token'
   const claims = await verifyToken(key, token, now)
   if (!claims) return 'token is invalid or expired'
   if (claims.typ !== 'access') return 'not an access token'

@@ -10,11 +10,22 @@ import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } 
  * Auth: `Bearer <static token>` starting with `ci360-static-`, or the static JWT of reference/ci360.md
  * §6, verified with the tenant's client secret (HMAC key = base64 text of the secret); anything else
  * gets 401. A recorded request carries `client_id` (the JWT's `clientID`) for assertions.
+ *
+ * Rate limit: the real gateway answers 403 once a source IP passes 700,000 requests in 5 minutes. All
+ * tests share 127.0.0.1, so the fake counts per key instead: `POST /__control/rate-limit {key, max,
+ * window_ms?, body?, headers?}` makes request `max + 1` onwards within the window get that 403 (`max:
+ * null` lifts it). The gateway's wording is not published; `body` and `headers` let a test pick one.
  */
 export function createFakeCi360() {
   const scripts = new Scripts()
+  const limits = new Map<string, RateLimit>()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
+    if (url.pathname === '/__control/rate-limit') {
+      setRateLimit(limits, JSON.parse((await readRaw(req)) || '{}'))
+      sendJson(res, 200, { ok: true })
+      return
+    }
     if (await handleControl(scripts, req, res, url)) return
     const m = /^(.*)\/marketingGateway\/events$/.exec(url.pathname)
     if (req.method !== 'POST' || !m) {
@@ -33,6 +44,11 @@ export function createFakeCi360() {
     }
     const headers = { ...headersOf(req), client_id: clientId ?? '' }
     scripts.record(key, { at: Date.now(), method: req.method, path: url.pathname, headers, body, raw })
+    const limited = overLimit(limits.get(key))
+    if (limited) {
+      sendJson(res, 403, limited.body, limited.headers)
+      return
+    }
     if (clientId === undefined) {
       sendJson(res, 401, { message: 'Unauthorized' })
       return
@@ -54,6 +70,50 @@ export function createFakeCi360() {
     res.end('{}')
   })
   return { server, scripts }
+}
+
+interface RateLimit {
+  max: number
+  windowMs: number
+  body: unknown
+  headers: Record<string, string>
+  hits: number[]
+}
+
+/** The assumed wording (see the README's Troubleshooting section for every form the Worker accepts). */
+const RATE_LIMIT_BODY = { message: 'Rate limit exceeded: too many requests from this IP address' }
+
+function setRateLimit(
+  limits: Map<string, RateLimit>,
+  c: {
+    key?: string
+    max?: number | null
+    window_ms?: number
+    body?: unknown
+    headers?: Record<string, string>
+  },
+) {
+  if (!c.key) return
+  if (c.max === null || c.max === undefined) {
+    limits.delete(c.key)
+    return
+  }
+  limits.set(c.key, {
+    max: c.max,
+    windowMs: c.window_ms ?? 300_000,
+    body: c.body ?? RATE_LIMIT_BODY,
+    headers: c.headers ?? {},
+    hits: [],
+  })
+}
+
+/** Count this request; the limit when it is past `max` in the sliding window, else undefined. */
+function overLimit(limit: RateLimit | undefined): RateLimit | undefined {
+  if (!limit) return undefined
+  const now = Date.now()
+  limit.hits = limit.hits.filter((at) => at > now - limit.windowMs)
+  limit.hits.push(now)
+  return limit.hits.length > limit.max ? limit : undefined
 }
 
 /** The tenant a token stands for: `static` for static tokens, the JWT's clientID, or undefined. */

@@ -85,8 +85,12 @@ describe('POST /v1/oauth/token', () => {
       expect(body.scope).toBe(`webhook:${FIXTURE_TENANT}`)
       expect(decode(body.access_token).payload).toMatchObject({ sub: creds.client_id, typ: 'access' })
     }
-    // Without any hint the tenant client is unknown.
-    await expectOAuthError(await token({ grant_type: 'client_credentials', ...creds }), 401, 'invalid_client')
+    // A hint naming another tenant is refused: the client is not that tenant's.
+    await expectOAuthError(
+      await token({ grant_type: 'client_credentials', tenant: 'other', ...creds }),
+      401,
+      'invalid_client',
+    )
   })
 
   it('password grant checks the realm’s basic credentials and issues a refresh token', async () => {

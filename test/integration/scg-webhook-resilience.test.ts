@@ -119,13 +119,15 @@ describe('SCG webhook resilience', () => {
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([DELIVERED, DELIVERED])
   })
 
-  it('a KV outage only means replies find no cached identity (IGNORED), never an error', async () => {
+  it('a KV outage while resolving a reply → 503 (Event Manager redelivers), nothing injected or claimed', async () => {
     await cacheFixtureIdentities()
     const { t, em } = setup({ kv: brokenKv() })
-    const res = await em.deliver(scgEnvelope('scg-mo-text'))
-    expect(res.status).toBe(200)
-    expect((await json(res)).status).toBe('IGNORED')
+    const envelope = scgEnvelope('scg-mo-text')
+    const res = await em.deliver(envelope)
+    expect(res.status).toBe(503)
+    expect((await json(res)).error.code).toBe('STORAGE_UNAVAILABLE')
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
+    expect(await webhookEventOf(envelope['event-id'])).toBeNull()
   })
 
   it('a tenant without CI360 settings → 500 CONFIG_INVALID and nothing claimed, so the redelivery after the fix works', async () => {

@@ -44,5 +44,19 @@ export function control(name: FakeName) {
 }
 
 export const scgFake = control('scg')
-export const ci360Fake = control('ci360')
+export const ci360Fake = {
+  ...control('ci360'),
+  /** Past `max` requests in `windowMs`, the fake gateway answers 403 (its per-IP rate limit). */
+  async rateLimit(
+    key: string,
+    max: number | null,
+    opts: { windowMs?: number; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    const res = await fetch(`${fakes().ci360}/__control/rate-limit`, {
+      method: 'POST',
+      body: JSON.stringify({ key, max, window_ms: opts.windowMs, body: opts.body, headers: opts.headers }),
+    })
+    if (!res.ok) throw new Error(`fake ci360 rate-limit failed: ${res.status}`)
+  },
+}
 export const twilioFake = control('twilio')

@@ -42,8 +42,9 @@ export async function planMo(
 ): Promise<EventPlan> {
   const routeSettings = route?.settings ?? deps.config.settings
   const phone = normalizePhone(f.from_address)
+  // KV failing is not "no identity": answer 503 so Event Manager redelivers instead of dropping the reply.
   const cached = phone
-    ? await createIdentityCache(deps.kv, routeSettings.cache_ttl, log).lookup(phone)
+    ? await createIdentityCache(deps.kv, routeSettings.cache_ttl, log).lookup(phone, 'throw')
     : undefined
   const tenantId = cached?.tenant_id || route?.id || deps.config.settings.tenant_id
   const from = maskPhone(f.from_address)

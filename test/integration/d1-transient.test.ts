@@ -1,0 +1,103 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { isTransientD1Error } from '../../src/storage/d1-call'
+import { appWith } from '../support/app'
+import { D1_OVERLOADED, flakyD1 } from '../support/broken'
+import { FIXTURE_TENANT } from '../support/constants'
+import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
+import { ci360Fake, scgFake } from '../support/fake-control'
+import { outboundEvent } from '../support/fixtures'
+import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { envWith, json, testTenant } from '../support/worker'
+
+const sendSms = (db: D1Database) => {
+  const t = testTenant()
+  const { app } = appWith(envWith([t]), { db })
+  const event = outboundEvent('outbound-sms')
+  const res = app.request(`https://connector.example.com/v1/tenants/${FIXTURE_TENANT}/scg/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': t.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
+    body: JSON.stringify(event),
+  })
+  return { t, event, res }
+}
+
+const deliverStatus = (db: D1Database) => {
+  const t = webhookTenant()
+  const { app } = appWith(envWith([t]), { db })
+  const em = createEventManager({
+    send: viaApp(app),
+    url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
+    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
+  })
+  const envelope = scgEnvelope('scg-status-delivered')
+  return { t, envelope, res: em.deliver(envelope) }
+}
+
+describe('D1 hiccups: a transient D1 failure is retried twice inside the request', () => {
+  it('outbound: D1 overloaded twice, then fine → 200 OK, one SCG call, the delivery stored as sent', async () => {
+    const flaky = flakyD1(2)
+    const { t, event, res } = sendSms(flaky.db)
+    const r = await res
+    expect(r.status).toBe(200)
+    expect(await json(r)).toMatchObject({ status: 'OK', provider: 'scg', guid: event.guid })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+    const row = await env.DB.prepare('SELECT state FROM deliveries WHERE guid = ?').bind(event.guid).first()
+    expect(row).toEqual({ state: 'sent' })
+    expect(flaky.calls()).toBeGreaterThan(3)
+  })
+
+  it('outbound: D1 overloaded three times in a row → 503 STORAGE_UNAVAILABLE, nothing sent', async () => {
+    const flaky = flakyD1(3)
+    const { t, event, res } = sendSms(flaky.db)
+    const r = await res
+    expect(r.status).toBe(503)
+    expect(await json(r)).toMatchObject({ status: 'ERROR', error: { code: 'STORAGE_UNAVAILABLE' } })
+    expect(flaky.calls()).toBe(3) // the claim, tried three times
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
+    expect(
+      await env.DB.prepare('SELECT 1 FROM deliveries WHERE guid = ?').bind(event.guid).first(),
+    ).toBeNull()
+  })
+
+  it('a non-transient D1 error is not retried: 503 after one attempt', async () => {
+    const flaky = flakyD1(1, 'D1_ERROR: no such table: deliveries: SQLITE_ERROR')
+    const { t, res } = sendSms(flaky.db)
+    expect((await res).status).toBe(503)
+    expect(flaky.calls()).toBe(1)
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
+  })
+
+  it('Event Manager webhook: D1 overloaded twice → 200 OK, the event injected once and claimed', async () => {
+    const { t, envelope, res } = deliverStatus(flakyD1(2).db)
+    const r = await res
+    expect(r.status).toBe(200)
+    expect(await json(r)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
+    expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(1)
+    expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
+  })
+
+  it('Event Manager webhook: D1 overloaded three times → 503, nothing injected (Syniverse redelivers)', async () => {
+    const { t, res } = deliverStatus(flakyD1(3).db)
+    const r = await res
+    expect(r.status).toBe(503)
+    expect(await json(r)).toMatchObject({ error: { code: 'STORAGE_UNAVAILABLE' } })
+    expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
+  })
+
+  it.each([
+    [D1_OVERLOADED, true],
+    ['D1_ERROR: D1 DB is overloaded. Requests queued for too long.', true],
+    ['D1_ERROR: Network connection lost.', true],
+    ['D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.', true],
+    ['D1_ERROR: Internal error while starting up D1 DB storage caused object to be reset.', true],
+    ['D1_ERROR: D1 DB reset because its code was updated.', true],
+    ['D1_ERROR: Cannot resolve D1 DB due to transient issue on remote node.', true],
+    ['D1_ERROR: UNIQUE constraint failed: deliveries.guid: SQLITE_CONSTRAINT', false],
+    ['D1_ERROR: no such column: nope: SQLITE_ERROR', false],
+    ['D1_ERROR: simulated outage', false],
+  ])('%s → transient: %s', (message, transient) => {
+    expect(isTransientD1Error(new Error(message))).toBe(transient)
+    expect(isTransientD1Error(new Error('D1_EXEC_ERROR', { cause: new Error(message) }))).toBe(transient)
+  })
+})

@@ -1,8 +1,9 @@
 import type { TenantConfig } from '../config/tenant'
 import { AppError } from '../lib/app-error'
-import { type FetchFn, fetchWithTimeout, parseRetryAfter, readTextCapped } from '../lib/http'
-import { err, ok, type Result } from '../lib/result'
-import { ProviderError } from '../providers/errors'
+import type { FetchFn } from '../lib/http'
+import { ok, type Result } from '../lib/result'
+import { callUpstream } from '../upstream/call'
+import type { UpstreamError } from '../upstream/error'
 import { buildCi360Jwt } from './jwt'
 
 /** A CI360 external event: flat attributes, all strings (reference/ci360.md §6). */
@@ -57,7 +58,7 @@ export const isRetryableCi360Status = (status: number) =>
   status === 403 || status === 408 || status === 429 || status >= 500
 
 export interface Ci360Client {
-  send(event: Ci360Event): Promise<Result<{ status: number }, ProviderError>>
+  send(event: Ci360Event): Promise<Result<{ status: number }, UpstreamError>>
 }
 
 export function createCi360Client(
@@ -66,11 +67,10 @@ export function createCi360Client(
 ): Ci360Client {
   return {
     async send(event) {
-      const started = deps.now()
-      const outcome = await fetchWithTimeout(
-        deps.fetch,
-        config.apiUrl,
-        {
+      const reply = await callUpstream(deps, {
+        upstream: 'ci360',
+        url: config.apiUrl,
+        init: {
           method: 'POST',
           headers: {
             authorization: `Bearer ${await config.token()}`,
@@ -79,33 +79,14 @@ export function createCi360Client(
           },
           body: JSON.stringify(event),
         },
-        config.timeoutMs,
-      )
-      if (outcome.kind !== 'response') {
-        return err(
-          new ProviderError({
-            provider: 'ci360',
-            kind: outcome.kind === 'timeout' ? 'timeout' : 'unavailable',
-            retryable: true,
-            message: outcome.kind === 'timeout' ? `no answer within ${config.timeoutMs} ms` : 'network error',
-            ...(outcome.kind === 'network' ? { cause: outcome.cause } : {}),
-          }),
-        )
-      }
-      const res = outcome.response
-      const text = await readTextCapped(res, 2048)
-      if (res.ok) return ok({ status: res.status })
-      const retryable = isRetryableCi360Status(res.status)
-      return err(
-        new ProviderError({
-          provider: 'ci360',
-          kind: res.status === 401 ? 'auth' : retryable ? 'unavailable' : 'rejected',
-          status: res.status,
-          retryable,
-          ...(retryable ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), started) } : {}),
-          message: `CI360 answered ${res.status}${text ? `: ${text.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`,
+        timeoutMs: config.timeoutMs,
+        bodyLimit: 2048,
+        readError: ({ status, text }) => ({
+          description: text.replace(/\s+/g, ' '),
+          retryable: isRetryableCi360Status(status),
         }),
-      )
+      })
+      return reply.ok ? ok({ status: reply.value.status }) : reply
     },
   }
 }

@@ -3,12 +3,12 @@ import type { Deps } from '../deps'
 import { AppError, storageUnavailable } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
 import type { Result } from '../lib/result'
-import type { ProviderError } from '../providers/errors'
 import type { OutboundMessage, ProviderId, SendReceipt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
 import { createDeliveryStore } from '../storage/deliveries'
 import { createFailedRequestStore } from '../storage/failed-requests'
 import { createIdentityCache } from '../storage/identity-cache'
+import type { UpstreamError } from '../upstream/error'
 import type { OutboundEvent } from './event'
 import type { OutboundRequest, Reply } from './pipeline'
 
@@ -17,7 +17,7 @@ interface Attempt {
   event: OutboundEvent
   provider: ProviderId
   message: OutboundMessage
-  result: Result<SendReceipt, ProviderError>
+  result: Result<SendReceipt, UpstreamError>
   req: OutboundRequest
 }
 

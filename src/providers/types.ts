@@ -4,7 +4,7 @@ import type { Logger } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { Creative, CreativeProblem } from '../outbound/creative'
 import type { OutboundEvent } from '../outbound/event'
-import type { ProviderError } from './errors'
+import type { UpstreamError } from '../upstream/error'
 
 export type ProviderId = 'scg' | 'twilio'
 
@@ -29,12 +29,12 @@ export interface SendReceipt {
   providerStatus?: string
 }
 
-/** One outbound messaging provider: owns its wire format, maps failures to `ProviderError`. */
+/** One outbound messaging provider: owns its wire format, maps failures to `UpstreamError`. */
 export interface MessageProvider {
   readonly id: ProviderId
   /** Build the provider request; fails (never throws) when the creative cannot be sent as given. */
   prepare(input: OutboundInput): Result<OutboundMessage, CreativeProblem>
-  send(message: OutboundMessage): Promise<Result<SendReceipt, ProviderError>>
+  send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>>
 }
 
 export interface ProviderContext {

@@ -1,8 +1,9 @@
 import type { TenantConfig } from '../../config/tenant'
 import { AppError } from '../../lib/app-error'
-import { fetchWithTimeout, parseRetryAfter, readTextCapped, safeJsonParse } from '../../lib/http'
+import { safeJsonParse } from '../../lib/http'
 import { err, ok, type Result } from '../../lib/result'
-import { isRetryableStatus, ProviderError } from '../errors'
+import { callUpstream, type ErrorReading } from '../../upstream/call'
+import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
 import { ScgErrorBodySchema, type ScgMessageRequest, ScgSendResponseSchema } from './schemas'
@@ -92,12 +93,11 @@ export function createScgProvider(
       return ok({ to, phone, payload })
     },
 
-    async send(message: OutboundMessage): Promise<Result<SendReceipt, ProviderError>> {
-      const started = ctx.now()
-      const outcome = await fetchWithTimeout(
-        ctx.fetch,
-        config.apiUrl,
-        {
+    async send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>> {
+      const reply = await callUpstream(ctx, {
+        upstream: 'scg',
+        url: config.apiUrl,
+        init: {
           method: 'POST',
           headers: {
             authorization: `Bearer ${config.accessToken}`,
@@ -106,54 +106,25 @@ export function createScgProvider(
           },
           body: JSON.stringify(message.payload),
         },
-        config.timeoutMs,
-      )
-      if (outcome.kind === 'timeout') {
-        return err(
-          new ProviderError({
-            provider: 'scg',
-            kind: 'timeout',
-            retryable: true,
-            message: `no answer within ${config.timeoutMs} ms`,
-          }),
-        )
-      }
-      if (outcome.kind === 'network') {
-        return err(
-          new ProviderError({
-            provider: 'scg',
-            kind: 'unavailable',
-            retryable: true,
-            message: 'network error',
-            cause: outcome.cause,
-          }),
-        )
-      }
-      const res = outcome.response
-      const text = await readTextCapped(res)
-      if (res.ok) {
-        const parsed = ScgSendResponseSchema.safeParse(safeJsonParse(text))
-        return ok({ messageId: parsed.success ? parsed.data.id : null })
-      }
-      return err(scgError(res, text, started))
+        timeoutMs: config.timeoutMs,
+        readError: readScgError,
+      })
+      if (!reply.ok) return reply
+      const parsed = ScgSendResponseSchema.safeParse(safeJsonParse(reply.value.text))
+      return ok({ messageId: parsed.success ? parsed.data.id : null })
     },
   }
 }
 
-function scgError(res: Response, text: string, now: number): ProviderError {
+/** SCG's error body: its code (4046 means our token was refused) and description. */
+function readScgError({ status, text }: { status: number; text: string }): ErrorReading {
   const body = ScgErrorBodySchema.safeParse(safeJsonParse(text))
-  const providerCode = body.success ? body.data.error_code : undefined
-  const bareCode = providerCode?.replace(/^SCG_ERROR_/, '')
-  const retryable = isRetryableStatus(res.status) && !(bareCode && NON_RETRYABLE_CODES.has(bareCode))
-  const description =
-    body.success && body.data.error_description ? body.data.error_description : res.statusText
-  return new ProviderError({
-    provider: 'scg',
-    kind: res.status === 401 || bareCode === '4046' ? 'auth' : retryable ? 'unavailable' : 'rejected',
-    status: res.status,
-    ...(providerCode ? { providerCode } : {}),
-    retryable,
-    ...(retryable ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), now) } : {}),
-    message: `SCG answered ${res.status}${description ? `: ${description.slice(0, 200)}` : ''}`,
-  })
+  const code = body.success ? body.data.error_code : undefined
+  const bareCode = code?.replace(/^SCG_ERROR_/, '')
+  return {
+    ...(code ? { code } : {}),
+    ...(body.success && body.data.error_description ? { description: body.data.error_description } : {}),
+    retryable: isRetryableStatus(status) && !(bareCode && NON_RETRYABLE_CODES.has(bareCode)),
+    auth: bareCode === '4046',
+  }
 }

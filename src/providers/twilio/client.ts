@@ -1,10 +1,11 @@
 import type { TenantConfig } from '../../config/tenant'
 import { AppError } from '../../lib/app-error'
-import { fetchWithTimeout, parseRetryAfter, readTextCapped, safeJsonParse } from '../../lib/http'
+import { safeJsonParse } from '../../lib/http'
 import { maskPhone } from '../../lib/log'
 import { err, ok, type Result } from '../../lib/result'
 import type { CreativeProblem } from '../../outbound/creative'
-import { isRetryableStatus, ProviderError } from '../errors'
+import { callUpstream, type ErrorReading } from '../../upstream/call'
+import type { UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
 import { TwilioErrorBodySchema, type TwilioMessageRequest, TwilioMessageSchema, toFormBody } from './schemas'
@@ -107,12 +108,11 @@ export function createTwilioProvider(
       return ok({ to: built.value.To, phone: normalizePhone(input.creative.to), payload: built.value })
     },
 
-    async send(message: OutboundMessage): Promise<Result<SendReceipt, ProviderError>> {
-      const started = ctx.now()
-      const outcome = await fetchWithTimeout(
-        ctx.fetch,
-        config.apiUrl,
-        {
+    async send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>> {
+      const reply = await callUpstream(ctx, {
+        upstream: 'twilio',
+        url: config.apiUrl,
+        init: {
           method: 'POST',
           headers: {
             authorization,
@@ -121,48 +121,28 @@ export function createTwilioProvider(
           },
           body: toFormBody(message.payload as TwilioMessageRequest),
         },
-        config.timeoutMs,
-      )
-      if (outcome.kind !== 'response') {
-        return err(
-          new ProviderError({
-            provider: 'twilio',
-            kind: outcome.kind === 'timeout' ? 'timeout' : 'unavailable',
-            retryable: true,
-            message: outcome.kind === 'timeout' ? `no answer within ${config.timeoutMs} ms` : 'network error',
-            ...(outcome.kind === 'network' ? { cause: outcome.cause } : {}),
-          }),
-        )
-      }
-      const res = outcome.response
-      const text = await readTextCapped(res)
-      if (res.ok) {
-        const parsed = TwilioMessageSchema.safeParse(safeJsonParse(text))
-        if (!parsed.success) return ok({ messageId: null })
-        return ok({
-          messageId: parsed.data.sid,
-          ...(parsed.data.status ? { providerStatus: parsed.data.status } : {}),
-        })
-      }
-      return err(twilioError(res, text, started))
+        timeoutMs: config.timeoutMs,
+        readError: readTwilioError,
+      })
+      if (!reply.ok) return reply
+      const parsed = TwilioMessageSchema.safeParse(safeJsonParse(reply.value.text))
+      if (!parsed.success) return ok({ messageId: null })
+      return ok({
+        messageId: parsed.data.sid,
+        ...(parsed.data.status ? { providerStatus: parsed.data.status } : {}),
+      })
     },
   }
 }
 
-/** Twilio error → `ProviderError`: 408/429/5xx retryable (honouring Retry-After), other 4xx rejected. */
-function twilioError(res: Response, text: string, started: number): ProviderError {
+/** Twilio's error body: its numeric code and message, with any phone number in it masked. */
+function readTwilioError({ statusText, text }: { statusText: string; text: string }): ErrorReading {
   const body = TwilioErrorBodySchema.safeParse(safeJsonParse(text))
-  const retryable = isRetryableStatus(res.status)
-  const description = body.success && body.data.message ? body.data.message : res.statusText
-  return new ProviderError({
-    provider: 'twilio',
-    kind: res.status === 401 ? 'auth' : retryable ? 'unavailable' : 'rejected',
-    status: res.status,
-    ...(body.success ? { providerCode: body.data.code } : {}),
-    retryable,
-    ...(retryable ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), started) } : {}),
-    message: `Twilio answered ${res.status}${description ? `: ${maskNumbers(description).slice(0, 200)}` : ''}`,
-  })
+  const description = body.success && body.data.message ? body.data.message : statusText
+  return {
+    ...(body.success ? { code: body.data.code } : {}),
+    ...(description ? { description: maskNumbers(description) } : {}),
+  }
 }
 
 /** Twilio quotes the recipient in some messages ("The 'To' number … is not valid"); never pass it on. */

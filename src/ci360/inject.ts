@@ -2,6 +2,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { StorageError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
+import type { UpstreamAttempt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
 import type { RetryHandler } from '../retry/types'
 import { createFailedRequestStore } from '../storage/failed-requests'
@@ -11,6 +12,8 @@ export interface InjectResult {
   /** `OK`: CI360 accepted it. `QUEUED`: stored in `failed_requests` (kind `ci360_event`) for the cron. */
   status: 'OK' | 'QUEUED'
   retryAt?: number
+  /** The call made to CI360, as the operator's event viewer shows it. */
+  attempt: UpstreamAttempt
 }
 
 /**
@@ -27,13 +30,28 @@ export async function injectOrQueue(
   event: Ci360Event,
 ): Promise<InjectResult> {
   const client = createCi360Client(ci360ConfigOf(tenant), deps)
+  const at = deps.now()
   const result = await client.send(event)
   if (result.ok) {
     log.info('ci360 event injected', { event_key: eventKey, event_name: event.eventName })
-    return { status: 'OK' }
+    const attempt = {
+      upstream: 'ci360',
+      at,
+      ok: true,
+      http_status: result.value.status,
+      error: null,
+    } as const
+    return { status: 'OK', attempt }
   }
   const error = result.error
   const now = deps.now()
+  const attempt: UpstreamAttempt = {
+    upstream: 'ci360',
+    at,
+    ok: false,
+    http_status: error.status ?? null,
+    error: error.summary(),
+  }
   const failure = afterFirstFailure(error, now, deps.random)
   const retryAt = failure.nextAttemptAt
   const insert = createFailedRequestStore(deps.db).insert({
@@ -55,7 +73,7 @@ export async function injectOrQueue(
     http_status: error.status,
     retryable: error.retryable,
   })
-  return retryAt === null ? { status: 'QUEUED' } : { status: 'QUEUED', retryAt }
+  return retryAt === null ? { status: 'QUEUED', attempt } : { status: 'QUEUED', retryAt, attempt }
 }
 
 /** Retry of a stored `ci360_event`: post the same body again. */

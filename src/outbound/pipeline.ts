@@ -2,13 +2,13 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
+import { validationError } from '../lib/validation'
 import { createProvider } from '../providers/registry'
 import type { MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
 import { createDeliveryStore, type DeliveryRow } from '../storage/deliveries'
 import { parseCreative } from './creative'
 import { type OutboundEvent, OutboundEventSchema } from './event'
 import { recordFirstAttempt } from './outcome'
-import { validationError } from './validate'
 
 export interface OutboundRequest {
   providerId: ProviderId

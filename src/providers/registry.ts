@@ -1,8 +1,10 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { createScgProvider, scgConfigOf } from './scg/client'
+import { scgWebhook } from './scg/inbound'
 import { createTwilioProvider, twilioConfigOf } from './twilio/client'
-import type { MessageProvider, ProviderId } from './types'
+import { twilioInboundWebhook, twilioStatusWebhook } from './twilio/inbound'
+import type { InboundSource, MessageProvider, ProviderId, WebhookFormat } from './types'
 
 /**
  * Build the provider adapter for a tenant. Throws `CONFIG_INVALID` (500) when the tenant lacks the
@@ -20,4 +22,11 @@ export function createProvider(
     case 'twilio':
       return createTwilioProvider(twilioConfigOf(tenant, origin), deps)
   }
+}
+
+/** Every inbound webhook's wire format, by source. */
+export const webhookFormats: Record<InboundSource, WebhookFormat> = {
+  scg: scgWebhook,
+  'twilio-status': twilioStatusWebhook,
+  'twilio-inbound': twilioInboundWebhook,
 }

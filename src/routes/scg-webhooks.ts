@@ -2,10 +2,9 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../app-env'
 import type { TenantConfig } from '../config/tenant'
+import { handleInbound } from '../inbound/flow'
 import { readBodyText } from '../lib/http'
-import { parseScgDelivery } from '../providers/scg/webhook'
 import { requireScgWebhookAuth } from '../webhooks/auth'
-import { handleScgDelivery } from '../webhooks/scg/handle'
 import { oauthRoutes } from './oauth'
 
 /**
@@ -15,14 +14,10 @@ import { oauthRoutes } from './oauth'
 export const scgWebhookRoutes = new Hono<AppEnv>()
 
 async function receive(c: Context<AppEnv>, route: TenantConfig | undefined) {
-  const body = await readBodyText(c.req.raw)
-  const delivery = parseScgDelivery(body, c.req.header('content-type'))
-  const log = c.get('log').child({
-    event_id: delivery.eventId,
-    evt_tp: delivery.kind === 'other' ? delivery.eventType.slice(0, 60) : delivery.kind,
-    attempt: delivery.attempt,
-  })
-  return c.json(await handleScgDelivery(c.get('deps'), log, route, delivery), 200)
+  const rawBody = await readBodyText(c.req.raw)
+  const deps = { ...c.get('deps'), log: c.get('log') }
+  const { reply } = await handleInbound(deps, { source: 'scg', route, rawBody, headers: c.req.raw.headers })
+  return c.json(reply, 200)
 }
 
 scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) => receive(c, undefined))

@@ -1,7 +1,7 @@
+import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../app-env'
-import { handleTwilioInbound } from '../providers/twilio/inbound'
-import { handleTwilioStatus } from '../providers/twilio/status-callback'
+import { handleInbound } from '../inbound/flow'
 import { readTwilioWebhook } from '../providers/twilio/webhook'
 
 /** The empty TwiML document: acknowledge an incoming message without replying to the sender. */
@@ -13,20 +13,31 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
  */
 export const twilioWebhookRoutes = new Hono<AppEnv>()
 
+/** Verify the signature, then run the delivery through the inbound flow. */
+async function receive(c: Context<AppEnv>, source: 'twilio-status' | 'twilio-inbound') {
+  const log = c.get('log').child({ tenant: c.req.param('tenant') })
+  const { tenant, rawBody } = await readTwilioWebhook(
+    c.get('deps'),
+    log,
+    c.req.param('tenant') ?? '',
+    c.req.raw,
+  )
+  return handleInbound(
+    { ...c.get('deps'), log },
+    { source, route: tenant, rawBody, headers: c.req.raw.headers },
+  )
+}
+
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', async (c) => {
-  const log = c.get('log').child({ tenant: c.req.param('tenant'), webhook: 'twilio-status' })
-  const { tenant, params } = await readTwilioWebhook(c.get('deps'), log, c.req.param('tenant'), c.req.raw)
-  const reply = await handleTwilioStatus({ ...c.get('deps'), log }, log, tenant, params)
-  return c.json(reply.body, 200)
+  const { reply } = await receive(c, 'twilio-status')
+  return c.json(reply, 200)
 })
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', async (c) => {
-  const log = c.get('log').child({ tenant: c.req.param('tenant'), webhook: 'twilio-inbound' })
-  const { tenant, params } = await readTwilioWebhook(c.get('deps'), log, c.req.param('tenant'), c.req.raw)
-  const reply = await handleTwilioInbound({ ...c.get('deps'), log }, log, tenant, params)
+  const { outcome } = await receive(c, 'twilio-inbound')
   // The outcome is also shown in Twilio's request inspector, which displays response headers.
   return c.body(EMPTY_TWIML, 200, {
     'content-type': 'text/xml; charset=utf-8',
-    'x-connector-status': reply.status,
+    'x-connector-status': outcome.status,
   })
 })

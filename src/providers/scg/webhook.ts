@@ -2,7 +2,7 @@ import * as z from 'zod/mini'
 import { preprocess, text } from '../../config/coerce'
 import { AppError } from '../../lib/app-error'
 import { parseJsonText } from '../../lib/http'
-import { validationError } from '../../outbound/validate'
+import { validationError } from '../../lib/validation'
 import { isXmlContentType, parseXmlDocument } from './xml'
 
 /**

@@ -9,7 +9,7 @@ import { bodyHashOf, type TwilioParams, verifyTwilioBodySignature, verifyTwilioS
 /** A webhook whose `X-Twilio-Signature` checked out with the route tenant's auth token. */
 export interface VerifiedTwilioWebhook {
   tenant: TenantConfig
-  params: TwilioParams
+  rawBody: string
 }
 
 const forbidden = () =>
@@ -67,7 +67,7 @@ export async function readTwilioWebhook(
     })
     throw forbidden()
   }
-  return { tenant, params: params ?? parseJsonParams(raw) }
+  return { tenant, rawBody: raw }
 }
 
 const badForm = () =>

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini'
-import { AppError } from '../lib/app-error'
+import { AppError } from './app-error'
 
 /**
  * A zod failure → 400 VALIDATION_FAILED naming every bad field (`date.generatedTimestamp: …`). The

@@ -49,7 +49,7 @@ export function createConfigErrorApp(issues: string[]): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   const keys = issues.map((i) => i.split(':')[0]).join(', ')
   app.all('*', () => {
-    throw new AppError('CONFIG_INVALID', 500, `The Worker configuration is invalid: ${keys}.`)
+    throw new AppError('CONFIG_INVALID', `The Worker configuration is invalid: ${keys}.`)
   })
   app.onError(renderError)
   return app

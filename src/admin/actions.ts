@@ -9,10 +9,10 @@ import { createLeaseStore } from '../storage/failed-request-leases'
 import { createFailedRequestStore, type FailedRequestRow } from '../storage/failed-requests'
 
 const notFound = (id: string) =>
-  new AppError('NOT_FOUND', 404, 'No failed request with this id for this tenant.', { details: { id } })
+  new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', { details: { id } })
 
 const inProgress = (id: string) =>
-  new AppError('IN_PROGRESS', 409, 'This failed request is being retried right now; try again shortly.', {
+  new AppError('IN_PROGRESS', 'This failed request is being retried right now; try again shortly.', {
     details: { id },
   })
 
@@ -78,16 +78,15 @@ function replyFor(r: AttemptResult): Reply {
       if (r.exhausted) {
         throw new AppError(
           'PROVIDER_UNAVAILABLE',
-          502,
           `Still failing after ${r.attempts} attempts (retry_max_attempts); the request is now dead: ${outcome.error}`,
           { details: { ...about, provider, provider_status: outcome.httpStatus } },
         )
       }
       if (outcome.appError) {
         const e = outcome.appError
-        throw new AppError(e.code, e.httpStatus, e.message, { details: { ...e.details, ...about } })
+        throw new AppError(e.code, e.message, { details: { ...e.details, ...about } })
       }
-      throw new AppError('PROVIDER_REJECTED', 422, `The provider rejected the message: ${outcome.error}`, {
+      throw new AppError('PROVIDER_REJECTED', `The provider rejected the message: ${outcome.error}`, {
         details: {
           ...about,
           provider,

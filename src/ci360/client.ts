@@ -28,7 +28,6 @@ export function ci360ConfigOf(tenant: TenantConfig): Ci360Config {
   if (!apiUrl || (!secrets.ci360_token && !secrets.ci360_client_secret)) {
     throw new AppError(
       'CONFIG_INVALID',
-      500,
       'This tenant is not configured for CI360 events (ci360_api_url and ci360_token or ci360_client_secret).',
     )
   }

@@ -5,7 +5,7 @@ import { matchesAny, safeEqual } from './crypto'
 
 export type KeyRealm = 'api_keys' | 'admin_api_keys'
 
-const unauthorized = () => new AppError('UNAUTHORIZED', 401, 'Missing or invalid x-api-key for this tenant.')
+const unauthorized = () => new AppError('UNAUTHORIZED', 'Missing or invalid x-api-key for this tenant.')
 
 /**
  * Authenticate `x-api-key` against the `:tenant` path parameter's `api_keys` (CI360 routes) or

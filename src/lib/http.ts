@@ -4,7 +4,7 @@ import { AppError } from './app-error'
 export const MAX_BODY_BYTES = 256 * 1024
 
 const tooLarge = () =>
-  new AppError('BODY_TOO_LARGE', 413, `Request body exceeds ${MAX_BODY_BYTES} bytes.`, {
+  new AppError('BODY_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes.`, {
     details: { limit_bytes: MAX_BODY_BYTES },
   })
 
@@ -40,13 +40,12 @@ export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promis
 
 /** Parse JSON whatever the Content-Type said (CI360 sends `text/plain;charset=UTF-8`). */
 export function parseJsonText(text: string): unknown {
-  if (text.trim() === '')
-    throw new AppError('INVALID_JSON', 400, 'Request body is empty; expected a JSON object.')
+  if (text.trim() === '') throw new AppError('INVALID_JSON', 'Request body is empty; expected a JSON object.')
   try {
     return JSON.parse(text)
   } catch (cause) {
     // The parser's own message quotes the input, so it is not passed on.
-    throw new AppError('INVALID_JSON', 400, 'Request body is not valid JSON.', { cause })
+    throw new AppError('INVALID_JSON', 'Request body is not valid JSON.', { cause })
   }
 }
 

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
 import { checkBasic, type WebhookRealm } from '../webhooks/credentials'
@@ -14,13 +15,14 @@ export interface TokenRequest {
 }
 
 /** The 200 reply of RFC 6749 §5.1. */
-export interface TokenReply {
-  access_token: string
-  token_type: 'Bearer'
-  expires_in: number
-  refresh_token?: string
-  scope: string
-}
+export const TokenReply = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number(),
+  refresh_token: z.optional(z.string()),
+  scope: z.string(),
+})
+export type TokenReply = z.infer<typeof TokenReply>
 
 const GRANTS = ['client_credentials', 'password', 'refresh_token'] as const
 type Grant = (typeof GRANTS)[number]

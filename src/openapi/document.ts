@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, type ProviderId } from '../lib/vocabulary'
 import { OutboundEventSchema } from '../outbound/event'
 import { ScgEnvelopeSchema, ScgMoFieldsSchema, ScgStatusFieldsSchema } from '../providers/scg/webhook'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from '../providers/twilio/schemas'
@@ -61,7 +62,7 @@ const common = {
   '503': err('Storage unavailable (STORAGE_UNAVAILABLE): redeliver later'),
 }
 
-const outbound = (provider: 'scg' | 'twilio', label: string): Operation => ({
+const outbound = (provider: ProviderId, label: string): Operation => ({
   method: 'post',
   path: `/v1/tenants/{tenant}/${provider}/messages`,
   summary: `CI360 External System Task event → ${label}`,
@@ -263,13 +264,13 @@ export const OPERATIONS: Operation[] = [
         name: 'state',
         in: 'query',
         description: 'pending | done | dead | expired',
-        schema: z.enum(['pending', 'done', 'dead', 'expired']),
+        schema: z.enum(FAILED_REQUEST_STATES),
       },
       {
         name: 'kind',
         in: 'query',
         description: 'scg | twilio | ci360_event',
-        schema: z.enum(['scg', 'twilio', 'ci360_event']),
+        schema: z.enum(FAILED_REQUEST_KINDS),
       },
       { name: 'limit', in: 'query', description: '1–100, default 50', schema: z.int() },
       { name: 'cursor', in: 'query', description: 'next_cursor of the previous page', schema: z.string() },

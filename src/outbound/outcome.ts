@@ -114,7 +114,7 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
       body: { status: 'QUEUED', guid: event.guid, retry_at: new Date(retryAt).toISOString() },
     }
   }
-  throw new AppError('PROVIDER_REJECTED', 422, `The provider rejected the message: ${error.message}`, {
+  throw new AppError('PROVIDER_REJECTED', `The provider rejected the message: ${error.message}`, {
     details: {
       guid: event.guid,
       provider: a.provider,

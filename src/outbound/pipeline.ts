@@ -41,13 +41,13 @@ export function validateOutbound(
   tenant: TenantConfig,
 ): { event: OutboundEvent } | { reply: Reply } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AppError('VALIDATION_FAILED', 400, 'Request body must be a JSON object (a CI360 event).', {
+    throw new AppError('VALIDATION_FAILED', 'Request body must be a JSON object (a CI360 event).', {
       details: { fields: ['(body)'] },
     })
   }
   const raw = body as Record<string, unknown>
   if (typeof raw.externalTenantId === 'string' && raw.externalTenantId !== tenant.id) {
-    throw new AppError('FORBIDDEN', 403, 'externalTenantId does not match the tenant in the URL.')
+    throw new AppError('FORBIDDEN', 'externalTenantId does not match the tenant in the URL.')
   }
   if (raw.eventType !== 'outboundSystem') {
     return {
@@ -79,14 +79,14 @@ export function buildOutbound(
 ): PreparedOutbound {
   const creative = parseCreative(event.impression.creativeContent)
   if (!creative.ok) {
-    throw new AppError('INVALID_CREATIVE', 400, creative.error.message, {
+    throw new AppError('INVALID_CREATIVE', creative.error.message, {
       details: { field: creative.error.field },
     })
   }
   const provider = createProvider(providerId, tenant, deps, origin)
   const message = provider.prepare({ event, creative: creative.value })
   if (!message.ok) {
-    throw new AppError('INVALID_CREATIVE', 400, message.error.message, {
+    throw new AppError('INVALID_CREATIVE', message.error.message, {
       details: { field: message.error.field },
     })
   }
@@ -156,7 +156,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
 
 function duplicateReply(existing: DeliveryRow): Reply {
   if (existing.state === 'sending') {
-    throw new AppError('IN_PROGRESS', 409, 'This event is being sent right now; do not redeliver it.', {
+    throw new AppError('IN_PROGRESS', 'This event is being sent right now; do not redeliver it.', {
       details: { guid: existing.guid },
     })
   }

@@ -3,11 +3,12 @@ import type { TenantConfig } from '../config/tenant'
 import type { FetchFn } from '../lib/http'
 import type { Logger } from '../lib/log'
 import type { Result } from '../lib/result'
+import type { ProviderId } from '../lib/vocabulary'
 import type { Creative, CreativeProblem } from '../outbound/creative'
 import type { OutboundEvent } from '../outbound/event'
 import type { UpstreamError } from '../upstream/error'
 
-export type ProviderId = 'scg' | 'twilio'
+export type { ProviderId }
 
 /** What the pipeline hands a provider: the validated CI360 event and its parsed creative. */
 export interface OutboundInput {

@@ -40,7 +40,7 @@ adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
   const id = c.req.param('id')
   const row = await createFailedRequestStore(c.get('deps').db).get(c.get('tenant').id, id)
   if (!row)
-    throw new AppError('NOT_FOUND', 404, 'No failed request with this id for this tenant.', {
+    throw new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', {
       details: { id },
     })
   return c.json({ status: 'OK', item: failedRequestDetail(row) })
@@ -61,7 +61,7 @@ adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
   const guid = c.req.param('guid')
   const row = await createDeliveryStore(c.get('deps').db).get(c.get('tenant').id, guid)
   if (!row)
-    throw new AppError('NOT_FOUND', 404, 'No delivery record with this guid for this tenant.', {
+    throw new AppError('NOT_FOUND', 'No delivery record with this guid for this tenant.', {
       details: { guid },
     })
   return c.json(deliveryRecord(row))

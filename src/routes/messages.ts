@@ -3,13 +3,13 @@ import type { AppEnv } from '../app-env'
 import { requireTenantKey } from '../lib/auth'
 import { readJsonBody } from '../lib/http'
 import { publicOrigin } from '../lib/origin'
+import { PROVIDER_IDS } from '../lib/vocabulary'
 import { handleOutbound } from '../outbound/pipeline'
-import type { ProviderId } from '../providers/types'
 
 /** CI360 External System Task endpoints (DESIGN §2.1), one per provider. */
 export const messageRoutes = new Hono<AppEnv>()
 
-for (const providerId of ['scg', 'twilio'] as const satisfies readonly ProviderId[]) {
+for (const providerId of PROVIDER_IDS) {
   messageRoutes.post(
     `/v1/tenants/:tenant/${providerId}/messages`,
     requireTenantKey('api_keys'),

@@ -44,7 +44,7 @@ export interface BulkRequest {
 export function parseBulkRequest(body: unknown, tenant: TenantConfig): BulkRequest {
   const claimed = (body as { externalTenantId?: unknown } | null)?.externalTenantId
   if (typeof claimed === 'string' && claimed !== tenant.id) {
-    throw new AppError('FORBIDDEN', 403, 'externalTenantId does not match the tenant in the URL.')
+    throw new AppError('FORBIDDEN', 'externalTenantId does not match the tenant in the URL.')
   }
   const parsed = BulkBodySchema.safeParse(body)
   if (!parsed.success) {
@@ -55,7 +55,6 @@ export function parseBulkRequest(body: unknown, tenant: TenantConfig): BulkReque
     }))
     throw new AppError(
       'VALIDATION_FAILED',
-      400,
       `Invalid request: ${issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`,
       { details: { fields: [...new Set(issues.map((i) => i.field))] } },
     )
@@ -122,7 +121,7 @@ function sourceUrl(settings: Settings, value: string, field: string): string {
 
 /** 400 VALIDATION_FAILED naming one field; the value itself is never echoed. */
 function fieldError(field: string, problem: string): AppError {
-  return new AppError('VALIDATION_FAILED', 400, `Invalid request: ${field}: ${problem}`, {
+  return new AppError('VALIDATION_FAILED', `Invalid request: ${field}: ${problem}`, {
     details: { fields: [field] },
   })
 }

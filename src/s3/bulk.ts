@@ -120,19 +120,19 @@ function s3Target(deps: Deps, tenant: TenantConfig): S3Target {
 }
 
 function notConfigured(name: string): AppError {
-  return new AppError('CONFIG_INVALID', 500, `Bulk S3 is not configured: ${name} is not set.`, {
+  return new AppError('CONFIG_INVALID', `Bulk S3 is not configured: ${name} is not set.`, {
     details: { setting: name },
   })
 }
 
 function asAppError(failure: CopyFailure, field: BulkFile['field']): AppError {
   if (failure.side === 'source') {
-    return new AppError('SOURCE_UNAVAILABLE', 502, `Could not read ${field}: ${failure.message}.`, {
+    return new AppError('SOURCE_UNAVAILABLE', `Could not read ${field}: ${failure.message}.`, {
       cause: failure,
       details: { file: field, source_status: failure.status ?? null },
     })
   }
-  return new AppError('S3_UPLOAD_FAILED', 502, `Could not upload ${field} to S3: ${failure.message}.`, {
+  return new AppError('S3_UPLOAD_FAILED', `Could not upload ${field} to S3: ${failure.message}.`, {
     cause: failure,
     details: { file: field, s3_code: failure.code ?? null, s3_status: failure.status ?? null },
   })

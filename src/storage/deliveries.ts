@@ -1,7 +1,8 @@
 import { StorageError } from '../lib/app-error'
+import type { DeliveryState } from '../lib/vocabulary'
 import type { ProviderId } from '../providers/types'
 
-export type DeliveryState = 'sending' | 'sent' | 'queued' | 'rejected' | 'stale' | 'expired' | 'dead'
+export type { DeliveryState }
 
 export interface HistoryEntry {
   state: string

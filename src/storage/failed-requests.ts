@@ -1,7 +1,8 @@
 import { StorageError } from '../lib/app-error'
 
-export type FailedRequestKind = 'scg' | 'twilio' | 'ci360_event'
-export type FailedRequestState = 'pending' | 'done' | 'dead' | 'expired'
+import type { FailedRequestKind, FailedRequestState } from '../lib/vocabulary'
+
+export type { FailedRequestKind, FailedRequestState }
 
 export interface FailedRequestRow {
   id: string

@@ -1,6 +1,9 @@
 import { StorageError } from '../lib/app-error'
 
-export type WebhookSource = 'scg' | 'twilio'
+import type { ProviderId } from '../lib/vocabulary'
+
+/** Dedupe keys are namespaced by the provider that sent the webhook. */
+export type WebhookSource = ProviderId
 
 /**
  * Dedupe of webhook deliveries in D1 (never KV): SCG `event-id`, Twilio `MessageSid:MessageStatus`.

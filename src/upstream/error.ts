@@ -1,5 +1,7 @@
-/** The services this Worker calls: the messaging providers, the CI360 events gateway and S3. */
-export type UpstreamId = 'scg' | 'twilio' | 'ci360'
+import type { ProviderId } from '../lib/vocabulary'
+
+/** The services this Worker calls with `callUpstream`: the messaging providers and CI360's gateway. */
+export type UpstreamId = ProviderId | 'ci360'
 
 export type UpstreamErrorKind = 'rejected' | 'unavailable' | 'timeout' | 'bad_response' | 'auth'
 

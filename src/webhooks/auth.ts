@@ -22,7 +22,7 @@ const BASIC_CHALLENGE = 'Basic realm="scg-webhook", charset="UTF-8"'
 const BEARER_CHALLENGE = 'Bearer realm="scg-webhook"'
 
 const unauthorized = (challenge: string, message = 'Missing or invalid webhook credentials.') =>
-  new AppError('UNAUTHORIZED', 401, message, { headers: { 'WWW-Authenticate': challenge } })
+  new AppError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': challenge } })
 
 /**
  * Authenticate an Event Manager delivery (DESIGN §2.2) against the credential set in force: the global

@@ -2,6 +2,7 @@ import type { TenantConfig } from '../../config/tenant'
 import { AppError } from '../../lib/app-error'
 import { safeJsonParse } from '../../lib/http'
 import { err, ok, type Result } from '../../lib/result'
+import { externalIdOf } from '../../outbound/event'
 import { callUpstream, type ErrorReading } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
@@ -28,7 +29,6 @@ export function scgConfigOf(tenant: TenantConfig): ScgConfig {
   if (!secrets.scg_api_url || !secrets.scg_access_token) {
     throw new AppError(
       'CONFIG_INVALID',
-      500,
       'This tenant is not configured for SCG (scg_api_url and scg_access_token are required).',
     )
   }
@@ -83,7 +83,7 @@ export function createScgProvider(
         from,
         to: [to],
         body: creative.body,
-        external_id: `${event.identityId}|${event.properties?.externalCode ?? ''}|${event.externalTenantId}`,
+        external_id: externalIdOf(event),
       }
       if (creative.mediaUrls.length > 0) payload.media_urls = creative.mediaUrls
       const body = creative.body.trim()

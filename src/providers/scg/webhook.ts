@@ -68,7 +68,7 @@ export type ScgDelivery =
 export function parseScgDelivery(body: string, contentType: string | undefined): ScgDelivery {
   const doc = isXmlContentType(contentType) ? parseXmlDocument(body) : parseJsonText(body)
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new AppError('VALIDATION_FAILED', 400, 'The delivery must be an object with an event.', {
+    throw new AppError('VALIDATION_FAILED', 'The delivery must be an object with an event.', {
       details: { fields: ['(body)'] },
     })
   }
@@ -77,7 +77,7 @@ export function parseScgDelivery(body: string, contentType: string | undefined):
   const e = envelope.data
   const eventId = e['event-id'] ?? e.event_id
   if (!eventId) {
-    throw new AppError('VALIDATION_FAILED', 400, 'Invalid request: event-id: is required', {
+    throw new AppError('VALIDATION_FAILED', 'Invalid request: event-id: is required', {
       details: { fields: ['event-id'] },
     })
   }
@@ -96,7 +96,7 @@ export function parseScgDelivery(body: string, contentType: string | undefined):
 function parseFields<T extends z.ZodMiniType>(schema: T, fields: unknown): z.infer<T> {
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
     const problem = fields === undefined ? 'is required' : 'must be an object'
-    throw new AppError('VALIDATION_FAILED', 400, `Invalid request: event.fld-val-list: ${problem}`, {
+    throw new AppError('VALIDATION_FAILED', `Invalid request: event.fld-val-list: ${problem}`, {
       details: { fields: ['event.fld-val-list'] },
     })
   }

@@ -18,7 +18,7 @@ const DECLARATION = /<!(?!--|\[CDATA\[)/
 const MAX_DEPTH = 16
 
 const invalidXml = (message: string, cause?: unknown) =>
-  new AppError('INVALID_XML', 400, message, cause === undefined ? {} : { cause })
+  new AppError('INVALID_XML', message, cause === undefined ? {} : { cause })
 
 /**
  * Parse an XML delivery into plain objects: elements become keys, an element without child elements

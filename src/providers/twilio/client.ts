@@ -40,7 +40,6 @@ export function twilioConfigOf(tenant: TenantConfig, origin: string | undefined)
   if (!secrets.twilio_account_sid || !secrets.twilio_auth_token) {
     throw new AppError(
       'CONFIG_INVALID',
-      500,
       'This tenant is not configured for Twilio (twilio_account_sid and twilio_auth_token are required).',
     )
   }

@@ -12,8 +12,7 @@ export interface VerifiedTwilioWebhook {
   rawBody: string
 }
 
-const forbidden = () =>
-  new AppError('FORBIDDEN', 403, 'Missing or invalid X-Twilio-Signature for this tenant.')
+const forbidden = () => new AppError('FORBIDDEN', 'Missing or invalid X-Twilio-Signature for this tenant.')
 
 /** Keeps the work of an unknown tenant close to that of a known one (no tenant probing by timing). */
 const PLACEHOLDER_TOKEN = 'no-such-tenant-placeholder-token'
@@ -71,7 +70,7 @@ export async function readTwilioWebhook(
 }
 
 const badForm = () =>
-  new AppError('VALIDATION_FAILED', 400, 'Request body is not valid application/x-www-form-urlencoded.', {
+  new AppError('VALIDATION_FAILED', 'Request body is not valid application/x-www-form-urlencoded.', {
     details: { fields: ['(body)'] },
   })
 
@@ -105,10 +104,10 @@ export function parseJsonParams(raw: string): TwilioParams {
   try {
     value = JSON.parse(raw)
   } catch (cause) {
-    throw new AppError('INVALID_JSON', 400, 'Request body is not valid JSON.', { cause })
+    throw new AppError('INVALID_JSON', 'Request body is not valid JSON.', { cause })
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AppError('INVALID_JSON', 400, 'Request body must be a JSON object.')
+    throw new AppError('INVALID_JSON', 'Request body must be a JSON object.')
   }
   const params: TwilioParams = Object.create(null)
   for (const [k, v] of Object.entries(value)) {

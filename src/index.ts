@@ -1,8 +1,8 @@
 import type { Hono } from 'hono'
 import { createApp, createConfigErrorApp } from './app'
-import type { AppEnv } from './app-env'
 import { loadConfig } from './config/env'
-import type { Deps } from './deps'
+import { createDeps, type Deps } from './deps'
+import type { AppEnv } from './http/app-env'
 import { createLogger, type LogLevel } from './lib/log'
 import { runScheduled } from './retry/cron'
 
@@ -19,7 +19,7 @@ function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps } {
     createLogger().error('configuration invalid', { issues: loaded.issues })
     built = { app: createConfigErrorApp(loaded.issues) }
   } else {
-    const deps: Deps = {
+    const deps = createDeps({
       config: loaded.config,
       db: env.DB,
       kv: env.IDENTITY_CACHE,
@@ -27,7 +27,7 @@ function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps } {
       now: () => Date.now(),
       random: Math.random,
       log: createLogger(loaded.config.settings.log_level as LogLevel),
-    }
+    })
     built = { app: createApp(deps), deps }
   }
   apps.set(env, built)

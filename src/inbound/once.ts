@@ -1,6 +1,6 @@
 import { guard } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
-import { createWebhookEventStore, type WebhookSource } from '../storage/webhook-events'
+import type { WebhookEventStore, WebhookSource } from '../storage/webhook-events'
 
 export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
 
@@ -11,12 +11,11 @@ export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
  * provider's redelivery is processed in full, and a D1 failure becomes 503.
  */
 export async function handleOnce<T extends { status: string }>(
-  db: D1Database,
+  store: WebhookEventStore,
   log: Logger,
   claim: { source: WebhookSource; key: string; tenantId: string; now: number },
   work: () => Promise<T>,
 ): Promise<Once<T>> {
-  const store = createWebhookEventStore(db)
   const { source, key } = claim
   if (!(await guard(() => store.claim(source, key, claim.tenantId, claim.now)))) return { duplicate: true }
   let result: T

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
+import { OutboundEventSchema } from '../ci360/event'
 import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, type ProviderId } from '../lib/vocabulary'
-import { OutboundEventSchema } from '../outbound/event'
 import { ScgEnvelopeSchema, ScgMoFieldsSchema, ScgStatusFieldsSchema } from '../providers/scg/webhook'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from '../providers/twilio/schemas'
 import { BulkBodySchema } from '../s3/bulk-request'

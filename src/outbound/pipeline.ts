@@ -1,36 +1,16 @@
+import { parseCreative } from '../ci360/creative'
+import { type OutboundEvent, OutboundEventSchema } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
-import { createProvider } from '../providers/registry'
-import type { MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
-import { createDeliveryStore, type DeliveryRow } from '../storage/deliveries'
-import { parseCreative } from './creative'
-import { type OutboundEvent, OutboundEventSchema } from './event'
+import type { ProviderId } from '../providers/types'
+import type { DeliveryRow } from '../storage/deliveries'
 import { recordFirstAttempt } from './outcome'
+import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
-export interface OutboundRequest {
-  providerId: ProviderId
-  tenant: TenantConfig
-  /** The body exactly as received (kept for failed requests and retries). */
-  bodyText: string
-  body: unknown
-  /** This Worker's public origin (for callback URLs). */
-  origin: string | undefined
-}
-
-/** A JSON reply for a non-error outcome (errors are thrown as `AppError`). */
-export interface Reply {
-  status: 200 | 202
-  body: Record<string, unknown>
-}
-
-export interface PreparedOutbound {
-  event: OutboundEvent
-  provider: MessageProvider
-  message: OutboundMessage
-}
+export type { OutboundRequest, PreparedOutbound, Reply }
 
 /**
  * DESIGN §2.1 steps 2–3: tenant match, event type, field validation. Returns the event, or a reply for
@@ -71,7 +51,7 @@ export function validateOutbound(
  * message. Used by the first attempt and by every retry, so both take the same path.
  */
 export function buildOutbound(
-  deps: Pick<Deps, 'fetch' | 'now' | 'log'>,
+  deps: Pick<Deps, 'provider' | 'log'>,
   providerId: ProviderId,
   tenant: TenantConfig,
   event: OutboundEvent,
@@ -83,7 +63,7 @@ export function buildOutbound(
       details: { field: creative.error.field },
     })
   }
-  const provider = createProvider(providerId, tenant, deps, origin)
+  const provider = deps.provider(providerId, tenant, origin)
   const message = provider.prepare({ event, creative: creative.value })
   if (!message.ok) {
     throw new AppError('INVALID_CREATIVE', message.error.message, {
@@ -108,7 +88,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   if ('reply' in validated) return validated.reply
   const { event } = validated
   const now = deps.now()
-  const deliveries = createDeliveryStore(deps.db)
+  const deliveries = deps.stores.deliveries
   const log = deps.log.child({ tenant: tenant.id, guid: event.guid, provider: req.providerId })
   const base = {
     tenantId: tenant.id,

@@ -1,6 +1,5 @@
 import type { Deps } from '../deps'
 import { describeError, type Logger } from '../lib/log'
-import { createLeaseStore } from '../storage/failed-request-leases'
 import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
 import { type PurgedTable, purgeExpired, type RetentionPolicy } from '../storage/retention'
 import { attemptRow, LEASE_MS } from './engine'
@@ -60,7 +59,7 @@ export async function runScheduled(
 }
 
 async function retryDue(deps: Deps, log: Logger, limits: CronLimits, report: CronReport) {
-  const leases = createLeaseStore(deps.db)
+  const leases = deps.stores.leases
   const token = crypto.randomUUID()
   while (report.attempted < limits.maxRows) {
     const now = deps.now()

@@ -3,8 +3,8 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
-import { createDeliveryStore, type DeliveryState } from '../storage/deliveries'
-import { createLeaseStore, type Finish } from '../storage/failed-request-leases'
+import type { DeliveryState } from '../storage/deliveries'
+import type { Finish } from '../storage/failed-request-leases'
 import type { FailedRequestRow } from '../storage/failed-requests'
 import { nextAttemptAt } from './backoff'
 import { isOutboundKind, RETRY_HANDLERS } from './registry'
@@ -161,8 +161,8 @@ export async function attemptRow(
   }
 
   const decided = decide(row, outcome, settings, now, deps.random)
-  const deliveries = createDeliveryStore(deps.db)
-  const statements = [createLeaseStore(deps.db).finish(row.id, token, decided.finish)]
+  const deliveries = deps.stores.deliveries
+  const statements = [deps.stores.leases.finish(row.id, token, decided.finish)]
   if (isOutboundKind(row.kind)) {
     const final = decided.outcome
     const state = deliveryState(final, decided.exhausted)

@@ -7,11 +7,9 @@ import {
   failedRequestItem,
   parseListQuery,
 } from '../admin/present'
-import type { AppEnv } from '../app-env'
+import type { AppEnv } from '../http/app-env'
+import { requireTenantKey } from '../http/tenant-key'
 import { AppError } from '../lib/app-error'
-import { requireTenantKey } from '../lib/auth'
-import { createDeliveryStore } from '../storage/deliveries'
-import { createFailedRequestStore } from '../storage/failed-requests'
 
 /**
  * The operator API (DESIGN §2): failed requests (list, inspect, retry now, discard) and delivery
@@ -24,7 +22,7 @@ const admin = requireTenantKey('admin_api_keys')
 
 adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const query = parseListQuery(c.req.query())
-  const store = createFailedRequestStore(c.get('deps').db)
+  const store = c.get('deps').stores.failedRequests
   // One extra row tells whether another page exists.
   const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
   const page = rows.slice(0, query.limit)
@@ -38,7 +36,7 @@ adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
 
 adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
   const id = c.req.param('id')
-  const row = await createFailedRequestStore(c.get('deps').db).get(c.get('tenant').id, id)
+  const row = await c.get('deps').stores.failedRequests.get(c.get('tenant').id, id)
   if (!row)
     throw new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', {
       details: { id },
@@ -47,19 +45,18 @@ adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
 })
 
 adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
-  const deps = { ...c.get('deps'), log: c.get('log') }
-  const reply = await retryNow(deps, c.get('tenant'), c.req.param('id'))
+  const reply = await retryNow(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
   return c.json(reply.body, reply.status)
 })
 
 adminRoutes.delete(`${base}/failed-requests/:id`, admin, async (c) => {
-  await discard({ ...c.get('deps'), log: c.get('log') }, c.get('tenant'), c.req.param('id'))
+  await discard(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
   return c.body(null, 204)
 })
 
 adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
   const guid = c.req.param('guid')
-  const row = await createDeliveryStore(c.get('deps').db).get(c.get('tenant').id, guid)
+  const row = await c.get('deps').stores.deliveries.get(c.get('tenant').id, guid)
   if (!row)
     throw new AppError('NOT_FOUND', 'No delivery record with this guid for this tenant.', {
       details: { guid },

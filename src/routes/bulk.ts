@@ -1,6 +1,6 @@
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
-import { requireTenantKey } from '../lib/auth'
+import type { AppEnv } from '../http/app-env'
+import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
 import { handleBulkS3 } from '../s3/bulk'
 
@@ -10,7 +10,7 @@ export const bulkRoutes = new Hono<AppEnv>().post(
   requireTenantKey('api_keys'),
   async (c) => {
     const { json } = await readJsonBody(c.req.raw)
-    const reply = await handleBulkS3(c.get('deps'), c.get('log'), c.get('tenant'), json)
+    const reply = await handleBulkS3(c.get('deps'), { tenant: c.get('tenant'), body: json })
     return c.json(reply, 200)
   },
 )

@@ -1,5 +1,5 @@
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
+import type { AppEnv } from '../http/app-env'
 import { VERSION } from '../version'
 
 /** `GET /health`: liveness only; no tenant list, no secrets. */

@@ -1,8 +1,8 @@
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
-import { requireTenantKey } from '../lib/auth'
+import { publicOrigin } from '../config/origin'
+import type { AppEnv } from '../http/app-env'
+import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
-import { publicOrigin } from '../lib/origin'
 import { PROVIDER_IDS } from '../lib/vocabulary'
 import { handleOutbound } from '../outbound/pipeline'
 
@@ -16,10 +16,13 @@ for (const providerId of PROVIDER_IDS) {
     async (c) => {
       const tenant = c.get('tenant')
       const { text, json } = await readJsonBody(c.req.raw)
-      const reply = await handleOutbound(
-        { ...c.get('deps'), log: c.get('log') },
-        { providerId, tenant, bodyText: text, body: json, origin: publicOrigin(tenant.settings, c.req.url) },
-      )
+      const reply = await handleOutbound(c.get('deps'), {
+        providerId,
+        tenant,
+        bodyText: text,
+        body: json,
+        origin: publicOrigin(tenant.settings, c.req.url),
+      })
       return c.json(reply.body, reply.status)
     },
   )

@@ -1,5 +1,5 @@
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
+import type { AppEnv } from '../http/app-env'
 import { isAppError } from '../lib/app-error'
 import { readBodyText } from '../lib/http'
 import { describeError } from '../lib/log'
@@ -23,7 +23,7 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       }
       throw e
     })
-    const reply = await handleTokenRequest(c.get('deps'), log, {
+    const reply = await handleTokenRequest(c.get('deps'), {
       contentType: c.req.header('content-type'),
       authorization: c.req.header('authorization'),
       body,

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
+import type { AppEnv } from '../http/app-env'
 import { handleInbound } from '../inbound/flow'
 import { readTwilioWebhook } from '../providers/twilio/webhook'
 
@@ -15,17 +15,9 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
 
 /** Verify the signature, then run the delivery through the inbound flow. */
 async function receive(c: Context<AppEnv>, source: 'twilio-status' | 'twilio-inbound') {
-  const log = c.get('log').child({ tenant: c.req.param('tenant') })
-  const { tenant, rawBody } = await readTwilioWebhook(
-    c.get('deps'),
-    log,
-    c.req.param('tenant') ?? '',
-    c.req.raw,
-  )
-  return handleInbound(
-    { ...c.get('deps'), log },
-    { source, route: tenant, rawBody, headers: c.req.raw.headers },
-  )
+  const tenantId = c.req.param('tenant') ?? ''
+  const { tenant, rawBody } = await readTwilioWebhook(c.get('deps'), tenantId, c.req.raw)
+  return handleInbound(c.get('deps'), { source, route: tenant, rawBody, headers: c.req.raw.headers })
 }
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', async (c) => {

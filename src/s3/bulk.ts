@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
 import { type BulkFile, parseBulkRequest } from './bulk-request'
@@ -31,11 +31,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * `SOURCE_UNAVAILABLE` or `S3_UPLOAD_FAILED`; nothing is fetched when the request or config is invalid.
  */
 export async function handleBulkS3(
-  deps: Deps,
-  log: Logger,
-  tenant: TenantConfig,
-  body: unknown,
+  deps: RequestContext,
+  { tenant, body }: { tenant: TenantConfig; body: unknown },
 ): Promise<BulkReply> {
+  const { log } = deps
   const request = parseBulkRequest(body, tenant)
   const target = s3Target(deps, tenant)
   const s3 = createS3Client(target, deps.fetch, tenant.settings.provider_timeout_ms)

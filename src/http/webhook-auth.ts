@@ -1,9 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../app-env'
 import type { Config } from '../config/env'
 import { AppError } from '../lib/app-error'
 import { authScheme, parseBasicAuth, parseBearer } from '../lib/basic-auth'
-import { verifyToken } from '../oauth/tokens'
 import {
   checkBasic,
   checkClient,
@@ -12,7 +10,9 @@ import {
   tenantRealm,
   tenantScope,
   type WebhookRealm,
-} from './credentials'
+} from '../oauth/realms'
+import { verifyToken } from '../oauth/tokens'
+import type { AppEnv } from './app-env'
 
 /**
  * The challenges do not depend on what is configured (or on whether the tenant exists), so a 401

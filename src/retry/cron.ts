@@ -49,7 +49,7 @@ export async function runScheduled(
     log.error('retry run failed', describeError(e))
   }
   try {
-    report.purged = await purgeExpired(deps.db, deps.now(), retentionPolicy(deps))
+    report.purged = await purgeExpired(deps.db, deps.now(), retentionPolicy(deps, log))
   } catch (e) {
     log.error('purge failed', describeError(e))
   }
@@ -96,15 +96,20 @@ async function forEachLimit(
 }
 
 /** Global `retention_days`, plus the tenants that override it in their secret. */
-function retentionPolicy(deps: Deps): RetentionPolicy {
+function retentionPolicy(deps: Deps, log: Logger): RetentionPolicy {
   const days = deps.config.settings.retention_days
   const overrides = new Map<string, number>()
   for (const id of deps.config.tenantIds()) {
     try {
       const own = deps.config.tenant(id)?.settings.retention_days
       if (own !== undefined && own !== days) overrides.set(id, own)
-    } catch {
-      // A tenant secret that does not parse keeps the global retention.
+    } catch (e) {
+      // A tenant secret that does not parse keeps the global retention, and says so.
+      log.warn('tenant configuration invalid; global retention_days used', {
+        tenant: id,
+        retention_days: days,
+        ...describeError(e),
+      })
     }
   }
   return { days, overrides }

@@ -68,7 +68,9 @@ describe('retry: corrupt and unconfigurable rows are reported, never silently re
     const lines = await logsOf(() => runScheduled(deps, clock.now()))
     const row = await failedRow('scg:broken-tenant')
     expect(row).toMatchObject({ state: 'pending', attempts: 2 })
-    expect(row.last_error).toBe(`tenant configuration invalid (TENANT_${FIXTURE_TENANT}): TENANT_${FIXTURE_TENANT}.event_ttl`)
+    expect(row.last_error).toBe(
+      `tenant configuration invalid (TENANT_${FIXTURE_TENANT}): TENANT_${FIXTURE_TENANT}.event_ttl`,
+    )
     const logged = lines.find((l) => l.line.msg === 'tenant configuration invalid; row not sent')
     expect(logged?.level).toBe('error')
     expect(String(logged?.line.error_message)).toContain('event_ttl')

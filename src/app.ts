@@ -11,7 +11,7 @@ import { oauthRoutes } from './routes/oauth'
 import { scgWebhookRoutes } from './routes/scg-webhooks'
 import { twilioWebhookRoutes } from './routes/twilio-webhooks'
 
-/** The whole HTTP surface (DESIGN §2). Deps are injected so tests can swap clock, storage and fetch. */
+/** The whole HTTP surface. Deps are injected so tests can swap clock, storage and fetch. */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 

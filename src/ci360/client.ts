@@ -6,7 +6,7 @@ import { callUpstream } from '../upstream/call'
 import type { UpstreamError } from '../upstream/error'
 import { buildCi360Jwt } from './jwt'
 
-/** A CI360 external event: flat attributes, all strings (reference/ci360.md §6). */
+/** A CI360 external event: flat attributes, all strings (docs/protocols.md, "CI360"). */
 export interface Ci360Event {
   eventName: string
   [attribute: string]: string

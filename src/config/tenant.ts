@@ -4,7 +4,7 @@ import { formatIssues, parseSettings, pickSettingInput, type Settings } from './
 
 const credential = text.check(z.minLength(1, { error: 'must not be empty' }))
 
-/** Event Manager webhook credentials: HTTP Basic and/or OAuth 2.0 clients (DESIGN §2.2–2.3). */
+/** Event Manager webhook credentials: HTTP Basic and/or OAuth 2.0 clients. */
 export const WebhookAuthSchema = z
   .object(
     {

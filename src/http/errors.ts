@@ -5,7 +5,7 @@ import { AppError, type ErrorCode, StorageError } from '../lib/app-error'
 import { createLogger, describeError } from '../lib/log'
 import type { AppEnv } from './app-env'
 
-/** The one error body shape (DESIGN §2). */
+/** The one error body shape. */
 export function errorBody(
   code: ErrorCode,
   message: string,

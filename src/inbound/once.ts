@@ -5,7 +5,7 @@ import type { WebhookEventStore, WebhookSource } from '../storage/webhook-events
 export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
 
 /**
- * Handle one webhook delivery at most once (DESIGN §2.2, §2.4): claim its key in D1, run `work`, note
+ * Handle one webhook delivery at most once: claim its key in D1, run `work`, note
  * the outcome for operators. A redelivery of a claimed key gets `{duplicate: true}` without running
  * `work`. If `work` throws (e.g. D1 failed while storing a failed request), the claim is released so the
  * provider's redelivery is processed in full, and a D1 failure becomes 503.

@@ -36,7 +36,7 @@ const required = (params: URLSearchParams, name: string): string => {
 }
 
 /**
- * The token endpoint (DESIGN §2.3): authenticate the client, run the grant, sign the tokens. Throws
+ * The token endpoint: authenticate the client, run the grant, sign the tokens. Throws
  * `OAuthError` for every refusal.
  */
 export async function handleTokenRequest(deps: RequestContext, req: TokenRequest): Promise<TokenReply> {

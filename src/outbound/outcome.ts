@@ -19,7 +19,7 @@ interface Attempt {
   req: OutboundRequest
 }
 
-/** Cache phone → identity after a successful send (DESIGN §2.1 step 7); a KV failure is only logged. */
+/** Cache phone → identity after a successful send; a KV failure is only logged. */
 export async function rememberIdentity(
   deps: Deps,
   tenant: TenantConfig,
@@ -36,7 +36,7 @@ export async function rememberIdentity(
 }
 
 /**
- * Store the outcome of the first provider call and build the reply (DESIGN §2.1 step 8). A failed call
+ * Store the outcome of the first provider call and build the reply. A failed call
  * is in D1 before we answer; if D1 is down the claim is released and CI360 gets 503 to redeliver.
  */
 export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): Promise<Reply> {

@@ -13,7 +13,7 @@ import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 export type { OutboundRequest, PreparedOutbound, Reply }
 
 /**
- * DESIGN §2.1 steps 2–3: tenant match, event type, field validation. Returns the event, or a reply for
+ * Tenant match, event type, field validation. Returns the event, or a reply for
  * events that are not acted on (`IGNORED`); throws `AppError` for bad input.
  */
 export function validateOutbound(
@@ -47,7 +47,7 @@ export function validateOutbound(
 }
 
 /**
- * DESIGN §2.1 step 5 and the provider request: parse the creative and let the provider build its
+ * The creative and the provider request: parse the creative and let the provider build its
  * message. Used by the first attempt and by every retry, so both take the same path.
  */
 export function buildOutbound(
@@ -74,14 +74,14 @@ export function buildOutbound(
   return { event, provider, message: message.value }
 }
 
-/** DESIGN §2.1 step 4 (strictly greater, reference/ci360.md §9.3). */
+/** Staleness: strictly older than `event_ttl` (docs/protocols.md, "CI360"). */
 export const isStale = (event: OutboundEvent, tenant: TenantConfig, now: number) =>
   now - event.date.generatedTimestamp > tenant.settings.event_ttl * 1000
 
 /** How long a `sending` claim is honoured before a redelivery may take it over (Worker died mid-send). */
 export const claimLeaseMs = (tenant: TenantConfig) => tenant.settings.provider_timeout_ms * 2 + 30_000
 
-/** The outbound routes (DESIGN §2.1): everything after authentication. */
+/** The outbound routes: everything after authentication. */
 export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<Reply> {
   const { tenant } = req
   const validated = validateOutbound(req.body, tenant)

@@ -27,7 +27,7 @@ export interface CronReport {
 }
 
 /**
- * The every-minute cron (DESIGN §1, §5): retry due failed requests, then purge rows older than
+ * The every-minute cron: retry due failed requests, then purge rows older than
  * `retention_days`. `scheduledTime` is only logged: every decision uses `deps.now()`, so one injected
  * clock drives the whole engine in tests. Never throws; failures are logged and retried next minute.
  */

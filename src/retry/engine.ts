@@ -95,7 +95,7 @@ async function runHandler(
   }
 }
 
-/** Outcome → the row's next state (DESIGN §5: backoff, `retry_max_attempts` → dead). */
+/** Outcome → the row's next state (backoff, `retry_max_attempts` → dead). */
 function decide(
   row: FailedRequestRow,
   outcome: RetryOutcome,

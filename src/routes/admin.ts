@@ -12,7 +12,7 @@ import { requireTenantKey } from '../http/tenant-key'
 import { AppError } from '../lib/app-error'
 
 /**
- * The operator API (DESIGN §2): failed requests (list, inspect, retry now, discard) and delivery
+ * The operator API: failed requests (list, inspect, retry now, discard) and delivery
  * records. Every route takes one of the tenant's `admin_api_keys` and only ever reads that tenant's rows.
  */
 export const adminRoutes = new Hono<AppEnv>()

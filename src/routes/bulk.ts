@@ -4,7 +4,7 @@ import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
 import { handleBulkS3 } from '../s3/bulk'
 
-/** CI360 bulk custom task endpoint (DESIGN §2.5): copy the exported file into S3. */
+/** CI360 bulk custom task endpoint: copy the exported file into S3. */
 export const bulkRoutes = new Hono<AppEnv>().post(
   '/v1/tenants/:tenant/bulk/s3',
   requireTenantKey('api_keys'),

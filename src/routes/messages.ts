@@ -6,7 +6,7 @@ import { readJsonBody } from '../lib/http'
 import { PROVIDER_IDS } from '../lib/vocabulary'
 import { handleOutbound } from '../outbound/pipeline'
 
-/** CI360 External System Task endpoints (DESIGN §2.1), one per provider. */
+/** CI360 External System Task endpoints, one per provider. */
 export const messageRoutes = new Hono<AppEnv>()
 
 for (const providerId of PROVIDER_IDS) {

@@ -11,7 +11,7 @@ const MAX_TOKEN_REQUEST_BYTES = 16 * 1024
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
 
-/** `POST /v1/oauth/token` (DESIGN §2.3): RFC 6749 replies, never the JSON error body of other routes. */
+/** `POST /v1/oauth/token`: RFC 6749 replies, never the JSON error body of other routes. */
 export const oauthRoutes = new Hono<AppEnv>()
 
 oauthRoutes.post('/v1/oauth/token', async (c) => {

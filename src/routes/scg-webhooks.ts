@@ -7,8 +7,8 @@ import { handleInbound } from '../inbound/flow'
 import { readBodyText } from '../lib/http'
 
 /**
- * Syniverse Event Manager deliveries (DESIGN §2.2) on the global route and on a tenant's route, plus
- * the OAuth token endpoint Event Manager's OAuth mode fetches its tokens from (DESIGN §2.3).
+ * Syniverse Event Manager deliveries on the global route and on a tenant's route, plus
+ * the OAuth token endpoint Event Manager's OAuth mode fetches its tokens from.
  */
 export const scgWebhookRoutes = new Hono<AppEnv>()
 

@@ -8,7 +8,7 @@ import { readTwilioWebhook } from '../providers/twilio/webhook'
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 /**
- * Twilio → us (DESIGN §2.4), authenticated by `X-Twilio-Signature` with the tenant's auth token. Status
+ * Twilio → us, authenticated by `X-Twilio-Signature` with the tenant's auth token. Status
  * callbacks answer JSON; incoming messages answer empty TwiML (errors stay JSON, as on every route).
  */
 export const twilioWebhookRoutes = new Hono<AppEnv>()

@@ -7,7 +7,7 @@ import { type CopyResult, copyToS3 } from './copy'
 import { CopyFailure } from './copy-failure'
 import { createS3Client, type S3Client, type S3Target } from './s3-client'
 
-/** What one uploaded file looks like in the reply (DESIGN §2.5). */
+/** What one uploaded file looks like in the reply. */
 export interface UploadedFile {
   upload_filename: string
   s3_uri: string

@@ -11,7 +11,7 @@ import { ScgErrorBodySchema, type ScgMessageRequest, ScgSendResponseSchema } fro
 
 const RCS_RAW_CONTENT_TYPE = 'application/vnd.scg.grcs.raw-message'
 
-/** SCG marks 5001 as "non-retriable" even though it arrives as a 500 (reference/providers.md §1.3). */
+/** SCG marks 5001 as "non-retriable" even though it arrives as a 500 (docs/protocols.md, "Syniverse SCG"). */
 const NON_RETRYABLE_CODES = new Set(['5001'])
 
 export interface ScgConfig {
@@ -43,7 +43,7 @@ export function scgConfigOf(tenant: TenantConfig): ScgConfig {
 }
 
 /**
- * Sender choice (DESIGN §2.1 step 7): FROM, else the `scg_demo_senders` entry whose country code is the
+ * Sender choice: FROM, else the `scg_demo_senders` entry whose country code is the
  * longest prefix of the recipient, else `scg_default_sender`.
  */
 export function chooseSender(config: ScgConfig, from: string | undefined, phone: string | undefined) {

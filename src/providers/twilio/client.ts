@@ -10,7 +10,7 @@ import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
 import { TwilioErrorBodySchema, type TwilioMessageRequest, TwilioMessageSchema, toFormBody } from './schemas'
 
-/** Twilio accepts at most 10 `MediaUrl` per message (reference/providers.md §3.1). */
+/** Twilio accepts at most 10 `MediaUrl` per message (docs/protocols.md, "Twilio"). */
 export const MAX_MEDIA_URLS = 10
 
 /** CHANNEL values Twilio's Messages API can carry from a CI360 creative. */
@@ -30,7 +30,7 @@ export interface TwilioConfig {
 export const defaultTwilioApiUrl = (accountSid: string) =>
   `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`
 
-/** Our status-callback route for a tenant (DESIGN §2.4). */
+/** Our status-callback route for a tenant. */
 export const twilioStatusCallbackUrl = (origin: string, tenantId: string) =>
   `${origin}/v1/webhooks/twilio/${encodeURIComponent(tenantId)}/status`
 

@@ -18,7 +18,7 @@ const forbidden = () => new AppError('FORBIDDEN', 'Missing or invalid X-Twilio-S
 const PLACEHOLDER_TOKEN = 'no-such-tenant-placeholder-token'
 
 /**
- * The URL Twilio signed (DESIGN §2.4): `public_base_url` + path + query when set (behind a proxy or a
+ * The URL Twilio signed: `public_base_url` + path + query when set (behind a proxy or a
  * custom domain), else the URL the request arrived on.
  */
 export function signedUrlOf(tenant: TenantConfig | undefined, settings: Config['settings'], url: string) {

@@ -1,9 +1,8 @@
 import { externalIdOf } from '../../ci360/event'
-import type { TenantConfig } from '../../config/tenant'
-import { AppError } from '../../lib/app-error'
+import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
 import { err, ok, type Result } from '../../lib/result'
-import { callUpstream, type ErrorReading } from '../../upstream/call'
+import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
@@ -25,13 +24,8 @@ export interface ScgConfig {
 
 /** Read the SCG settings of a tenant, naming the missing key when it cannot send through SCG. */
 export function scgConfigOf(tenant: TenantConfig): ScgConfig {
-  const { secrets, settings } = tenant
-  if (!secrets.scg_api_url || !secrets.scg_access_token) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      'This tenant is not configured for SCG (scg_api_url and scg_access_token are required).',
-    )
-  }
+  const { settings } = tenant
+  const secrets = requireSecrets(tenant, 'SCG', ['scg_api_url', 'scg_access_token'])
   return {
     apiUrl: secrets.scg_api_url,
     accessToken: secrets.scg_access_token,
@@ -97,15 +91,7 @@ export function createScgProvider(
       const reply = await callUpstream(ctx, {
         upstream: 'scg',
         url: config.apiUrl,
-        init: {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${config.accessToken}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-          },
-          body: JSON.stringify(message.payload),
-        },
+        init: postInit(`Bearer ${config.accessToken}`, 'application/json', JSON.stringify(message.payload)),
         timeoutMs: config.timeoutMs,
         readError: readScgError,
       })

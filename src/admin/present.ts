@@ -1,4 +1,5 @@
 import { AppError } from '../lib/app-error'
+import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES } from '../lib/vocabulary'
 import { type DeliveryRow, parseHistory } from '../storage/deliveries'
 import type {
   FailedRequestKind,
@@ -8,7 +9,7 @@ import type {
   ListQuery,
 } from '../storage/failed-requests'
 
-/** The JSON shapes of the operator API (DESIGN §2 "Admin replies"): snake_case, ISO 8601 UTC times. */
+/** The JSON shapes of the operator API: snake_case, ISO 8601 UTC times. */
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
@@ -59,8 +60,8 @@ export function deliveryRecord(row: DeliveryRow) {
   }
 }
 
-const STATES: readonly FailedRequestState[] = ['pending', 'done', 'dead', 'expired']
-const KINDS: readonly FailedRequestKind[] = ['scg', 'twilio', 'ci360_event']
+const STATES: readonly FailedRequestState[] = FAILED_REQUEST_STATES
+const KINDS: readonly FailedRequestKind[] = FAILED_REQUEST_KINDS
 const ID_PATTERN = /^[0-9a-f]{29}$/
 const CURSOR_PREFIX = 'v1:'
 
@@ -82,7 +83,7 @@ function decodeCursor(cursor: string): string | undefined {
 }
 
 const invalid = (param: string, rule: string) =>
-  new AppError('VALIDATION_FAILED', 400, `Invalid query parameter ${param}: ${rule}.`, {
+  new AppError('VALIDATION_FAILED', `Invalid query parameter ${param}: ${rule}.`, {
     details: { fields: [param] },
   })
 

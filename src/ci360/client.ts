@@ -1,12 +1,13 @@
 import type { TenantConfig } from '../config/tenant'
 import { AppError } from '../lib/app-error'
-import { type FetchFn, fetchWithTimeout, parseRetryAfter, readTextCapped } from '../lib/http'
-import { err, ok, type Result } from '../lib/result'
-import { ProviderError } from '../providers/errors'
+import type { FetchFn } from '../lib/http'
+import { ok, type Result } from '../lib/result'
+import { callUpstream, postInit } from '../upstream/call'
+import type { UpstreamError } from '../upstream/error'
 import { buildCi360Jwt } from './jwt'
 import { isRetryableCi360Reply } from './rate-limit'
 
-/** A CI360 external event: flat attributes, all strings (reference/ci360.md §6). */
+/** A CI360 external event: flat attributes, all strings (docs/protocols.md, "CI360"). */
 export interface Ci360Event {
   eventName: string
   [attribute: string]: string
@@ -28,7 +29,6 @@ export function ci360ConfigOf(tenant: TenantConfig): Ci360Config {
   if (!apiUrl || (!secrets.ci360_token && !secrets.ci360_client_secret)) {
     throw new AppError(
       'CONFIG_INVALID',
-      500,
       'This tenant is not configured for CI360 events (ci360_api_url and ci360_token or ci360_client_secret).',
     )
   }
@@ -51,7 +51,7 @@ export function ci360ConfigOf(tenant: TenantConfig): Ci360Config {
 }
 
 export interface Ci360Client {
-  send(event: Ci360Event): Promise<Result<{ status: number }, ProviderError>>
+  send(event: Ci360Event): Promise<Result<{ status: number }, UpstreamError>>
 }
 
 export function createCi360Client(
@@ -60,46 +60,18 @@ export function createCi360Client(
 ): Ci360Client {
   return {
     async send(event) {
-      const started = deps.now()
-      const outcome = await fetchWithTimeout(
-        deps.fetch,
-        config.apiUrl,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${await config.token()}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-          },
-          body: JSON.stringify(event),
-        },
-        config.timeoutMs,
-      )
-      if (outcome.kind !== 'response') {
-        return err(
-          new ProviderError({
-            provider: 'ci360',
-            kind: outcome.kind === 'timeout' ? 'timeout' : 'unavailable',
-            retryable: true,
-            message: outcome.kind === 'timeout' ? `no answer within ${config.timeoutMs} ms` : 'network error',
-            ...(outcome.kind === 'network' ? { cause: outcome.cause } : {}),
-          }),
-        )
-      }
-      const res = outcome.response
-      const text = await readTextCapped(res, 2048)
-      if (res.ok) return ok({ status: res.status })
-      const retryable = isRetryableCi360Reply(res.status, res.headers, text)
-      return err(
-        new ProviderError({
-          provider: 'ci360',
-          kind: res.status === 401 ? 'auth' : retryable ? 'unavailable' : 'rejected',
-          status: res.status,
-          retryable,
-          ...(retryable ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), started) } : {}),
-          message: `CI360 answered ${res.status}${text ? `: ${text.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`,
+      const reply = await callUpstream(deps, {
+        upstream: 'ci360',
+        url: config.apiUrl,
+        init: postInit(`Bearer ${await config.token()}`, 'application/json', JSON.stringify(event)),
+        timeoutMs: config.timeoutMs,
+        bodyLimit: 2048,
+        readError: ({ status, text, headers }) => ({
+          description: text.replace(/\s+/g, ' '),
+          retryable: isRetryableCi360Reply(status, headers, text),
         }),
-      )
+      })
+      return reply.ok ? ok({ status: reply.value.status }) : reply
     },
   }
 }

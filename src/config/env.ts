@@ -98,7 +98,6 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
       if (!parsed.ok) {
         throw new AppError(
           'CONFIG_INVALID',
-          500,
           'Tenant configuration is invalid; the operator log names the keys.',
           {
             cause: new Error(parsed.issues.join('; ')),

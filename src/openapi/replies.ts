@@ -1,4 +1,7 @@
 import * as z from 'zod/mini'
+import { ERROR_CODE_LIST } from '../lib/app-error'
+import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
+import { TokenReply } from '../oauth/reply'
 
 /**
  * The reply shapes of every route, for the OpenAPI document only (the handlers build these objects;
@@ -10,24 +13,7 @@ const iso = () => z.string().check(z.regex(/^\d{4}-\d\d-\d\dT/))
 export const ErrorReply = z.object({
   status: z.literal('ERROR'),
   error: z.looseObject({
-    code: z.enum([
-      'UNAUTHORIZED',
-      'FORBIDDEN',
-      'NOT_FOUND',
-      'INVALID_JSON',
-      'INVALID_XML',
-      'VALIDATION_FAILED',
-      'INVALID_CREATIVE',
-      'BODY_TOO_LARGE',
-      'IN_PROGRESS',
-      'PROVIDER_REJECTED',
-      'PROVIDER_UNAVAILABLE',
-      'SOURCE_UNAVAILABLE',
-      'S3_UPLOAD_FAILED',
-      'STORAGE_UNAVAILABLE',
-      'CONFIG_INVALID',
-      'INTERNAL',
-    ]),
+    code: z.enum(ERROR_CODE_LIST),
     message: z.string(),
     fields: z.optional(z.array(z.string())),
     field: z.optional(z.string()),
@@ -40,7 +26,7 @@ export const HealthReply = z.object({ status: z.literal('OK'), version: z.string
 
 export const OutboundOk = z.object({
   status: z.literal('OK'),
-  provider: z.enum(['scg', 'twilio']),
+  provider: z.enum(PROVIDER_IDS),
   message_id: z.nullable(z.string()),
   guid: z.string(),
 })
@@ -65,13 +51,7 @@ export const WebhookReply = z.looseObject({
   reason: z.optional(z.string()),
 })
 
-export const TokenReply = z.object({
-  access_token: z.string(),
-  token_type: z.literal('Bearer'),
-  expires_in: z.number(),
-  refresh_token: z.optional(z.string()),
-  scope: z.optional(z.string()),
-})
+export { TokenReply }
 export const OAuthErrorReply = z.object({
   error: z.enum([
     'invalid_request',
@@ -89,8 +69,8 @@ export const OAuthErrorReply = z.object({
 const FailedRequestItem = z.object({
   id: z.string(),
   guid: z.string(),
-  kind: z.enum(['scg', 'twilio', 'ci360_event']),
-  state: z.enum(['pending', 'done', 'dead', 'expired']),
+  kind: z.enum(FAILED_REQUEST_KINDS),
+  state: z.enum(FAILED_REQUEST_STATES),
   attempts: z.number(),
   http_status: z.nullable(z.number()),
   last_error: z.nullable(z.string()),
@@ -110,7 +90,7 @@ export const FailedRequestOne = z.object({
 export const DeliveryRecord = z.object({
   status: z.literal('OK'),
   guid: z.string(),
-  provider: z.enum(['scg', 'twilio']),
+  provider: z.enum(PROVIDER_IDS),
   state: z.string(),
   provider_status: z.nullable(z.string()),
   message_id: z.nullable(z.string()),

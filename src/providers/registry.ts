@@ -1,8 +1,10 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import type { FetchFn } from '../lib/http'
 import { createScgProvider, scgConfigOf } from './scg/client'
+import { scgWebhook } from './scg/inbound'
 import { createTwilioProvider, twilioConfigOf } from './twilio/client'
-import type { MessageProvider, ProviderId } from './types'
+import { twilioInboundWebhook, twilioStatusWebhook } from './twilio/inbound'
+import type { InboundSource, MessageProvider, ProviderId, WebhookFormat } from './types'
 
 /**
  * Build the provider adapter for a tenant. Throws `CONFIG_INVALID` (500) when the tenant lacks the
@@ -11,7 +13,7 @@ import type { MessageProvider, ProviderId } from './types'
 export function createProvider(
   id: ProviderId,
   tenant: TenantConfig,
-  deps: Pick<Deps, 'fetch' | 'now' | 'log'>,
+  deps: { fetch: FetchFn; now: () => number },
   origin: string | undefined,
 ): MessageProvider {
   switch (id) {
@@ -20,4 +22,11 @@ export function createProvider(
     case 'twilio':
       return createTwilioProvider(twilioConfigOf(tenant, origin), deps)
   }
+}
+
+/** Every inbound webhook's wire format, by source. */
+export const webhookFormats: Record<InboundSource, WebhookFormat> = {
+  scg: scgWebhook,
+  'twilio-status': twilioStatusWebhook,
+  'twilio-inbound': twilioInboundWebhook,
 }

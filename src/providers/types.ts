@@ -1,12 +1,14 @@
+import type { Creative, CreativeProblem } from '../ci360/creative'
+import type { OutboundEvent } from '../ci360/event'
+import type { Settings as TenantSettings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
 import type { FetchFn } from '../lib/http'
 import type { Logger } from '../lib/log'
 import type { Result } from '../lib/result'
-import type { Creative, CreativeProblem } from '../outbound/creative'
-import type { OutboundEvent } from '../outbound/event'
-import type { ProviderError } from './errors'
+import type { ProviderId } from '../lib/vocabulary'
+import type { UpstreamError } from '../upstream/error'
 
-export type ProviderId = 'scg' | 'twilio'
+export type { ProviderId }
 
 /** What the pipeline hands a provider: the validated CI360 event and its parsed creative. */
 export interface OutboundInput {
@@ -29,12 +31,12 @@ export interface SendReceipt {
   providerStatus?: string
 }
 
-/** One outbound messaging provider: owns its wire format, maps failures to `ProviderError`. */
+/** One outbound messaging provider: owns its wire format, maps failures to `UpstreamError`. */
 export interface MessageProvider {
   readonly id: ProviderId
   /** Build the provider request; fails (never throws) when the creative cannot be sent as given. */
   prepare(input: OutboundInput): Result<OutboundMessage, CreativeProblem>
-  send(message: OutboundMessage): Promise<Result<SendReceipt, ProviderError>>
+  send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>>
 }
 
 export interface ProviderContext {
@@ -44,4 +46,97 @@ export interface ProviderContext {
   log: Logger
   /** Public origin of this Worker (`public_base_url`, else the request origin), for callback URLs. */
   origin: string | undefined
+}
+
+/** The webhooks providers call us on; each is one inbound source of the same flow. */
+export type InboundSource = 'scg' | 'twilio-status' | 'twilio-inbound'
+
+/** A CI360 identity attribute set: `{datahub_id, externalCode}` or `{<identity_field>: <address>}`. */
+export type Identity = Record<string, string>
+
+interface InboundBase {
+  /** Unique per delivery within its provider (`event-id`, `MessageSid:status`): the dedupe key. */
+  key: string
+  /** Ids worth a log line (never a phone number or a message body). */
+  logFields: Record<string, string | number | undefined>
+}
+
+/** A provider's report about a message we sent. */
+export interface StatusEvent extends InboundBase {
+  type: 'status'
+  /** The provider's id of the message (SCG message request id, Twilio MessageSid). */
+  providerMessageId: string | undefined
+  /** The provider's status word, as the tenant's `<provider>_response_event_<status>` keys spell it. */
+  status: string
+  /** What the provider echoes back from our send (SCG's `external_id`); undefined if it echoes nothing. */
+  echo: { tenantId: string | undefined; identity: Identity | undefined } | undefined
+  /** Added to the CI360 event with `ci360_include_status_details`. */
+  details: Record<string, string>
+  /** Noted in the delivery history next to the status. */
+  historyDetail: string | undefined
+}
+
+/** A message a phone sent to one of our numbers. */
+export interface MoEvent extends InboundBase {
+  type: 'mo'
+  /** The sender as the provider wrote it (`+1415…`, `whatsapp:+1415…`). */
+  from: string
+  /** The sender as sent in `identity_field`. */
+  address: string
+  body: string
+  /** An RCS suggested-reply postback, sent as is instead of the body. */
+  postback: string | undefined
+  /** Looked up in `scg_channel_senders` for the `channel` attribute. */
+  senderId: string | undefined
+  /** Extra CI360 attributes (e.g. `media_urls`). */
+  attributes: Record<string, string>
+}
+
+/** A delivery type we do not act on. */
+export interface OtherEvent extends InboundBase {
+  type: 'other'
+  reason: string
+}
+
+export type InboundEvent = StatusEvent | MoEvent | OtherEvent
+
+export type InboundStatus = 'OK' | 'QUEUED' | 'DUPLICATE' | 'IGNORED'
+
+/** One call to an upstream made while handling a delivery (for logs and the operator's event viewer). */
+export interface UpstreamAttempt {
+  upstream: 'ci360'
+  at: number
+  ok: boolean
+  http_status: number | null
+  error: string | null
+}
+
+/** What the inbound flow did with one delivery; each webhook format renders it its own way. */
+export interface InboundOutcome {
+  status: InboundStatus
+  reason?: string
+  retryAt?: number
+  /** Our delivery the event is about, when there is one. */
+  guid?: string
+  eventName?: string
+  attempts: UpstreamAttempt[]
+}
+
+/**
+ * One provider webhook's wire format: parse a verified body into our event, read the tenant's mapping
+ * of the provider's vocabulary, and render the reply. Verification happens before (route middleware or
+ * the provider's `verify`), so a stored body can be run through again.
+ */
+export interface WebhookFormat {
+  readonly source: InboundSource
+  /** Provider of the messages (delivery lookups) and the dedupe namespace. */
+  readonly provider: ProviderId
+  parse(rawBody: string, headers: Headers): InboundEvent
+  /** The CI360 event for a status, or why there is none. */
+  statusEventName(settings: TenantSettings, status: string): { name: string } | { reason: string }
+  /** Why a status is ignored when neither the provider's echo nor our delivery gives its identity. */
+  readonly noIdentityReason: string
+  mo(settings: TenantSettings): { eventName: string | undefined; missingReason: string; uppercase: boolean }
+  /** The JSON reply for an outcome (routes may render it differently, e.g. TwiML). */
+  reply(event: InboundEvent, outcome: InboundOutcome): Record<string, unknown>
 }

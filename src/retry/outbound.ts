@@ -1,7 +1,7 @@
 import { rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
-import type { ProviderError } from '../providers/errors'
 import type { ProviderId } from '../providers/types'
+import type { UpstreamError } from '../upstream/error'
 import type { RetryHandler, RetryOutcome } from './types'
 
 /** The public origin stored with the request (Twilio's StatusCallback is built from it). */
@@ -19,7 +19,7 @@ export function originOf(meta: string): string | undefined {
 }
 
 /** A failed provider call as a retry outcome: retryable → retry (floor `Retry-After`), else dead. */
-export function providerOutcome(e: ProviderError): RetryOutcome {
+export function providerOutcome(e: UpstreamError): RetryOutcome {
   if (e.retryable) {
     return {
       result: 'retry',

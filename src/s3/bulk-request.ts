@@ -9,7 +9,7 @@ const requiredText = () =>
   z.string({ error: expected('a string') }).check(z.minLength(1, { error: 'must not be empty' }))
 const optionalText = () => z.optional(z.nullable(z.string({ error: expected('a string') })))
 
-/** The CI360 bulk webhook body, as far as we read it (reference/ci360.md §7.1); other fields are ignored. */
+/** The CI360 bulk webhook body, as far as we read it (docs/protocols.md, "CI360"); other fields are ignored. */
 export const BulkBodySchema = z.object(
   {
     presignedUrls: z.object(
@@ -38,13 +38,13 @@ export interface BulkRequest {
 }
 
 /**
- * Validate a bulk webhook body before anything is fetched (DESIGN §2.5): tenant (403), presence and
+ * Validate a bulk webhook body before anything is fetched: tenant (403), presence and
  * types (400), safe file names, source URLs that are https (http only with `bulk_allow_http_sources`).
  */
 export function parseBulkRequest(body: unknown, tenant: TenantConfig): BulkRequest {
   const claimed = (body as { externalTenantId?: unknown } | null)?.externalTenantId
   if (typeof claimed === 'string' && claimed !== tenant.id) {
-    throw new AppError('FORBIDDEN', 403, 'externalTenantId does not match the tenant in the URL.')
+    throw new AppError('FORBIDDEN', 'externalTenantId does not match the tenant in the URL.')
   }
   const parsed = BulkBodySchema.safeParse(body)
   if (!parsed.success) {
@@ -55,7 +55,6 @@ export function parseBulkRequest(body: unknown, tenant: TenantConfig): BulkReque
     }))
     throw new AppError(
       'VALIDATION_FAILED',
-      400,
       `Invalid request: ${issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`,
       { details: { fields: [...new Set(issues.map((i) => i.field))] } },
     )
@@ -122,7 +121,7 @@ function sourceUrl(settings: Settings, value: string, field: string): string {
 
 /** 400 VALIDATION_FAILED naming one field; the value itself is never echoed. */
 function fieldError(field: string, problem: string): AppError {
-  return new AppError('VALIDATION_FAILED', 400, `Invalid request: ${field}: ${problem}`, {
+  return new AppError('VALIDATION_FAILED', `Invalid request: ${field}: ${problem}`, {
     details: { fields: [field] },
   })
 }

@@ -26,10 +26,6 @@ export class CopyFailure extends Error {
   }
 }
 
-/** DESIGN §2.1's rule, used for both ends: 408, 429 and 5xx are worth another try. */
-export const isRetryableStatus = (status: number): boolean =>
-  status === 408 || status === 429 || status >= 500
-
 export interface Deadline {
   signal: AbortSignal
   /** True once the timer (not the parent) fired. */

@@ -1,7 +1,8 @@
 import { AwsV4Signer } from 'aws4fetch'
 import type { FetchFn } from '../lib/http'
-import { readTextCapped } from '../lib/http'
-import { CopyFailure, deadline, isRetryableStatus } from './copy-failure'
+import { readTextCapped } from '../upstream/call'
+import { isRetryableStatus } from '../upstream/error'
+import { CopyFailure, deadline } from './copy-failure'
 import { xmlEscape, xmlText } from './xml'
 
 /** Where and as whom to write. With `endpoint` (R2, MinIO, a local server) URLs are path-style. */
@@ -24,7 +25,7 @@ export interface S3Client {
   readonly bucket: string
   putObject(key: string, body: BodyInit, headers: ObjectHeaders, signal?: AbortSignal): Promise<void>
   createMultipartUpload(key: string, headers: ObjectHeaders): Promise<string>
-  /** Returns the part's ETag. `body` must carry its length (see reference/workers.md §6). */
+  /** Returns the part's ETag. `body` must carry its length (see docs/protocols.md, "Workers"). */
   uploadPart(
     key: string,
     uploadId: string,

@@ -1,5 +1,6 @@
 import type { FetchFn } from '../lib/http'
-import { CopyFailure, deadline, isRetryableStatus } from './copy-failure'
+import { isRetryableStatus } from '../upstream/error'
+import { CopyFailure, deadline } from './copy-failure'
 import type { ObjectHeaders } from './s3-client'
 
 /** What the range probe learned about the source. */

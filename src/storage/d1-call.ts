@@ -16,7 +16,7 @@ const TRANSIENT = [
   /transient issue/i,
 ]
 
-/** Attempts after the first one, inside the same request (DESIGN: up to twice, with jitter). */
+/** Attempts after the first one, inside the same request (docs/storage.md: up to twice, with jitter). */
 const RETRIES = 2
 /** Base pause before retry n (ms); each is jittered to 50–150 % so concurrent requests spread out. */
 const PAUSES_MS = [50, 150]

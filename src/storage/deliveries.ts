@@ -1,7 +1,7 @@
-import type { ProviderId } from '../providers/types'
+import type { DeliveryState, ProviderId } from '../lib/vocabulary'
 import { d1Call as run } from './d1-call'
 
-export type DeliveryState = 'sending' | 'sent' | 'queued' | 'rejected' | 'stale' | 'expired' | 'dead'
+export type { DeliveryState }
 
 export interface HistoryEntry {
   state: string

@@ -1,7 +1,7 @@
+import type { FailedRequestKind, FailedRequestState } from '../lib/vocabulary'
 import { d1Call } from './d1-call'
 
-export type FailedRequestKind = 'scg' | 'twilio' | 'ci360_event'
-export type FailedRequestState = 'pending' | 'done' | 'dead' | 'expired'
+export type { FailedRequestKind, FailedRequestState }
 
 export interface FailedRequestRow {
   id: string

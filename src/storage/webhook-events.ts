@@ -1,6 +1,8 @@
+import type { ProviderId } from '../lib/vocabulary'
 import { d1Call } from './d1-call'
 
-export type WebhookSource = 'scg' | 'twilio'
+/** Dedupe keys are namespaced by the provider that sent the webhook. */
+export type WebhookSource = ProviderId
 
 /**
  * Dedupe of webhook deliveries in D1 (never KV): SCG `event-id`, Twilio `MessageSid:MessageStatus`.

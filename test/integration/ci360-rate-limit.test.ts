@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { retryCi360Event } from '../../src/ci360/inject'
 import { createLogger } from '../../src/lib/log'
+import { retryCi360Event } from '../../src/retry/ci360-event'
 import { appWith } from '../support/app'
 import { FIXTURE_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'

@@ -1,15 +1,16 @@
-import type { TenantConfig } from '../../config/tenant'
-import { AppError } from '../../lib/app-error'
-import { fetchWithTimeout, parseRetryAfter, readTextCapped, safeJsonParse } from '../../lib/http'
+import { externalIdOf } from '../../ci360/event'
+import { requireSecrets, type TenantConfig } from '../../config/tenant'
+import { safeJsonParse } from '../../lib/http'
 import { err, ok, type Result } from '../../lib/result'
-import { isRetryableStatus, ProviderError } from '../errors'
+import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
+import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
 import { ScgErrorBodySchema, type ScgMessageRequest, ScgSendResponseSchema } from './schemas'
 
 const RCS_RAW_CONTENT_TYPE = 'application/vnd.scg.grcs.raw-message'
 
-/** SCG marks 5001 as "non-retriable" even though it arrives as a 500 (reference/providers.md §1.3). */
+/** SCG marks 5001 as "non-retriable" even though it arrives as a 500 (docs/protocols.md, "Syniverse SCG"). */
 const NON_RETRYABLE_CODES = new Set(['5001'])
 
 export interface ScgConfig {
@@ -23,14 +24,8 @@ export interface ScgConfig {
 
 /** Read the SCG settings of a tenant, naming the missing key when it cannot send through SCG. */
 export function scgConfigOf(tenant: TenantConfig): ScgConfig {
-  const { secrets, settings } = tenant
-  if (!secrets.scg_api_url || !secrets.scg_access_token) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      500,
-      'This tenant is not configured for SCG (scg_api_url and scg_access_token are required).',
-    )
-  }
+  const { settings } = tenant
+  const secrets = requireSecrets(tenant, 'SCG', ['scg_api_url', 'scg_access_token'])
   return {
     apiUrl: secrets.scg_api_url,
     accessToken: secrets.scg_access_token,
@@ -42,7 +37,7 @@ export function scgConfigOf(tenant: TenantConfig): ScgConfig {
 }
 
 /**
- * Sender choice (DESIGN §2.1 step 7): FROM, else the `scg_demo_senders` entry whose country code is the
+ * Sender choice: FROM, else the `scg_demo_senders` entry whose country code is the
  * longest prefix of the recipient, else `scg_default_sender`.
  */
 export function chooseSender(config: ScgConfig, from: string | undefined, phone: string | undefined) {
@@ -82,7 +77,7 @@ export function createScgProvider(
         from,
         to: [to],
         body: creative.body,
-        external_id: `${event.identityId}|${event.properties?.externalCode ?? ''}|${event.externalTenantId}`,
+        external_id: externalIdOf(event),
       }
       if (creative.mediaUrls.length > 0) payload.media_urls = creative.mediaUrls
       const body = creative.body.trim()
@@ -92,68 +87,30 @@ export function createScgProvider(
       return ok({ to, phone, payload })
     },
 
-    async send(message: OutboundMessage): Promise<Result<SendReceipt, ProviderError>> {
-      const started = ctx.now()
-      const outcome = await fetchWithTimeout(
-        ctx.fetch,
-        config.apiUrl,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${config.accessToken}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-          },
-          body: JSON.stringify(message.payload),
-        },
-        config.timeoutMs,
-      )
-      if (outcome.kind === 'timeout') {
-        return err(
-          new ProviderError({
-            provider: 'scg',
-            kind: 'timeout',
-            retryable: true,
-            message: `no answer within ${config.timeoutMs} ms`,
-          }),
-        )
-      }
-      if (outcome.kind === 'network') {
-        return err(
-          new ProviderError({
-            provider: 'scg',
-            kind: 'unavailable',
-            retryable: true,
-            message: 'network error',
-            cause: outcome.cause,
-          }),
-        )
-      }
-      const res = outcome.response
-      const text = await readTextCapped(res)
-      if (res.ok) {
-        const parsed = ScgSendResponseSchema.safeParse(safeJsonParse(text))
-        return ok({ messageId: parsed.success ? parsed.data.id : null })
-      }
-      return err(scgError(res, text, started))
+    async send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>> {
+      const reply = await callUpstream(ctx, {
+        upstream: 'scg',
+        url: config.apiUrl,
+        init: postInit(`Bearer ${config.accessToken}`, 'application/json', JSON.stringify(message.payload)),
+        timeoutMs: config.timeoutMs,
+        readError: readScgError,
+      })
+      if (!reply.ok) return reply
+      const parsed = ScgSendResponseSchema.safeParse(safeJsonParse(reply.value.text))
+      return ok({ messageId: parsed.success ? parsed.data.id : null })
     },
   }
 }
 
-function scgError(res: Response, text: string, now: number): ProviderError {
+/** SCG's error body: its code (4046 means our token was refused) and description. */
+function readScgError({ status, text }: { status: number; text: string }): ErrorReading {
   const body = ScgErrorBodySchema.safeParse(safeJsonParse(text))
-  const providerCode = body.success ? body.data.error_code : undefined
-  const bareCode = providerCode?.replace(/^SCG_ERROR_/, '')
-  const retryable = isRetryableStatus(res.status) && !(bareCode && NON_RETRYABLE_CODES.has(bareCode))
-  const description =
-    body.success && body.data.error_description ? body.data.error_description : res.statusText
-  return new ProviderError({
-    provider: 'scg',
-    kind: res.status === 401 || bareCode === '4046' ? 'auth' : retryable ? 'unavailable' : 'rejected',
-    status: res.status,
-    ...(providerCode ? { providerCode } : {}),
-    retryable,
-    ...(retryable ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), now) } : {}),
-    message: `SCG answered ${res.status}${description ? `: ${description.slice(0, 200)}` : ''}`,
-  })
+  const code = body.success ? body.data.error_code : undefined
+  const bareCode = code?.replace(/^SCG_ERROR_/, '')
+  return {
+    ...(code ? { code } : {}),
+    ...(body.success && body.data.error_description ? { description: body.data.error_description } : {}),
+    retryable: isRetryableStatus(status) && !(bareCode && NON_RETRYABLE_CODES.has(bareCode)),
+    auth: bareCode === '4046',
+  }
 }

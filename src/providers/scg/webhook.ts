@@ -2,11 +2,11 @@ import * as z from 'zod/mini'
 import { preprocess, text } from '../../config/coerce'
 import { AppError } from '../../lib/app-error'
 import { parseJsonText } from '../../lib/http'
-import { validationError } from '../../outbound/validate'
+import { validationError } from '../../lib/validation'
 import { isXmlContentType, parseXmlDocument } from './xml'
 
 /**
- * Syniverse Event Manager deliveries (reference/providers.md §2, reference/ci360.md §5): the envelope
+ * Syniverse Event Manager deliveries (docs/protocols.md, "Event Manager"): the envelope
  * `{topic, attempt, event:{evt-tp, timestamp, fld-val-list}, event-id|event_id}` as JSON, or as XML
  * with the same element names.
  */
@@ -68,7 +68,7 @@ export type ScgDelivery =
 export function parseScgDelivery(body: string, contentType: string | undefined): ScgDelivery {
   const doc = isXmlContentType(contentType) ? parseXmlDocument(body) : parseJsonText(body)
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new AppError('VALIDATION_FAILED', 400, 'The delivery must be an object with an event.', {
+    throw new AppError('VALIDATION_FAILED', 'The delivery must be an object with an event.', {
       details: { fields: ['(body)'] },
     })
   }
@@ -77,7 +77,7 @@ export function parseScgDelivery(body: string, contentType: string | undefined):
   const e = envelope.data
   const eventId = e['event-id'] ?? e.event_id
   if (!eventId) {
-    throw new AppError('VALIDATION_FAILED', 400, 'Invalid request: event-id: is required', {
+    throw new AppError('VALIDATION_FAILED', 'Invalid request: event-id: is required', {
       details: { fields: ['event-id'] },
     })
   }
@@ -96,7 +96,7 @@ export function parseScgDelivery(body: string, contentType: string | undefined):
 function parseFields<T extends z.ZodMiniType>(schema: T, fields: unknown): z.infer<T> {
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
     const problem = fields === undefined ? 'is required' : 'must be an object'
-    throw new AppError('VALIDATION_FAILED', 400, `Invalid request: event.fld-val-list: ${problem}`, {
+    throw new AppError('VALIDATION_FAILED', `Invalid request: event.fld-val-list: ${problem}`, {
       details: { fields: ['event.fld-val-list'] },
     })
   }

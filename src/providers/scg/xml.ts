@@ -1,7 +1,7 @@
 import { parseXml, XmlElement } from '@rgrove/parse-xml'
 import { AppError } from '../../lib/app-error'
 
-/** `application/xml`, `text/xml` and any `+xml` media type (DESIGN §2.2). */
+/** `application/xml`, `text/xml` and any `+xml` media type. */
 export function isXmlContentType(contentType: string | undefined): boolean {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   return mediaType === 'application/xml' || mediaType === 'text/xml' || mediaType.endsWith('+xml')
@@ -18,7 +18,7 @@ const DECLARATION = /<!(?!--|\[CDATA\[)/
 const MAX_DEPTH = 16
 
 const invalidXml = (message: string, cause?: unknown) =>
-  new AppError('INVALID_XML', 400, message, cause === undefined ? {} : { cause })
+  new AppError('INVALID_XML', message, cause === undefined ? {} : { cause })
 
 /**
  * Parse an XML delivery into plain objects: elements become keys, an element without child elements

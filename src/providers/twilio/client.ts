@@ -1,15 +1,15 @@
-import type { TenantConfig } from '../../config/tenant'
-import { AppError } from '../../lib/app-error'
-import { fetchWithTimeout, parseRetryAfter, readTextCapped, safeJsonParse } from '../../lib/http'
+import type { CreativeProblem } from '../../ci360/creative'
+import { requireSecrets, type TenantConfig } from '../../config/tenant'
+import { safeJsonParse } from '../../lib/http'
 import { maskPhone } from '../../lib/log'
 import { err, ok, type Result } from '../../lib/result'
-import type { CreativeProblem } from '../../outbound/creative'
-import { isRetryableStatus, ProviderError } from '../errors'
+import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
+import type { UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
 import { TwilioErrorBodySchema, type TwilioMessageRequest, TwilioMessageSchema, toFormBody } from './schemas'
 
-/** Twilio accepts at most 10 `MediaUrl` per message (reference/providers.md §3.1). */
+/** Twilio accepts at most 10 `MediaUrl` per message (docs/protocols.md, "Twilio"). */
 export const MAX_MEDIA_URLS = 10
 
 /** CHANNEL values Twilio's Messages API can carry from a CI360 creative. */
@@ -29,20 +29,14 @@ export interface TwilioConfig {
 export const defaultTwilioApiUrl = (accountSid: string) =>
   `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`
 
-/** Our status-callback route for a tenant (DESIGN §2.4). */
+/** Our status-callback route for a tenant. */
 export const twilioStatusCallbackUrl = (origin: string, tenantId: string) =>
   `${origin}/v1/webhooks/twilio/${encodeURIComponent(tenantId)}/status`
 
 /** Read the Twilio settings of a tenant; `CONFIG_INVALID` names the missing keys. */
 export function twilioConfigOf(tenant: TenantConfig, origin: string | undefined): TwilioConfig {
-  const { secrets, settings } = tenant
-  if (!secrets.twilio_account_sid || !secrets.twilio_auth_token) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      500,
-      'This tenant is not configured for Twilio (twilio_account_sid and twilio_auth_token are required).',
-    )
-  }
+  const { settings } = tenant
+  const secrets = requireSecrets(tenant, 'Twilio', ['twilio_account_sid', 'twilio_auth_token'])
   return {
     apiUrl: secrets.twilio_api_url ?? defaultTwilioApiUrl(secrets.twilio_account_sid),
     accountSid: secrets.twilio_account_sid,
@@ -107,62 +101,37 @@ export function createTwilioProvider(
       return ok({ to: built.value.To, phone: normalizePhone(input.creative.to), payload: built.value })
     },
 
-    async send(message: OutboundMessage): Promise<Result<SendReceipt, ProviderError>> {
-      const started = ctx.now()
-      const outcome = await fetchWithTimeout(
-        ctx.fetch,
-        config.apiUrl,
-        {
-          method: 'POST',
-          headers: {
-            authorization,
-            'content-type': 'application/x-www-form-urlencoded',
-            accept: 'application/json',
-          },
-          body: toFormBody(message.payload as TwilioMessageRequest),
-        },
-        config.timeoutMs,
-      )
-      if (outcome.kind !== 'response') {
-        return err(
-          new ProviderError({
-            provider: 'twilio',
-            kind: outcome.kind === 'timeout' ? 'timeout' : 'unavailable',
-            retryable: true,
-            message: outcome.kind === 'timeout' ? `no answer within ${config.timeoutMs} ms` : 'network error',
-            ...(outcome.kind === 'network' ? { cause: outcome.cause } : {}),
-          }),
-        )
-      }
-      const res = outcome.response
-      const text = await readTextCapped(res)
-      if (res.ok) {
-        const parsed = TwilioMessageSchema.safeParse(safeJsonParse(text))
-        if (!parsed.success) return ok({ messageId: null })
-        return ok({
-          messageId: parsed.data.sid,
-          ...(parsed.data.status ? { providerStatus: parsed.data.status } : {}),
-        })
-      }
-      return err(twilioError(res, text, started))
+    async send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>> {
+      const reply = await callUpstream(ctx, {
+        upstream: 'twilio',
+        url: config.apiUrl,
+        init: postInit(
+          authorization,
+          'application/x-www-form-urlencoded',
+          toFormBody(message.payload as TwilioMessageRequest),
+        ),
+        timeoutMs: config.timeoutMs,
+        readError: readTwilioError,
+      })
+      if (!reply.ok) return reply
+      const parsed = TwilioMessageSchema.safeParse(safeJsonParse(reply.value.text))
+      if (!parsed.success) return ok({ messageId: null })
+      return ok({
+        messageId: parsed.data.sid,
+        ...(parsed.data.status ? { providerStatus: parsed.data.status } : {}),
+      })
     },
   }
 }
 
-/** Twilio error → `ProviderError`: 408/429/5xx retryable (honouring Retry-After), other 4xx rejected. */
-function twilioError(res: Response, text: string, started: number): ProviderError {
+/** Twilio's error body: its numeric code and message, with any phone number in it masked. */
+function readTwilioError({ statusText, text }: { statusText: string; text: string }): ErrorReading {
   const body = TwilioErrorBodySchema.safeParse(safeJsonParse(text))
-  const retryable = isRetryableStatus(res.status)
-  const description = body.success && body.data.message ? body.data.message : res.statusText
-  return new ProviderError({
-    provider: 'twilio',
-    kind: res.status === 401 ? 'auth' : retryable ? 'unavailable' : 'rejected',
-    status: res.status,
-    ...(body.success ? { providerCode: body.data.code } : {}),
-    retryable,
-    ...(retryable ? { retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), started) } : {}),
-    message: `Twilio answered ${res.status}${description ? `: ${maskNumbers(description).slice(0, 200)}` : ''}`,
-  })
+  const description = body.success && body.data.message ? body.data.message : statusText
+  return {
+    ...(body.success ? { code: body.data.code } : {}),
+    ...(description ? { description: maskNumbers(description) } : {}),
+  }
 }
 
 /** Twilio quotes the recipient in some messages ("The 'To' number … is not valid"); never pass it on. */

@@ -1,15 +1,9 @@
-import { type Ci360Event, ci360ConfigOf } from '../../ci360/client'
-import { injectOrQueue } from '../../ci360/inject'
-import type { TenantConfig } from '../../config/tenant'
-import type { Deps } from '../../deps'
-import { type Logger, maskPhone } from '../../lib/log'
-import { validationError } from '../../outbound/validate'
-import { createIdentityCache } from '../../storage/identity-cache'
-import { handleOnce } from '../../webhooks/once'
+import { validationError } from '../../lib/validation'
 import { normalizePhone } from '../phone'
-import { TwilioInboundSchema } from './schemas'
+import type { InboundEvent, InboundOutcome, WebhookFormat } from '../types'
+import { TwilioInboundSchema, TwilioStatusCallbackSchema } from './schemas'
 import type { TwilioParams } from './signature'
-import type { WebhookReply } from './status-callback'
+import { parseFormBody, parseJsonParams } from './webhook'
 
 /** `MediaUrl0..N-1` joined with `,` and no spaces (CI360 attributes are strings). */
 export function mediaUrlsOf(params: TwilioParams, numMedia: number): string | undefined {
@@ -21,65 +15,96 @@ export function mediaUrlsOf(params: TwilioParams, numMedia: number): string | un
   return urls.length > 0 ? urls.join(',') : undefined
 }
 
-/**
- * An incoming message (DESIGN §2.4): `twilio_mo_event` with the sender's identity (the KV cache entry of
- * the number, which must belong to this tenant, or the number itself in `identity_field`), the body
- * (upper-cased with `twilio_mo_body_uppercase`) and `media_urls`. Deduplicated on MessageSid.
- */
-export async function handleTwilioInbound(
-  deps: Deps,
-  log: Logger,
-  tenant: TenantConfig,
-  params: TwilioParams,
-): Promise<WebhookReply> {
-  const parsed = TwilioInboundSchema.safeParse(params)
+/** `twilio_response_event_<status>`; a mapping written in another case (`…_DELIVERED`) also counts. */
+export function responseEventName(events: Record<string, string>, status: string): string | undefined {
+  const key = Object.hasOwn(events, status)
+    ? status
+    : Object.keys(events).find((k) => k.toLowerCase() === status)
+  return key === undefined ? undefined : events[key]
+}
+
+/** The JSON-body variant arrives as `application/json`; every other callback is a form post. */
+const paramsOf = (rawBody: string, headers: Headers): TwilioParams =>
+  /^application\/json\b/i.test(headers.get('content-type') ?? '')
+    ? parseJsonParams(rawBody)
+    : parseFormBody(rawBody)
+
+function statusEvent(params: TwilioParams): InboundEvent {
+  const parsed = TwilioStatusCallbackSchema.safeParse(params)
   if (!parsed.success) throw validationError(parsed.error)
   const sid = parsed.data.MessageSid
-  const from = parsed.data.From
-  const reply = (s: WebhookReply['status'], extra: Record<string, unknown> = {}): WebhookReply => ({
-    status: s,
-    body: { status: s, message_sid: sid, ...extra },
-  })
-  const ignored = (reason: string) => {
-    log.info('twilio inbound ignored', { message_sid: sid, from: maskPhone(from), reason })
-    return reply('IGNORED', { reason })
+  const status = parsed.data.MessageStatus.toLowerCase()
+  const errorCode = parsed.data.ErrorCode?.trim() || undefined
+  return {
+    type: 'status',
+    key: `${sid}:${status}`,
+    logFields: { message_sid: sid, message_status: status },
+    providerMessageId: sid,
+    status,
+    echo: undefined,
+    details: { message_id: sid, status, ...(errorCode ? { error_code: errorCode } : {}) },
+    historyDetail: errorCode ? `error_code ${errorCode}` : undefined,
   }
+}
 
-  const { settings } = tenant
-  const eventName = settings.twilio_mo_event
-  if (!eventName) return ignored('twilio_mo_event is not configured')
-  ci360ConfigOf(tenant)
-
-  const phone = normalizePhone(from)
-  const event: Ci360Event = { eventName }
-  if (settings.identity_field !== '') {
-    event[settings.identity_field] = phone ?? from.replace(/^whatsapp:/i, '')
-  } else {
-    const cached = phone
-      ? await createIdentityCache(deps.kv, settings.cache_ttl, log).lookup(phone)
-      : undefined
-    if (!cached) return ignored('no cached identity for the sender')
-    if (cached.tenant_id !== tenant.id) return ignored('the sender was last messaged by another tenant')
-    event.datahub_id = cached.datahub_id
-  }
-  event.message_body = settings.twilio_mo_body_uppercase ? parsed.data.Body.toUpperCase() : parsed.data.Body
+function moEvent(params: TwilioParams): InboundEvent {
+  const parsed = TwilioInboundSchema.safeParse(params)
+  if (!parsed.success) throw validationError(parsed.error)
+  const { MessageSid: sid, From: from } = parsed.data
   const media = mediaUrlsOf(params, Number(parsed.data.NumMedia ?? '0'))
-  if (media) event.media_urls = media
-
-  const key = `inbound:${sid}`
-  const once = await handleOnce(
-    deps.db,
-    log,
-    { source: 'twilio', key, tenantId: tenant.id, now: deps.now() },
-    async () => {
-      const injected = await injectOrQueue(deps, log, tenant, `twilio:${key}`, event)
-      return reply(injected.status, { event_name: eventName })
-    },
-  )
-  if (once.duplicate) {
-    log.info('twilio inbound duplicate', { message_sid: sid })
-    return reply('DUPLICATE')
+  return {
+    type: 'mo',
+    key: `inbound:${sid}`,
+    logFields: { message_sid: sid },
+    from,
+    address: normalizePhone(from) ?? from.replace(/^whatsapp:/i, ''),
+    body: parsed.data.Body,
+    postback: undefined,
+    senderId: undefined,
+    attributes: media ? { media_urls: media } : {},
   }
-  log.info('twilio inbound handled', { message_sid: sid, outcome: once.result.status })
-  return once.result
+}
+
+const sidOf = (event: InboundEvent) => String(event.logFields.message_sid ?? '')
+
+const shared = {
+  provider: 'twilio',
+  statusEventName(settings, status) {
+    const name = responseEventName(settings.twilio_response_events, status)
+    return name ? { name } : { reason: `no twilio_response_event_${status} mapping` }
+  },
+  noIdentityReason: 'no delivery record for this MessageSid',
+  mo: (settings) => ({
+    eventName: settings.twilio_mo_event || undefined,
+    missingReason: 'twilio_mo_event is not configured',
+    uppercase: settings.twilio_mo_body_uppercase,
+  }),
+} satisfies Omit<WebhookFormat, 'source' | 'parse' | 'reply'>
+
+const details = (o: InboundOutcome) => ({
+  ...(o.guid ? { guid: o.guid } : {}),
+  ...(o.status === 'IGNORED' && o.reason ? { reason: o.reason } : {}),
+  ...(o.eventName ? { event_name: o.eventName } : {}),
+  ...(o.retryAt ? { retry_at: new Date(o.retryAt).toISOString() } : {}),
+})
+
+/** Twilio status callbacks (docs/protocols.md, "Twilio"). */
+export const twilioStatusWebhook: WebhookFormat = {
+  ...shared,
+  source: 'twilio-status',
+  parse: (rawBody, headers) => statusEvent(paramsOf(rawBody, headers)),
+  reply: (event, o) => ({
+    status: o.status,
+    message_sid: sidOf(event),
+    message_status: String(event.logFields.message_status ?? ''),
+    ...details(o),
+  }),
+}
+
+/** Twilio incoming messages (docs/protocols.md, "Twilio"); the route answers TwiML. */
+export const twilioInboundWebhook: WebhookFormat = {
+  ...shared,
+  source: 'twilio-inbound',
+  parse: (rawBody, headers) => moEvent(paramsOf(rawBody, headers)),
+  reply: (event, o) => ({ status: o.status, message_sid: sidOf(event), ...details(o) }),
 }

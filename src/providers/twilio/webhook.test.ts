@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mediaUrlsOf } from './inbound'
-import { responseEventName } from './status-callback'
+import { mediaUrlsOf, responseEventName } from './inbound'
 import { parseFormBody, parseJsonParams } from './webhook'
 
 describe('Twilio webhook parsing', () => {

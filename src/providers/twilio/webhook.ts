@@ -1,32 +1,27 @@
+import type { Config } from '../../config/env'
+import { publicOrigin } from '../../config/origin'
 import type { TenantConfig } from '../../config/tenant'
-import type { Deps } from '../../deps'
 import { AppError } from '../../lib/app-error'
 import { readBodyText } from '../../lib/http'
 import type { Logger } from '../../lib/log'
-import { publicOrigin } from '../../lib/origin'
 import { bodyHashOf, type TwilioParams, verifyTwilioBodySignature, verifyTwilioSignature } from './signature'
 
 /** A webhook whose `X-Twilio-Signature` checked out with the route tenant's auth token. */
 export interface VerifiedTwilioWebhook {
   tenant: TenantConfig
-  params: TwilioParams
+  rawBody: string
 }
 
-const forbidden = () =>
-  new AppError('FORBIDDEN', 403, 'Missing or invalid X-Twilio-Signature for this tenant.')
+const forbidden = () => new AppError('FORBIDDEN', 'Missing or invalid X-Twilio-Signature for this tenant.')
 
 /** Keeps the work of an unknown tenant close to that of a known one (no tenant probing by timing). */
 const PLACEHOLDER_TOKEN = 'no-such-tenant-placeholder-token'
 
 /**
- * The URL Twilio signed (DESIGN §2.4): `public_base_url` + path + query when set (behind a proxy or a
+ * The URL Twilio signed: `public_base_url` + path + query when set (behind a proxy or a
  * custom domain), else the URL the request arrived on.
  */
-export function signedUrlOf(
-  tenant: TenantConfig | undefined,
-  settings: Deps['config']['settings'],
-  url: string,
-) {
+export function signedUrlOf(tenant: TenantConfig | undefined, settings: Config['settings'], url: string) {
   const s = tenant?.settings ?? settings
   if (!s.public_base_url) return url
   const u = new URL(url)
@@ -39,8 +34,7 @@ export function signedUrlOf(
  * tenant, a tenant without `twilio_auth_token`, and a missing or wrong signature all get the same 403.
  */
 export async function readTwilioWebhook(
-  deps: Pick<Deps, 'config'>,
-  log: Logger,
+  deps: { config: Config; log: Logger },
   tenantId: string,
   request: Request,
 ): Promise<VerifiedTwilioWebhook> {
@@ -56,7 +50,8 @@ export async function readTwilioWebhook(
     : await verifyTwilioBodySignature(token, signature, url, raw)
 
   if (!tenant?.secrets.twilio_auth_token || !valid) {
-    log.warn('twilio webhook refused', {
+    deps.log.warn('twilio webhook refused', {
+      tenant: tenantId,
       reason: !tenant
         ? 'unknown tenant'
         : !tenant.secrets.twilio_auth_token
@@ -67,11 +62,11 @@ export async function readTwilioWebhook(
     })
     throw forbidden()
   }
-  return { tenant, params: params ?? parseJsonParams(raw) }
+  return { tenant, rawBody: raw }
 }
 
 const badForm = () =>
-  new AppError('VALIDATION_FAILED', 400, 'Request body is not valid application/x-www-form-urlencoded.', {
+  new AppError('VALIDATION_FAILED', 'Request body is not valid application/x-www-form-urlencoded.', {
     details: { fields: ['(body)'] },
   })
 
@@ -105,10 +100,10 @@ export function parseJsonParams(raw: string): TwilioParams {
   try {
     value = JSON.parse(raw)
   } catch (cause) {
-    throw new AppError('INVALID_JSON', 400, 'Request body is not valid JSON.', { cause })
+    throw new AppError('INVALID_JSON', 'Request body is not valid JSON.', { cause })
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AppError('INVALID_JSON', 400, 'Request body must be a JSON object.')
+    throw new AppError('INVALID_JSON', 'Request body must be a JSON object.')
   }
   const params: TwilioParams = Object.create(null)
   for (const [k, v] of Object.entries(value)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { moMessageBody, rcsPostback } from './mo'
+import { rcsPostback } from './inbound'
 
 describe('MO message bodies', () => {
   it('takes postbackData only from an object with a string postbackData', () => {
@@ -20,12 +20,5 @@ describe('MO message bodies', () => {
     ]) {
       expect(rcsPostback(plain), plain).toBeUndefined()
     }
-  })
-
-  it('upper-cases plain text when asked, never a postback', () => {
-    expect(moMessageBody('Yes, see you then!', true)).toBe('YES, SEE YOU THEN!')
-    expect(moMessageBody('Yes, see you then!', false)).toBe('Yes, see you then!')
-    expect(moMessageBody('{"postbackData":"ok_1"}', true)).toBe('ok_1')
-    expect(moMessageBody('true', true)).toBe('TRUE')
   })
 })

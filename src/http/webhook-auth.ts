@@ -1,9 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../app-env'
 import type { Config } from '../config/env'
 import { AppError } from '../lib/app-error'
 import { authScheme, parseBasicAuth, parseBearer } from '../lib/basic-auth'
-import { verifyToken } from '../oauth/tokens'
 import {
   checkBasic,
   checkClient,
@@ -12,7 +10,9 @@ import {
   tenantRealm,
   tenantScope,
   type WebhookRealm,
-} from './credentials'
+} from '../oauth/realms'
+import { verifyToken } from '../oauth/tokens'
+import type { AppEnv } from './app-env'
 
 /**
  * The challenges do not depend on what is configured (or on whether the tenant exists), so a 401
@@ -22,10 +22,10 @@ const BASIC_CHALLENGE = 'Basic realm="scg-webhook", charset="UTF-8"'
 const BEARER_CHALLENGE = 'Bearer realm="scg-webhook"'
 
 const unauthorized = (challenge: string, message = 'Missing or invalid webhook credentials.') =>
-  new AppError('UNAUTHORIZED', 401, message, { headers: { 'WWW-Authenticate': challenge } })
+  new AppError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': challenge } })
 
 /**
- * Authenticate an Event Manager delivery (DESIGN §2.2) against the credential set in force: the global
+ * Authenticate an Event Manager delivery against the credential set in force: the global
  * `SCG_WEBHOOK_AUTH` on `/v1/webhooks/scg`, the tenant's `scg_webhook` on `/v1/webhooks/scg/:tenant`.
  * Accepts HTTP Basic (constant-time) or a Bearer access token from `/v1/oauth/token` whose scope covers
  * the route (`webhook:*` everywhere, `webhook:<tenant>` on that tenant's route) and whose client is
@@ -67,11 +67,7 @@ export function requireScgWebhookAuth(route: 'global' | 'tenant'): MiddlewareHan
       // it, so answer 5xx and let Event Manager redeliver (it never redelivers after a 401).
       const oauthConfigured = [realm, globalRealm(deps.config)].some((r) => r.auth?.oauth_clients?.length)
       if (oauthConfigured && !deps.config.secrets.tokenSigningKey) {
-        throw new AppError(
-          'CONFIG_INVALID',
-          500,
-          'Bearer tokens cannot be checked: TOKEN_SIGNING_KEY is not set.',
-        )
+        throw new AppError('CONFIG_INVALID', 'Bearer tokens cannot be checked: TOKEN_SIGNING_KEY is not set.')
       }
       let problem = await bearerProblem(deps.config, deps.now(), realm, parseBearer(header))
       if (!problem && !known) problem = 'token scope does not cover this route'

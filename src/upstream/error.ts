@@ -1,27 +1,28 @@
-import type { ProviderId } from './types'
+import type { ProviderId } from '../lib/vocabulary'
 
-/** The upstream services we call: the messaging providers and the CI360 events gateway. */
-export type Upstream = ProviderId | 'ci360'
+/** The services this Worker calls with `callUpstream`: the messaging providers and CI360's gateway. */
+export type UpstreamId = ProviderId | 'ci360'
 
-export type ProviderErrorKind = 'rejected' | 'unavailable' | 'timeout' | 'bad_response' | 'auth'
+export type UpstreamErrorKind = 'rejected' | 'unavailable' | 'timeout' | 'bad_response' | 'auth'
 
 /**
- * A provider call that did not succeed. `retryable` follows DESIGN §2.1: timeouts, network errors,
- * 408, 429 and 5xx are retried later; other 4xx are not.
+ * A call to an upstream service that did not succeed. `retryable`: timeouts, network errors, 408, 429
+ * and 5xx are tried again later; other 4xx are not (each upstream may narrow or widen that rule, see
+ * docs/protocols.md).
  */
-export class ProviderError extends Error {
-  readonly provider: Upstream
-  readonly kind: ProviderErrorKind
+export class UpstreamError extends Error {
+  readonly upstream: UpstreamId
+  readonly kind: UpstreamErrorKind
   readonly status: number | undefined
-  /** The provider's own error code (`4001`, `SCG_ERROR_4046`, `21211`), when it sent one. */
+  /** The vendor's own error code (`4001`, `SCG_ERROR_4046`, `21211`), when it sent one. */
   readonly providerCode: string | undefined
   readonly retryable: boolean
   /** From a `Retry-After` header, in ms from the time of the call. */
   readonly retryAfterMs: number | undefined
 
   constructor(init: {
-    provider: Upstream
-    kind: ProviderErrorKind
+    upstream: UpstreamId
+    kind: UpstreamErrorKind
     message: string
     status?: number
     providerCode?: string
@@ -30,8 +31,8 @@ export class ProviderError extends Error {
     cause?: unknown
   }) {
     super(init.message, { cause: init.cause })
-    this.name = 'ProviderError'
-    this.provider = init.provider
+    this.name = 'UpstreamError'
+    this.upstream = init.upstream
     this.kind = init.kind
     this.status = init.status
     this.providerCode = init.providerCode
@@ -50,6 +51,6 @@ export class ProviderError extends Error {
   }
 }
 
-/** DESIGN §2.1: which HTTP statuses are worth another attempt. */
+/** Which HTTP statuses are worth another attempt, for every upstream unless it says otherwise. */
 export const isRetryableStatus = (status: number): boolean =>
   status === 408 || status === 429 || status >= 500

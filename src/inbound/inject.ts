@@ -1,16 +1,17 @@
+import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
+import type { UpstreamAttempt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
-import type { RetryHandler } from '../retry/types'
 import { d1Call } from '../storage/d1-call'
-import { createFailedRequestStore } from '../storage/failed-requests'
-import { type Ci360Event, ci360ConfigOf, createCi360Client } from './client'
 
 export interface InjectResult {
   /** `OK`: CI360 accepted it. `QUEUED`: stored in `failed_requests` (kind `ci360_event`) for the cron. */
   status: 'OK' | 'QUEUED'
   retryAt?: number
+  /** The call made to CI360, as the operator's event viewer shows it. */
+  attempt: UpstreamAttempt
 }
 
 /**
@@ -26,17 +27,32 @@ export async function injectOrQueue(
   eventKey: string,
   event: Ci360Event,
 ): Promise<InjectResult> {
-  const client = createCi360Client(ci360ConfigOf(tenant), deps)
+  const client = deps.ci360(tenant)
+  const at = deps.now()
   const result = await client.send(event)
   if (result.ok) {
     log.info('ci360 event injected', { event_key: eventKey, event_name: event.eventName })
-    return { status: 'OK' }
+    const attempt = {
+      upstream: 'ci360',
+      at,
+      ok: true,
+      http_status: result.value.status,
+      error: null,
+    } as const
+    return { status: 'OK', attempt }
   }
   const error = result.error
   const now = deps.now()
+  const attempt: UpstreamAttempt = {
+    upstream: 'ci360',
+    at,
+    ok: false,
+    http_status: error.status ?? null,
+    error: error.summary(),
+  }
   const failure = afterFirstFailure(error, now, deps.random)
   const retryAt = failure.nextAttemptAt
-  const insert = createFailedRequestStore(deps.db).insert({
+  const insert = deps.stores.failedRequests.insert({
     tenantId: tenant.id,
     kind: 'ci360_event',
     guid: eventKey,
@@ -51,22 +67,5 @@ export async function injectOrQueue(
     http_status: error.status,
     retryable: error.retryable,
   })
-  return retryAt === null ? { status: 'QUEUED' } : { status: 'QUEUED', retryAt }
-}
-
-/** Retry of a stored `ci360_event`: post the same body again. */
-export const retryCi360Event: RetryHandler = async ({ deps, tenant, row }) => {
-  const event = JSON.parse(row.event_body) as Ci360Event
-  const result = await createCi360Client(ci360ConfigOf(tenant), deps).send(event)
-  if (result.ok) return { result: 'done', detail: `CI360 answered ${result.value.status}` }
-  const e = result.error
-  if (e.retryable) {
-    return {
-      result: 'retry',
-      error: e.summary(),
-      httpStatus: e.status ?? null,
-      ...(e.retryAfterMs ? { retryAfterMs: e.retryAfterMs } : {}),
-    }
-  }
-  return { result: 'dead', error: e.summary(), httpStatus: e.status ?? null }
+  return retryAt === null ? { status: 'QUEUED', attempt } : { status: 'QUEUED', retryAt, attempt }
 }

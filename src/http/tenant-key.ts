@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../app-env'
-import { AppError } from './app-error'
-import { matchesAny, safeEqual } from './crypto'
+import { AppError } from '../lib/app-error'
+import { matchesAny, safeEqual } from '../lib/crypto'
+import type { AppEnv } from './app-env'
 
 export type KeyRealm = 'api_keys' | 'admin_api_keys'
 
-const unauthorized = () => new AppError('UNAUTHORIZED', 401, 'Missing or invalid x-api-key for this tenant.')
+const unauthorized = () => new AppError('UNAUTHORIZED', 'Missing or invalid x-api-key for this tenant.')
 
 /**
  * Authenticate `x-api-key` against the `:tenant` path parameter's `api_keys` (CI360 routes) or

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini'
-import { AppError } from '../lib/app-error'
+import { AppError } from './app-error'
 
 /**
  * A zod failure → 400 VALIDATION_FAILED naming every bad field (`date.generatedTimestamp: …`). The
@@ -11,7 +11,7 @@ export function validationError(error: { issues: readonly z.core.$ZodIssue[] }, 
     .slice(0, 10)
     .map((i) => `${prefix}${i.path.map(String).join('.') || '(body)'}: ${describeIssue(i)}`)
     .join('; ')
-  return new AppError('VALIDATION_FAILED', 400, `Invalid request: ${detail}`, {
+  return new AppError('VALIDATION_FAILED', `Invalid request: ${detail}`, {
     details: { fields: [...new Set(fields)] },
   })
 }

@@ -1,0 +1,64 @@
+import type { Ci360Event } from '../ci360/client'
+import type { TenantConfig } from '../config/tenant'
+import { maskPhone } from '../lib/log'
+import { ownString } from '../lib/maps'
+import { normalizePhone } from '../providers/phone'
+import type { MoEvent, WebhookFormat } from '../providers/types'
+import { createIdentityCache } from '../storage/identity-cache'
+import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
+
+/** The `message_body` sent to CI360: a postback as is, else the text (upper-cased when configured). */
+export const moMessageBody = (e: Pick<MoEvent, 'body' | 'postback'>, uppercase: boolean): string =>
+  e.postback ?? (uppercase ? e.body.toUpperCase() : e.body)
+
+/**
+ * A message from a phone (docs/architecture.md, "Inbound"). `identity_field` and `scg_channel_senders`
+ * come from the route's tenant (the global settings on a global route), since they are needed before
+ * the tenant is known. The tenant is the identity-cache entry's, else the route's, else `tenant_id`; the
+ * identity is the sender's address in `identity_field`, else the cached `datahub_id`. The event name and
+ * upper-casing come from the resolved tenant.
+ */
+export async function planMo(
+  ctx: PlanContext,
+  format: WebhookFormat,
+  route: TenantConfig | undefined,
+  e: MoEvent,
+): Promise<InboundPlan> {
+  const routeSettings = route?.settings ?? ctx.config.settings
+  const phone = normalizePhone(e.from)
+  // KV failing is not "no identity": a StorageError (503) lets Event Manager redeliver instead of the
+  // reply being dropped as from an unknown sender.
+  const cached = phone
+    ? await createIdentityCache(ctx.kv, routeSettings.cache_ttl, ctx.log).lookup(phone, 'throw')
+    : undefined
+  const from = maskPhone(e.from)
+  const tenant = resolveTenant(ctx, route, cached?.tenant_id, {
+    noun: 'sender',
+    noTenant: 'no tenant: the sender is not cached and tenant_id is not set',
+    log: { from },
+  })
+  if ('ignore' in tenant) return ignore(tenant.ignore)
+
+  const identityField = routeSettings.identity_field
+  const identity: Record<string, string> | undefined = identityField
+    ? { [identityField]: e.address }
+    : cached
+      ? { datahub_id: cached.datahub_id }
+      : undefined
+  if (!identity) {
+    ctx.log.info('reply from an unknown sender ignored', { from })
+    return ignore('the sender is not in the identity cache and identity_field is blank')
+  }
+  const mo = format.mo(tenant.settings)
+  if (!mo.eventName) return ignore(mo.missingReason)
+
+  const channel = ownString(routeSettings.scg_channel_senders, e.senderId)
+  const event: Ci360Event = {
+    eventName: mo.eventName,
+    ...identity,
+    message_body: moMessageBody(e, mo.uppercase),
+    ...(channel ? { channel } : {}),
+    ...e.attributes,
+  }
+  return { kind: 'act', tenant, event, history: undefined, guid: undefined, reason: undefined }
+}

@@ -1,0 +1,58 @@
+import type { Ci360Event } from '../ci360/client'
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import type { Logger } from '../lib/log'
+
+/** A provider status to add to one of our deliveries' history. */
+export interface HistoryUpdate {
+  guid: string
+  status: string
+  detail: string | undefined
+}
+
+/**
+ * What to do with one delivery, decided before anything is written: nothing (`ignore`, with the reason
+ * logged and answered; nothing is claimed), or record a delivery status and/or inject a CI360 event.
+ */
+export type InboundPlan =
+  | { kind: 'ignore'; reason: string }
+  | {
+      kind: 'act'
+      tenant: TenantConfig
+      event: Ci360Event | undefined
+      history: HistoryUpdate | undefined
+      /** Our delivery the event is about, when there is one. */
+      guid: string | undefined
+      /** Why no CI360 event is sent when `event` is undefined (the history is still recorded). */
+      reason: string | undefined
+    }
+
+export const ignore = (reason: string): InboundPlan => ({ kind: 'ignore', reason })
+
+/** Lookups a plan may make; nothing is written while planning. */
+export type PlanContext = Pick<Deps, 'config' | 'kv' | 'stores'> & { log: Logger }
+
+/**
+ * The tenant an event belongs to: the one the event names (`named`), else the route's, else the global
+ * `tenant_id`. On a tenant's route, an event of another tenant is ignored: one tenant's credentials never
+ * inject into another tenant.
+ */
+export function resolveTenant(
+  ctx: PlanContext,
+  route: TenantConfig | undefined,
+  named: string | undefined,
+  about: { noun: 'event' | 'sender'; noTenant: string; log: Record<string, string | undefined> },
+): TenantConfig | { ignore: string } {
+  const tenantId = named || route?.id || ctx.config.settings.tenant_id
+  if (!tenantId) return { ignore: about.noTenant }
+  if (route && tenantId !== route.id) {
+    ctx.log.warn(`${about.noun} of another tenant ignored`, { resolved_tenant: tenantId, ...about.log })
+    return { ignore: `the ${about.noun} belongs to another tenant` }
+  }
+  const tenant = route ?? ctx.config.tenant(tenantId)
+  if (!tenant) {
+    ctx.log.warn(`${about.noun} of an unknown tenant ignored`, { resolved_tenant: tenantId, ...about.log })
+    return { ignore: `the tenant of the ${about.noun} is not configured` }
+  }
+  return tenant
+}

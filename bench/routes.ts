@@ -6,8 +6,7 @@ import type { CallCounts } from './worker/counts'
 
 /**
  * The requests the route benchmark sends: every one is new work (fresh guid, event-id, MessageSid), so
- * the numbers include the D1 claim, the provider call and the CI360 injection, not a DUPLICATE shortcut
- * (Twilio status callbacks beyond the messages the Twilio case created are repeats, counted apart).
+ * the numbers include the D1 claim, the provider call and the CI360 injection, not a DUPLICATE shortcut.
  */
 
 export const API_KEY = 'bench-api-key'
@@ -36,14 +35,34 @@ export function tenantSecret(urls: Record<string, string>, overrides: Record<str
   })
 }
 
-/** Per server: the Twilio MessageSids its sends returned (its status callbacks must name its own). */
+/**
+ * Per server: the message ids its sends returned, so receipts and status callbacks name messages that
+ * server sent (their delivery is found and updated, as in production), newest first, each once while
+ * they last; beyond that they repeat (counted).
+ */
 export interface TargetState {
-  twilioSids: string[]
-  statusIndex: number
-  statusRepeats: number
+  ids: Record<'scg' | 'twilio', string[]>
+  used: Record<'scg' | 'twilio', number>
+  repeats: number
 }
 
-export const newTargetState = (): TargetState => ({ twilioSids: [], statusIndex: 0, statusRepeats: 0 })
+export const newTargetState = (): TargetState => ({
+  ids: { scg: [], twilio: [] },
+  used: { scg: 0, twilio: 0 },
+  repeats: 0,
+})
+
+function nextId(state: TargetState, provider: 'scg' | 'twilio', fallback: string): string {
+  const ids = state.ids[provider]
+  const i = state.used[provider]++
+  if (i >= ids.length) state.repeats++
+  return ids[ids.length - 1 - i] ?? ids[0] ?? fallback
+}
+
+const keepId = (provider: 'scg' | 'twilio') => (state: TargetState, body: string) => {
+  const id = (JSON.parse(body) as { message_id?: string }).message_id
+  if (id) state.ids[provider].push(id)
+}
 
 export interface Case {
   method?: 'GET' | 'POST'
@@ -74,23 +93,22 @@ export const CASES: Case[] = [
     path: (t) => `/v1/tenants/${t}/scg/messages`,
     headers: { 'x-api-key': API_KEY, 'content-type': 'text/plain;charset=UTF-8' },
     body: outbound('outbound-sms-oneline.json'),
+    onBody: keepId('scg'),
   },
   {
     route: 'Twilio send',
     path: (t) => `/v1/tenants/${t}/twilio/messages`,
     headers: { 'x-api-key': API_KEY, 'content-type': 'text/plain;charset=UTF-8' },
     body: outbound('outbound-twilio.json'),
-    onBody: (state, body) => {
-      const id = (JSON.parse(body) as { message_id?: string }).message_id
-      if (id) state.twilioSids.push(id)
-    },
+    onBody: keepId('twilio'),
   },
   {
     route: 'SCG webhook',
     path: (t) => `/v1/webhooks/scg/${t}`,
     headers: { authorization: WEBHOOK_BASIC, 'content-type': 'application/json; charset=UTF-8' },
-    body: () => {
+    body: (state) => {
       dlr['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
+      dlr.event['fld-val-list'].message_request_id = nextId(state, 'scg', 'Ga7Ds2Fk9Jw4Lq1Zx6Cv3N')
       dlr.event.timestamp = new Date().toISOString()
       return JSON.stringify(dlr)
     },
@@ -100,14 +118,9 @@ export const CASES: Case[] = [
     path: statusPath,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: (state) => {
-      // Newest first, so the probe (sent before the load) names a message no callback has reported yet.
-      const sids = state.twilioSids
-      const sid = sids[sids.length - 1 - state.statusIndex] ?? sids[0] ?? 'SM0'
-      if (state.statusIndex >= sids.length) state.statusRepeats++
-      state.statusIndex++
       return new URLSearchParams({
         AccountSid: TWILIO_SID,
-        MessageSid: sid,
+        MessageSid: nextId(state, 'twilio', 'SM0'),
         MessageStatus: 'delivered',
         SmsStatus: 'delivered',
       }).toString()

@@ -20,9 +20,9 @@ const EXPECTED: Record<'scgSend' | 'scgWebhook', { beforeReply: CallCounts; afte
     beforeReply: { d1: 2, kv: 1, d1Sequential: 2, kvSequential: 1, sequential: 3 },
     afterReply: none,
   },
-  // D1 claim of the event id → CI360 → D1 delivery status → D1 outcome of the claim.
+  // D1 lookup of the delivery → D1 claim of the event id → D1 provider status → CI360 → D1 outcome noted.
   scgWebhook: {
-    beforeReply: { d1: 3, kv: 0, d1Sequential: 3, kvSequential: 0, sequential: 3 },
+    beforeReply: { d1: 4, kv: 0, d1Sequential: 4, kvSequential: 0, sequential: 4 },
     afterReply: none,
   },
 }
@@ -57,29 +57,30 @@ describe('binding-call counter: the calls a request waits for', () => {
     expect(await env.IDENTITY_CACHE.get('bench-counter-probe')).toBe('x')
   })
 
-  it('an SCG send makes the expected D1 and KV calls before its reply', async () => {
+  it('an SCG send, then the Event Manager receipt for it, make the expected D1 and KV calls before replying', async () => {
     const tenant = webhookTenant()
     const send = counted(envWith([tenant]))
     const event = outboundEvent('outbound-sms-oneline')
-    const { res, beforeReply, afterReply } = await send(`/v1/tenants/${tenant.id}/scg/messages`, {
+    const sent = await send(`/v1/tenants/${tenant.id}/scg/messages`, {
       method: 'POST',
       headers: { 'x-api-key': tenant.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
       body: JSON.stringify(event),
     })
-    expect(res.status).toBe(200)
-    expect(await json(res)).toMatchObject({ status: 'OK', provider: 'scg' })
-    const row = await env.DB.prepare('SELECT state FROM deliveries WHERE tenant_id = ? AND guid = ?')
-      .bind(tenant.id, event.guid)
-      .first<{ state: string }>()
-    expect(row?.state).toBe('sent')
-    expect({ beforeReply, afterReply }).toEqual(EXPECTED.scgSend)
-  })
+    expect(sent.res.status).toBe(200)
+    const reply = await json(sent.res)
+    expect(reply).toMatchObject({ status: 'OK', provider: 'scg' })
+    const row = () =>
+      env.DB.prepare('SELECT state, provider_status FROM deliveries WHERE tenant_id = ? AND guid = ?')
+        .bind(tenant.id, event.guid)
+        .first<{ state: string; provider_status: string | null }>()
+    expect((await row())?.state).toBe('sent')
+    expect({ beforeReply: sent.beforeReply, afterReply: sent.afterReply }).toEqual(EXPECTED.scgSend)
 
-  it('an Event Manager delivery receipt makes the expected D1 and KV calls before its reply', async () => {
-    const tenant = webhookTenant()
-    const send = counted(envWith([tenant]))
-    const envelope = scgEnvelope('scg-status-delivered')
-    const { res, beforeReply, afterReply } = await send(`/v1/webhooks/scg/${tenant.id}`, {
+    // The receipt names the send's message request, as Event Manager's does, so its delivery is found.
+    const envelope = scgEnvelope('scg-status-delivered', (e) => {
+      e.event['fld-val-list'].message_request_id = reply.message_id
+    })
+    const receipt = await send(`/v1/webhooks/scg/${tenant.id}`, {
       method: 'POST',
       headers: {
         authorization: `Basic ${btoa(`${tenant.webhook.username}:${tenant.webhook.password}`)}`,
@@ -87,8 +88,10 @@ describe('binding-call counter: the calls a request waits for', () => {
       },
       body: JSON.stringify(envelope),
     })
-    expect(res.status).toBe(200)
+    expect(receipt.res.status).toBe(200)
+    expect(await json(receipt.res)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
+    expect((await row())?.provider_status).toBe('DELIVERED')
     expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(envelope['event-id'])
-    expect({ beforeReply, afterReply }).toEqual(EXPECTED.scgWebhook)
+    expect({ beforeReply: receipt.beforeReply, afterReply: receipt.afterReply }).toEqual(EXPECTED.scgWebhook)
   })
 })

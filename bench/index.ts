@@ -26,7 +26,7 @@ import type { CallCounts } from './worker/counts'
  *
  * Options: BENCH_SECONDS or `--seconds N` per load case (default 5); `--quick` (2 s, 1 and 16
  * connections, no scaling run); `--s3` also runs the S3 copy benchmark (else `npm run bench:s3`);
- * BENCH_D1_QUERY_MS (default 4) for the ceiling simulation.
+ * BENCH_D1_QUERY_MS (default 8) for the ceiling simulation.
  */
 
 interface Row extends LoadResult {
@@ -40,6 +40,14 @@ interface Row extends LoadResult {
 const CHILD_ROLES = ['--serve-providers', '--serve-source', '--serve-s3', '--dev-server', '--baseline']
 /** Profile buckets that are the in-memory stand-ins and the bench wrapper, not the connector. */
 const STAND_IN = ['WebAssembly (sql.js', 'npm:sql.js', 'bench/worker/', 'entry.mjs']
+interface Counted {
+  route: string
+  storage: Storage
+  status: number
+  beforeReply: CallCounts
+  afterReply: CallCounts
+}
+
 const MODES: Storage[] = ['miniflare', 'memory']
 const LABEL: Record<Storage, string> = { miniflare: 'local D1/KV', memory: 'in-memory' }
 
@@ -54,6 +62,7 @@ async function main() {
   const quick = args.includes('--quick')
   const seconds = opt('--seconds') ?? (Number(process.env.BENCH_SECONDS) || (quick ? 2 : 5))
   const connectionsList = quick ? [1, 16] : [1, 16, 64]
+  const only = process.env.BENCH_ONLY as 'routes' | 'scaling' | 'profile' | undefined
 
   const bundle = bundleSize()
   console.log(
@@ -62,18 +71,60 @@ async function main() {
 
   const providers = await startChild<Record<string, string>>('--serve-providers', {})
   const vars = { [`TENANT_${FIXTURE_TENANT}`]: tenantSecret(providers.info), log_level: 'warn' }
+  let rows: Row[] = []
+  let counts: Counted[] = []
+  let scaling: ScalingResult | undefined
+  let profileSummary: Awaited<ReturnType<typeof profileSends>> | undefined
+  try {
+    if (only === undefined || only === 'routes')
+      ({ rows, counts } = await benchRoutes(vars, seconds, connectionsList))
+
+    if (only === 'scaling' || (only === undefined && !quick)) {
+      scaling = await benchScaling(providers.info, {
+        seconds,
+        connections: 32,
+        queryMs: Number(process.env.BENCH_D1_QUERY_MS) || 8,
+      })
+    }
+
+    if (only === undefined || only === 'profile')
+      profileSummary = await profileSends(vars, Math.min(seconds, 5))
+  } finally {
+    await providers.stop()
+  }
+
+  let s3: S3BenchRow[] = []
+  if (args.includes('--s3')) s3 = await benchS3({ sizeBytes: (opt('--s3-size-mb') ?? 1024) * 1024 * 1024 })
+
+  printSummary(rows, connectionsList)
+  if (scaling) printScaling(scaling)
+  if (profileSummary) printProfile(profileSummary)
+  console.log(`\nbundle ${bundle.minKiB} KiB minified / ${bundle.gzipKiB} KiB gzip`)
+  if (s3.length) printS3Table(s3)
+
+  const dir = path.join(process.cwd(), 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  const result = {
+    at: new Date().toISOString(),
+    seconds,
+    bundle,
+    rows,
+    counts,
+    scaling,
+    profile: profileSummary,
+    s3,
+  }
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(`\nwritten ${path.relative(process.cwd(), file)}`)
+}
+
+/** Every route at each connection count, the two storage modes alternating within each case. */
+async function benchRoutes(vars: Record<string, string>, seconds: number, connectionsList: number[]) {
   const workers = {} as Record<Storage, BenchWorker>
   const states = {} as Record<Storage, TargetState>
   const rows: Row[] = []
-  const counts: {
-    route: string
-    storage: Storage
-    status: number
-    beforeReply: CallCounts
-    afterReply: CallCounts
-  }[] = []
-  let scaling: ScalingResult | undefined
-  let profileSummary: Awaited<ReturnType<typeof profileSends>> | undefined
+  const counts: Counted[] = []
   try {
     for (const storage of MODES) {
       workers[storage] = await startBenchWorker({ storage, vars })
@@ -114,46 +165,10 @@ async function main() {
         )
       }
     }
-    await Promise.all(MODES.map((s) => workers[s].stop()))
-
-    if (!quick) {
-      scaling = await benchScaling(providers.info, {
-        seconds,
-        connections: 32,
-        queryMs: Number(process.env.BENCH_D1_QUERY_MS) || 4,
-      })
-    }
-
-    profileSummary = await profileSends(vars, Math.min(seconds, 5))
   } finally {
-    await Promise.all(MODES.map((s) => workers[s]?.stop().catch(() => undefined)))
-    await providers.stop()
+    await Promise.all(MODES.map((s) => workers[s]?.stop()))
   }
-
-  let s3: S3BenchRow[] = []
-  if (args.includes('--s3')) s3 = await benchS3({ sizeBytes: (opt('--s3-size-mb') ?? 1024) * 1024 * 1024 })
-
-  printSummary(rows, connectionsList)
-  if (scaling) printScaling(scaling)
-  if (profileSummary) printProfile(profileSummary)
-  console.log(`\nbundle ${bundle.minKiB} KiB minified / ${bundle.gzipKiB} KiB gzip`)
-  if (s3.length) printS3Table(s3)
-
-  const dir = path.join(process.cwd(), 'bench', 'results')
-  mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  const result = {
-    at: new Date().toISOString(),
-    seconds,
-    bundle,
-    rows,
-    counts,
-    scaling,
-    profile: profileSummary,
-    s3,
-  }
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
-  console.log(`\nwritten ${path.relative(process.cwd(), file)}`)
+  return { rows, counts }
 }
 
 /** SCG sends at 16 connections in the in-memory mode, with workerd's inspector recording a CPU profile. */

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { build } from 'esbuild'
@@ -72,6 +73,9 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
   const root = path.resolve(BUILD)
   const queries = await migrationQueries()
+  // The simulators' state on tmpfs when there is one (as `wrangler dev` keeps it under .wrangler/state):
+  // they write every KV value and D1 page to files, and on a shared disk that wait would be what is measured.
+  const state = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'bench-miniflare-'))
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
@@ -80,6 +84,8 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     compatibilityDate: workerOptions.compatibilityDate,
     compatibilityFlags: workerOptions.compatibilityFlags,
     d1Databases: workerOptions.d1Databases,
+    d1Persist: path.join(state, 'd1'),
+    kvPersist: path.join(state, 'kv'),
     kvNamespaces: workerOptions.kvNamespaces,
     ...(workerOptions.workflows && Object.keys(workerOptions.workflows).length
       ? { workflows: workerOptions.workflows }
@@ -117,7 +123,10 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     url,
     storage: options.storage,
     cpuSeconds: () => cpuSecondsOf(pids),
-    stop: () => mf.dispose(),
+    stop: async () => {
+      await mf.dispose()
+      rmSync(state, { recursive: true, force: true })
+    },
   }
 }
 

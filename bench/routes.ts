@@ -76,8 +76,9 @@ export interface Case {
 
 const outbound = (name: string) => {
   const event = fixture(name)
-  return () => {
+  return (_state: TargetState, _base: string, tenant: string) => {
     event.guid = randomUUID()
+    event.externalTenantId = tenant
     event.date.generatedTimestamp = Date.now()
     return JSON.stringify(event)
   }

@@ -15,7 +15,7 @@ export interface ScalingResult {
   queryMs: number
   d1QueriesPerSend: number
   ceilingPerDatabase: number
-  runs: { label: string; perTenant: number[]; total: number }[]
+  runs: { label: string; perTenant: number[]; total: number; failed: number }[]
 }
 
 export async function benchScaling(
@@ -38,20 +38,20 @@ export async function benchScaling(
   try {
     const counted = await probe(worker.url, send, newTargetState(), FIXTURE_TENANT)
     const queries = counted.beforeReply.d1 + counted.afterReply.d1
-    const load = async (list: string[]) =>
-      (
-        await Promise.all(
-          list.map((t) => drive(worker.url, send, newTargetState(), options.connections, options.seconds, t)),
-        )
-      ).map((r) => r.rps)
+    const load = (list: string[]) =>
+      Promise.all(
+        list.map((t) => drive(worker.url, send, newTargetState(), options.connections, options.seconds, t)),
+      )
     const runs: ScalingResult['runs'] = []
     for (const [label, list] of [
       ['tenant A alone (database 0)', [FIXTURE_TENANT]],
       ['tenants A + B (databases 0 and 1)', [FIXTURE_TENANT, OTHER_TENANT]],
       ['tenants A + C (both on database 0)', [FIXTURE_TENANT, THIRD_TENANT]],
     ] as const) {
-      const perTenant = await load([...list])
-      runs.push({ label, perTenant, total: perTenant.reduce((a, b) => a + b, 0) })
+      const results = await load([...list])
+      const perTenant = results.map((r) => r.rps)
+      const failed = results.reduce((n, r) => n + r.errors + r.non_2xx, 0)
+      runs.push({ label, perTenant, total: perTenant.reduce((a, b) => a + b, 0), failed })
     }
     return {
       queryMs: options.queryMs,
@@ -73,7 +73,7 @@ export function printScaling(r: ScalingResult): void {
   )
   for (const run of r.runs) {
     console.log(
-      `  ${run.label.padEnd(36)} ${String(run.total).padStart(6)} sends/s  (per tenant ${run.perTenant.join(' + ')})`,
+      `  ${run.label.padEnd(36)} ${String(run.total).padStart(6)} sends/s  (per tenant ${run.perTenant.join(' + ')}; failed ${run.failed})`,
     )
   }
 }

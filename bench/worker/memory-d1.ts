@@ -36,7 +36,8 @@ const toSql = (v: unknown): SqlValue => {
 }
 
 export class MemoryD1 {
-  private queue: Promise<unknown> = Promise.resolve()
+  /** When the modelled database is next free (ms since the epoch). */
+  private busyUntil = 0
   /** Compiled once per SQL text, as D1 caches them: the stand-in should cost as little as it can. */
   private readonly statements = new Map<string, Statement>()
   constructor(
@@ -54,23 +55,25 @@ export class MemoryD1 {
     return new MemoryD1(db, queryMs)
   }
 
-  /** Run `work` as `queries` queries of a single-threaded database (see the class comment). */
+  /**
+   * Run `work` as `queries` queries of a single-threaded database (see the class comment). Each call books
+   * the next free slot on the database's clock and waits for its end, so a late timer on a busy machine
+   * does not lower the modelled rate.
+   */
   serial<T>(queries: number, work: () => T): Promise<T> {
     if (this.queryMs <= 0) return Promise.resolve().then(work)
-    const turn = this.queue.then(
-      () =>
-        new Promise<T>((resolve, reject) =>
-          setTimeout(() => {
-            try {
-              resolve(work())
-            } catch (e) {
-              reject(e)
-            }
-          }, this.queryMs * queries),
-        ),
+    const now = Date.now()
+    this.busyUntil = Math.max(now, this.busyUntil) + this.queryMs * queries
+    const wait = this.busyUntil - now
+    return new Promise<T>((resolve, reject) =>
+      setTimeout(() => {
+        try {
+          resolve(work())
+        } catch (e) {
+          reject(e)
+        }
+      }, wait),
     )
-    this.queue = turn.catch(() => undefined)
-    return turn
   }
 
   /** Execute one statement; rows as objects, and the meta fields the connector reads. */

@@ -1,12 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { FIXTURE_TENANT } from '../test/support/constants'
+import { type AlternateResult, compareLogLevels, printAlternate } from './alternate'
 import { runRole, startChild } from './children'
 import { type BenchWorker, bundleSize, type Storage, startBenchWorker } from './miniflare'
 import { recordProfile, saveProfile, summarise } from './profile'
 import {
   CASES,
   drive,
+  LOG_LEVEL,
   type LoadResult,
   newTargetState,
   probe,
@@ -24,6 +26,7 @@ import type { CallCounts } from './worker/counts'
  * D1 ceiling simulation; a CPU profile of SCG sends (in-memory mode); the bundle size. How to read it:
  * docs/bench-method.md.
  *
+ * BENCH_ONLY=routes|scaling|loglevel|profile runs one part.
  * Options: BENCH_SECONDS or `--seconds N` per load case (default 5); `--quick` (2 s, 1 and 16
  * connections, no scaling run); `--s3` also runs the S3 copy benchmark (else `npm run bench:s3`);
  * BENCH_D1_QUERY_MS (default 8) for the ceiling simulation.
@@ -62,7 +65,7 @@ async function main() {
   const quick = args.includes('--quick')
   const seconds = opt('--seconds') ?? (Number(process.env.BENCH_SECONDS) || (quick ? 2 : 5))
   const connectionsList = quick ? [1, 16] : [1, 16, 64]
-  const only = process.env.BENCH_ONLY as 'routes' | 'scaling' | 'profile' | undefined
+  const only = process.env.BENCH_ONLY as 'routes' | 'scaling' | 'loglevel' | 'profile' | undefined
 
   const bundle = bundleSize()
   console.log(
@@ -70,10 +73,11 @@ async function main() {
   )
 
   const providers = await startChild<Record<string, string>>('--serve-providers', {})
-  const vars = { [`TENANT_${FIXTURE_TENANT}`]: tenantSecret(providers.info), log_level: 'warn' }
+  const vars = { [`TENANT_${FIXTURE_TENANT}`]: tenantSecret(providers.info), log_level: LOG_LEVEL }
   let rows: Row[] = []
   let counts: Counted[] = []
   let scaling: ScalingResult | undefined
+  let logLines: AlternateResult | undefined
   let profileSummary: Awaited<ReturnType<typeof profileSends>> | undefined
   try {
     if (only === undefined || only === 'routes')
@@ -87,6 +91,10 @@ async function main() {
       })
     }
 
+    if (only === 'loglevel' || (only === undefined && !quick)) {
+      logLines = await compareLogLevels(providers.info, { rounds: 4, seconds: Math.min(seconds, 3) })
+    }
+
     if (only === undefined || only === 'profile')
       profileSummary = await profileSends(vars, Math.min(seconds, 5))
   } finally {
@@ -98,6 +106,7 @@ async function main() {
 
   printSummary(rows, connectionsList)
   if (scaling) printScaling(scaling)
+  if (logLines) printAlternate(logLines)
   if (profileSummary) printProfile(profileSummary)
   console.log(`\nbundle ${bundle.minKiB} KiB minified / ${bundle.gzipKiB} KiB gzip`)
   if (s3.length) printS3Table(s3)
@@ -112,6 +121,7 @@ async function main() {
     rows,
     counts,
     scaling,
+    log_lines: logLines,
     profile: profileSummary,
     s3,
   }
@@ -174,7 +184,13 @@ async function benchRoutes(vars: Record<string, string>, seconds: number, connec
 /** SCG sends at 16 connections in the in-memory mode, with workerd's inspector recording a CPU profile. */
 async function profileSends(vars: Record<string, string>, seconds: number) {
   const inspectorPort = 24100 + Math.floor(Math.random() * 800)
-  const worker = await startBenchWorker({ storage: 'memory', vars, inspectorPort })
+  // log_level warn: with the inspector attached every console line is also serialised for it, which would
+  // show logging several times dearer than it is (the log-level comparison measures it without).
+  const worker = await startBenchWorker({
+    storage: 'memory',
+    vars: { ...vars, log_level: 'warn' },
+    inspectorPort,
+  })
   try {
     const send = CASES.find((c) => c.route === 'SCG send')
     if (!send) throw new Error('no SCG send case')
@@ -241,7 +257,7 @@ function printSummary(rows: Row[], connectionsList: number[]) {
 
 function printProfile(p: NonNullable<Awaited<ReturnType<typeof profileSends>>>) {
   console.log(
-    `\nCPU profile, SCG send, in-memory mode, 16 connections (inspector attached): ${p.sends} sends, ${p.busyMsPerSend} ms busy isolate time per send`,
+    `\nCPU profile, SCG send, in-memory mode, 16 connections, log_level warn (inspector attached): ${p.sends} sends, ${p.busyMsPerSend} ms busy isolate time per send`,
   )
   console.log(
     `  of which the in-memory stand-ins and bench wrapper: ${p.standInShare} %; the rest: ${p.busyMsPerSendWithoutStandIn} ms per send`,

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { Readable } from 'node:stream'
 import { readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
@@ -81,6 +82,12 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     port: 0,
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     name: 'connector',
+    // The Worker's log lines (one JSON line each) go to a file, not the benchmark's output.
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      const log = createWriteStream(path.join(BUILD, `workerd-${options.storage}.log`))
+      stdout.pipe(log)
+      stderr.pipe(log)
+    },
     compatibilityDate: workerOptions.compatibilityDate,
     compatibilityFlags: workerOptions.compatibilityFlags,
     d1Databases: workerOptions.d1Databases,

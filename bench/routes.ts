@@ -9,6 +9,12 @@ import type { CallCounts } from './worker/counts'
  * the numbers include the D1 claim, the provider call and the CI360 injection, not a DUPLICATE shortcut.
  */
 
+/**
+ * The Worker's log level in the benchmark: wrangler.toml's default (`info`), so the log lines production
+ * writes are paid here too; BENCH_LOG_LEVEL=warn shows what they cost.
+ */
+export const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info'
+
 export const API_KEY = 'bench-api-key'
 const SCG_TOKEN = 'scg-bench-token'
 export const TWILIO_SID = `AC${'be'.repeat(16)}`
@@ -30,7 +36,6 @@ export function tenantSecret(urls: Record<string, string>, overrides: Record<str
     scg_webhook: { basic: { username: 'bench-em', password: 'bench-password' } },
     scg_response_event_DELIVERED: 'SMS Delivered',
     twilio_response_event_delivered: 'Twilio Delivered',
-    log_level: 'warn',
     ...overrides,
   })
 }

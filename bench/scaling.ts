@@ -1,6 +1,6 @@
 import { CI360_CLIENT_SECRETS, FIXTURE_TENANT, OTHER_TENANT } from '../test/support/constants'
 import { startBenchWorker } from './miniflare'
-import { CASES, drive, newTargetState, probe, tenantSecret } from './routes'
+import { CASES, drive, LOG_LEVEL, newTargetState, probe, tenantSecret } from './routes'
 
 /**
  * The D1 ceiling, simulated locally: in-memory databases that each run one query at a time and hold for
@@ -23,7 +23,7 @@ export async function benchScaling(
   options: { seconds: number; queryMs: number; connections: number },
 ): Promise<ScalingResult> {
   const tenants = [FIXTURE_TENANT, OTHER_TENANT, THIRD_TENANT]
-  const vars: Record<string, string> = { log_level: 'warn' }
+  const vars: Record<string, string> = { log_level: LOG_LEVEL }
   for (const t of tenants) {
     vars[`TENANT_${t}`] = tenantSecret(providers, { ci360_client_secret: CI360_CLIENT_SECRETS[t] })
   }

@@ -85,3 +85,14 @@ export function sampleMemory(pids: number[], everyMs = 20) {
     },
   }
 }
+
+/** Processes named `comm` whose parent is `ppid` (e.g. the workerd that Miniflare starts). */
+export function findChildren(ppid: number, comm: string): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = readStat(Number(entry))
+    if (stat && stat.ppid === ppid && stat.comm === comm) found.push(stat.pid)
+  }
+  return found
+}

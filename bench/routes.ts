@@ -2,40 +2,29 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { CI360_CLIENT_SECRETS, FIXTURE_TENANT } from '../test/support/constants'
-import { startChild } from './children'
-import { cpuSecondsOf } from './proc'
-import { startWranglerDev } from './wrangler-dev'
+import type { CallCounts } from './worker/counts'
 
 /**
- * The route benchmark: the Worker under wrangler's dev server (inspector off, local D1/KV), providers
- * faked in a separate process answering at once, and autocannon driving each route at 1, 16 and 64
- * connections. Every request is new work (fresh guid, event-id, MessageSid+status), so the numbers
- * include the D1 claim, the provider call and the CI360 injection, not a DUPLICATE shortcut — except
- * Twilio status callbacks beyond the messages the Twilio case created, which are counted separately.
+ * The requests the route benchmark sends: every one is new work (fresh guid, event-id, MessageSid), so
+ * the numbers include the D1 claim, the provider call and the CI360 injection, not a DUPLICATE shortcut.
  */
 
-export interface RouteBenchRow {
-  route: string
-  connections: number
-  requests: number
-  rps: number
-  p50_ms: number
-  p99_ms: number
-  errors: number
-  non_2xx: number
-  /** CPU time of the workerd processes (the Worker plus local D1/KV) per request. */
-  workerd_cpu_ms_per_req: number
-}
+/**
+ * The Worker's log level in the benchmark: wrangler.toml's default (`info`), so the log lines production
+ * writes are paid here too; BENCH_LOG_LEVEL=warn shows what they cost.
+ */
+export const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info'
 
-const API_KEY = 'bench-api-key'
+export const API_KEY = 'bench-api-key'
 const SCG_TOKEN = 'scg-bench-token'
-const TWILIO_SID = `AC${'be'.repeat(16)}`
+export const TWILIO_SID = `AC${'be'.repeat(16)}`
 const TWILIO_TOKEN = 'twilio-bench-token'
 const WEBHOOK_BASIC = `Basic ${Buffer.from('bench-em:bench-password').toString('base64')}`
 const fixture = (name: string) => JSON.parse(readFileSync(`test/fixtures/ci360/${name}`, 'utf8'))
 
-function tenantSecret(urls: Record<string, string>) {
-  return {
+/** The tenant secret pointing every provider at the local fakes. */
+export function tenantSecret(urls: Record<string, string>, overrides: Record<string, unknown> = {}) {
+  return JSON.stringify({
     api_keys: [API_KEY],
     scg_api_url: `${urls.scg}/scg-external-api/api/v1/messaging/message_requests`,
     scg_access_token: SCG_TOKEN,
@@ -47,119 +36,127 @@ function tenantSecret(urls: Record<string, string>) {
     scg_webhook: { basic: { username: 'bench-em', password: 'bench-password' } },
     scg_response_event_DELIVERED: 'SMS Delivered',
     twilio_response_event_delivered: 'Twilio Delivered',
-    log_level: 'warn',
-  }
+    ...overrides,
+  })
 }
 
-interface Case {
+/**
+ * Per server: the message ids its sends returned, so receipts and status callbacks name messages that
+ * server sent (their delivery is found and updated, as in production), newest first, each once while
+ * they last; beyond that they repeat (counted).
+ */
+export interface TargetState {
+  ids: Record<'scg' | 'twilio', string[]>
+  used: Record<'scg' | 'twilio', number>
+  repeats: number
+}
+
+export const newTargetState = (): TargetState => ({
+  ids: { scg: [], twilio: [] },
+  used: { scg: 0, twilio: 0 },
+  repeats: 0,
+})
+
+function nextId(state: TargetState, provider: 'scg' | 'twilio', fallback: string): string {
+  const ids = state.ids[provider]
+  const i = state.used[provider]++
+  if (i >= ids.length) state.repeats++
+  return ids[ids.length - 1 - i] ?? ids[0] ?? fallback
+}
+
+const keepId = (provider: 'scg' | 'twilio') => (state: TargetState, body: string) => {
+  const id = (JSON.parse(body) as { message_id?: string }).message_id
+  if (id) state.ids[provider].push(id)
+}
+
+export interface Case {
   method?: 'GET' | 'POST'
   route: string
-  path: string
+  path: (tenant: string) => string
   headers: Record<string, string>
-  body: () => string
-  onBody?: (body: string) => void
-  sign?: (body: string) => Record<string, string>
+  body: (state: TargetState, base: string, tenant: string) => string
+  onBody?: (state: TargetState, body: string) => void
+  sign?: (base: string, tenant: string, body: string) => Record<string, string>
 }
 
-export async function benchRoutes(
-  options: { seconds?: number; port?: number } = {},
-): Promise<RouteBenchRow[]> {
-  const seconds = options.seconds ?? 10
-  const providers = await startChild<Record<string, string>>('--serve-providers', {})
-  const dev = await startWranglerDev(
-    options.port ?? 8788,
-    { [`TENANT_${FIXTURE_TENANT}`]: JSON.stringify(tenantSecret(providers.info)), log_level: 'warn' },
-    { inspector: false, migrate: true },
-  )
-  const base = dev.url
-  const outbound = (name: string) => {
-    const event = fixture(name)
-    return () => {
-      event.guid = randomUUID()
-      event.date.generatedTimestamp = Date.now()
-      return JSON.stringify(event)
-    }
+const outbound = (name: string) => {
+  const event = fixture(name)
+  return (_state: TargetState, _base: string, tenant: string) => {
+    event.guid = randomUUID()
+    event.externalTenantId = tenant
+    event.date.generatedTimestamp = Date.now()
+    return JSON.stringify(event)
   }
-  const twilioSids: string[] = []
-  const status = { first: 0, repeat: 0 }
-  let sidIndex = 0
-  const statusUrl = `${base}/v1/webhooks/twilio/${FIXTURE_TENANT}/status`
-  const dlr = fixture('scg-status-delivered.json')
+}
+const dlr = fixture('scg-status-delivered.json')
+const statusPath = (tenant: string) => `/v1/webhooks/twilio/${tenant}/status`
 
-  const cases: Case[] = [
-    // The floor: what wrangler's dev server and the router cost, with no storage or provider call.
-    { method: 'GET', route: 'health (floor)', path: '/health', headers: {}, body: () => '' },
-    {
-      route: 'SCG send',
-      path: `/v1/tenants/${FIXTURE_TENANT}/scg/messages`,
-      headers: { 'x-api-key': API_KEY, 'content-type': 'text/plain;charset=UTF-8' },
-      body: outbound('outbound-sms.json'),
+export const CASES: Case[] = [
+  // The floor: the runtime and the router, with no storage or provider call.
+  { method: 'GET', route: 'GET /health', path: () => '/health', headers: {}, body: () => '' },
+  {
+    route: 'SCG send',
+    path: (t) => `/v1/tenants/${t}/scg/messages`,
+    headers: { 'x-api-key': API_KEY, 'content-type': 'text/plain;charset=UTF-8' },
+    body: outbound('outbound-sms-oneline.json'),
+    onBody: keepId('scg'),
+  },
+  {
+    route: 'Twilio send',
+    path: (t) => `/v1/tenants/${t}/twilio/messages`,
+    headers: { 'x-api-key': API_KEY, 'content-type': 'text/plain;charset=UTF-8' },
+    body: outbound('outbound-twilio.json'),
+    onBody: keepId('twilio'),
+  },
+  {
+    route: 'SCG webhook',
+    path: (t) => `/v1/webhooks/scg/${t}`,
+    headers: { authorization: WEBHOOK_BASIC, 'content-type': 'application/json; charset=UTF-8' },
+    body: (state) => {
+      dlr['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
+      dlr.event['fld-val-list'].message_request_id = nextId(state, 'scg', 'Ga7Ds2Fk9Jw4Lq1Zx6Cv3N')
+      dlr.event.timestamp = new Date().toISOString()
+      return JSON.stringify(dlr)
     },
-    {
-      route: 'Twilio send',
-      path: `/v1/tenants/${FIXTURE_TENANT}/twilio/messages`,
-      headers: { 'x-api-key': API_KEY, 'content-type': 'text/plain;charset=UTF-8' },
-      body: outbound('outbound-twilio.json'),
-      onBody: (body) => {
-        const id = (JSON.parse(body) as { message_id?: string }).message_id
-        if (id) twilioSids.push(id)
-      },
+  },
+  {
+    route: 'Twilio status',
+    path: statusPath,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: (state) => {
+      return new URLSearchParams({
+        AccountSid: TWILIO_SID,
+        MessageSid: nextId(state, 'twilio', 'SM0'),
+        MessageStatus: 'delivered',
+        SmsStatus: 'delivered',
+      }).toString()
     },
-    {
-      route: 'SCG webhook',
-      path: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      headers: { authorization: WEBHOOK_BASIC, 'content-type': 'application/json; charset=UTF-8' },
-      body: () => {
-        dlr['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
-        dlr.event.timestamp = new Date().toISOString()
-        return JSON.stringify(dlr)
-      },
-    },
-    {
-      route: 'Twilio status',
-      path: `/v1/webhooks/twilio/${FIXTURE_TENANT}/status`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: () => {
-        const sid = twilioSids[sidIndex % Math.max(1, twilioSids.length)] ?? 'SM0'
-        if (sidIndex < twilioSids.length) status.first++
-        else status.repeat++
-        sidIndex++
-        return new URLSearchParams({
-          AccountSid: TWILIO_SID,
-          MessageSid: sid,
-          MessageStatus: 'delivered',
-          SmsStatus: 'delivered',
-        }).toString()
-      },
-      sign: (body) => ({ 'x-twilio-signature': twilioSignature(statusUrl, body) }),
-    },
-  ]
+    sign: (base, tenant, body) => ({
+      'x-twilio-signature': twilioSignature(`${base}${statusPath(tenant)}`, body),
+    }),
+  },
+]
 
-  const rows: RouteBenchRow[] = []
-  try {
-    for (const c of cases) {
-      for (const connections of [1, 16, 64]) {
-        const cpuBefore = cpuSecondsOf(dev.workerdPids)
-        const row = await drive(base, c, connections, seconds)
-        row.workerd_cpu_ms_per_req =
-          Math.round(((cpuSecondsOf(dev.workerdPids) - cpuBefore) * 1e4) / row.requests) / 10
-        rows.push(row)
-        console.log(formatRow(rows.at(-1) as RouteBenchRow))
-      }
-    }
-  } finally {
-    await dev.stop()
-    await providers.stop()
-  }
-  console.log(
-    `Twilio status callbacks: ${status.first} for new (MessageSid, status) pairs, ${status.repeat} repeats (DUPLICATE)`,
-  )
-  return rows
+export interface LoadResult {
+  requests: number
+  rps: number
+  p50_ms: number
+  p99_ms: number
+  errors: number
+  non_2xx: number
 }
 
-async function drive(base: string, c: Case, connections: number, seconds: number): Promise<RouteBenchRow> {
+/** Drive one route on one server with autocannon for `seconds`. */
+export async function drive(
+  base: string,
+  c: Case,
+  state: TargetState,
+  connections: number,
+  seconds: number,
+  tenant = FIXTURE_TENANT,
+): Promise<LoadResult> {
   const result = await autocannon({
-    url: `${base}${c.path}`,
+    url: `${base}${c.path(tenant)}`,
     connections,
     duration: seconds,
     requests: [
@@ -167,24 +164,51 @@ async function drive(base: string, c: Case, connections: number, seconds: number
         method: c.method ?? 'POST',
         setupRequest: (req) => {
           if (c.method === 'GET') return req
-          const body = c.body()
-          return { ...req, body, headers: { ...c.headers, ...(c.sign ? c.sign(body) : {}) } }
+          const body = c.body(state, base, tenant)
+          return { ...req, body, headers: { ...c.headers, ...(c.sign ? c.sign(base, tenant, body) : {}) } }
         },
-        ...(c.onBody ? { onResponse: (_status: number, body: string) => c.onBody?.(body) } : {}),
+        ...(c.onBody ? { onResponse: (_status: number, body: string) => c.onBody?.(state, body) } : {}),
       },
     ],
   })
   return {
-    route: c.route,
-    connections,
     requests: result.requests.total,
     rps: Math.round(result.requests.average),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non_2xx: result.non2xx,
-    workerd_cpu_ms_per_req: 0,
   }
+}
+
+/** One counted request: the D1/KV calls it made before and after its reply. */
+export async function probe(
+  base: string,
+  c: Case,
+  state: TargetState,
+  tenant = FIXTURE_TENANT,
+): Promise<{ status: number; beforeReply: CallCounts; afterReply: CallCounts }> {
+  const id = randomUUID()
+  const body = c.method === 'GET' ? undefined : c.body(state, base, tenant)
+  const res = await fetch(`${base}${c.path(tenant)}`, {
+    method: c.method ?? 'POST',
+    headers: { ...c.headers, ...(body && c.sign ? c.sign(base, tenant, body) : {}), 'x-bench-probe': id },
+    body,
+  })
+  const text = await res.text()
+  if (c.onBody) c.onBody(state, text)
+  // Let work the Worker handed to waitUntil finish before reading the after-reply counts.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const countsRes = await fetch(`${base}/__bench/probe/${id}`)
+  if (!countsRes.ok)
+    throw new Error(
+      `probe ${c.route}: HTTP ${res.status} ${text.slice(0, 300)}; counts: ${await countsRes.text()}`,
+    )
+  const counts = (await countsRes.json()) as {
+    beforeReply: CallCounts
+    afterReply: CallCounts
+  }
+  return { status: res.status, ...counts }
 }
 
 /** X-Twilio-Signature: base64 HMAC-SHA1 of the URL followed by the sorted form parameters. */
@@ -193,6 +217,3 @@ function twilioSignature(url: string, body: string): string {
   const data = url + params.map(([k, v]) => k + v).join('')
   return createHmac('sha1', TWILIO_TOKEN).update(data).digest('base64')
 }
-
-export const formatRow = (r: RouteBenchRow) =>
-  `${r.route.padEnd(14)} ${String(r.connections).padStart(3)} conn  ${String(r.rps).padStart(6)} req/s  p50 ${String(r.p50_ms).padStart(4)} ms  p99 ${String(r.p99_ms).padStart(4)} ms  errors ${r.errors}  non-2xx ${r.non_2xx}  workerd CPU ${r.workerd_cpu_ms_per_req} ms/req`

@@ -1,0 +1,92 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { BindingCounter, type CallCounts, countD1, countKV } from './counter'
+// The built connector (dist/index.js) and SQLite's WebAssembly, provided as modules by the benchmark.
+// @ts-expect-error resolved by the benchmark's Miniflare module list, not by TypeScript
+import connector from './index.js'
+import { MemoryD1 } from './memory-d1'
+import { MemoryKV } from './memory-kv'
+import sqlWasm from './sql-wasm.wasm'
+
+/**
+ * The benchmark's entry in front of the built connector. It changes nothing the connector does; it only
+ * chooses the storage behind `env.DB` / `env.IDENTITY_CACHE` and counts calls to them:
+ * - `BENCH_STORAGE=miniflare`: the local D1/KV simulators Miniflare provides, wrapped by the counter;
+ * - `BENCH_STORAGE=memory`: in-memory stand-ins (sql.js running the real SQL, a Map for KV);
+ * - `BENCH_DB_GROUPS` (memory only): `{"<tenant>": <group>}`, one database per group, chosen by the tenant
+ *   in the path, each group its own env object (so the connector builds one app per group, as it would per
+ *   isolate with a database binding map); `BENCH_D1_QUERY_MS` models each database's single thread.
+ *
+ * A request with `x-bench-probe: <id>` is counted; `GET /__bench/probe/<id>` returns its counts.
+ */
+
+interface BenchEnv {
+  DB: D1Database
+  IDENTITY_CACHE: KVNamespace
+  BENCH_STORAGE?: string
+  BENCH_MIGRATIONS?: string
+  BENCH_DB_GROUPS?: string
+  BENCH_D1_QUERY_MS?: string
+}
+
+interface Connector {
+  fetch(request: Request, env: unknown, ctx: ExecutionContext): Promise<Response>
+}
+
+const requestCounter = new AsyncLocalStorage<BindingCounter>()
+const current = () => requestCounter.getStore()
+const probes = new Map<string, BindingCounter>()
+
+interface Prepared {
+  envs: unknown[]
+  groupOf: Record<string, number>
+}
+let prepared: Promise<Prepared> | undefined
+
+async function prepare(env: BenchEnv): Promise<Prepared> {
+  const groupOf = JSON.parse(env.BENCH_DB_GROUPS ?? '{}') as Record<string, number>
+  const wrap = (db: D1Database, kv: KVNamespace) => ({
+    ...env,
+    DB: countD1(db, current),
+    IDENTITY_CACHE: countKV(kv, current),
+  })
+  if (env.BENCH_STORAGE !== 'memory') return { envs: [wrap(env.DB, env.IDENTITY_CACHE)], groupOf }
+  const migrations = JSON.parse(env.BENCH_MIGRATIONS ?? '[]') as string[]
+  const groups = Math.max(1, ...Object.values(groupOf).map((g) => g + 1))
+  const envs: unknown[] = []
+  for (let g = 0; g < groups; g++) {
+    const db = await MemoryD1.create(
+      sqlWasm as WebAssembly.Module,
+      migrations,
+      Number(env.BENCH_D1_QUERY_MS ?? 0),
+    )
+    envs.push(wrap(db.asBinding(), new MemoryKV().asBinding()))
+  }
+  return { envs, groupOf }
+}
+
+const tenantOf = (path: string) => /^\/v1\/(?:tenants|webhooks\/(?:scg|twilio))\/([^/]+)/.exec(path)?.[1]
+
+export default {
+  async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
+    prepared ??= prepare(env)
+    const { envs, groupOf } = await prepared
+    const path = new URL(request.url).pathname
+    if (path.startsWith('/__bench/probe/')) {
+      const counter = probes.get(path.slice('/__bench/probe/'.length))
+      if (!counter) return new Response('unknown probe', { status: 404 })
+      const body: { beforeReply: CallCounts; afterReply: CallCounts } = counter
+      return Response.json({ beforeReply: body.beforeReply, afterReply: body.afterReply })
+    }
+    const tenant = tenantOf(path)
+    const target = envs[(tenant && groupOf[tenant]) || 0] ?? envs[0]
+    const probe = request.headers.get('x-bench-probe')
+    if (!probe) return (connector as Connector).fetch(request, target, ctx)
+    const counter = new BindingCounter()
+    probes.set(probe, counter)
+    const response = await requestCounter.run(counter, () =>
+      (connector as Connector).fetch(request, target, ctx),
+    )
+    counter.markReplied()
+    return response
+  },
+}

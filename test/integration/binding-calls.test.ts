@@ -1,0 +1,97 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { BindingCounter, type CallCounts, countD1, countKV } from '../../bench/worker/counter'
+import { appWith } from '../support/app'
+import { scgEnvelope } from '../support/event-manager'
+import { outboundEvent } from '../support/fixtures'
+import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { envWith, json } from '../support/worker'
+
+/**
+ * The D1 and KV calls one request makes before its reply, counted by the wrapper `npm run bench` puts
+ * around the bindings (bench/worker/counter.ts). These are the numbers docs/scaling.md computes the D1
+ * ceiling from; work that takes round trips off the response path changes them here, in one place.
+ */
+const none: CallCounts = { d1: 0, kv: 0, d1Sequential: 0, kvSequential: 0, sequential: 0 }
+const EXPECTED: Record<'scgSend' | 'scgWebhook', { beforeReply: CallCounts; afterReply: CallCounts }> = {
+  // D1 claim → SCG → D1 update to `sent` → KV identity write.
+  scgSend: {
+    beforeReply: { d1: 2, kv: 1, d1Sequential: 2, kvSequential: 1, sequential: 3 },
+    afterReply: none,
+  },
+  // D1 lookup of the delivery → D1 claim of the event id → D1 provider status → CI360 → D1 outcome noted.
+  scgWebhook: {
+    beforeReply: { d1: 4, kv: 0, d1Sequential: 4, kvSequential: 0, sequential: 4 },
+    afterReply: none,
+  },
+}
+
+/** The app with counted bindings; `send` runs one request and reports its reply and its counts. */
+function counted(testEnv: Env) {
+  let counter: BindingCounter | undefined
+  const current = () => counter
+  const { app } = appWith(testEnv, { db: countD1(env.DB, current), kv: countKV(env.IDENTITY_CACHE, current) })
+  return async (path: string, init: RequestInit) => {
+    counter = new BindingCounter()
+    const ctx = createExecutionContext()
+    const res = await app.fetch(new Request(`https://connector.example.com${path}`, init), testEnv, ctx)
+    counter.markReplied()
+    await waitOnExecutionContext(ctx)
+    return { res, beforeReply: counter.beforeReply, afterReply: counter.afterReply }
+  }
+}
+
+describe('binding-call counter: the calls a request waits for', () => {
+  it('counts calls made together as one sequential step and calls after the reply apart', async () => {
+    const counter = new BindingCounter()
+    const db = countD1(env.DB, () => counter)
+    const kv = countKV(env.IDENTITY_CACHE, () => counter)
+    await Promise.all([db.prepare('SELECT 1 AS one').first(), kv.get('bench-counter-probe')])
+    const rows = await db.batch([db.prepare('SELECT 2 AS two'), db.prepare('SELECT ? AS three').bind(3)])
+    counter.markReplied()
+    await kv.put('bench-counter-probe', 'x', { expirationTtl: 60 })
+    expect(rows.map((r) => r.results[0])).toEqual([{ two: 2 }, { three: 3 }])
+    expect(counter.beforeReply).toEqual({ d1: 2, kv: 1, d1Sequential: 2, kvSequential: 1, sequential: 2 })
+    expect(counter.afterReply).toEqual({ d1: 0, kv: 1, d1Sequential: 0, kvSequential: 1, sequential: 1 })
+    expect(await env.IDENTITY_CACHE.get('bench-counter-probe')).toBe('x')
+  })
+
+  it('an SCG send, then the Event Manager receipt for it, make the expected D1 and KV calls before replying', async () => {
+    const tenant = webhookTenant()
+    const send = counted(envWith([tenant]))
+    const event = outboundEvent('outbound-sms-oneline')
+    const sent = await send(`/v1/tenants/${tenant.id}/scg/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': tenant.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
+      body: JSON.stringify(event),
+    })
+    expect(sent.res.status).toBe(200)
+    const reply = await json(sent.res)
+    expect(reply).toMatchObject({ status: 'OK', provider: 'scg' })
+    const row = () =>
+      env.DB.prepare('SELECT state, provider_status FROM deliveries WHERE tenant_id = ? AND guid = ?')
+        .bind(tenant.id, event.guid)
+        .first<{ state: string; provider_status: string | null }>()
+    expect((await row())?.state).toBe('sent')
+    expect({ beforeReply: sent.beforeReply, afterReply: sent.afterReply }).toEqual(EXPECTED.scgSend)
+
+    // The receipt names the send's message request, as Event Manager's does, so its delivery is found.
+    const envelope = scgEnvelope('scg-status-delivered', (e) => {
+      e.event['fld-val-list'].message_request_id = reply.message_id
+    })
+    const receipt = await send(`/v1/webhooks/scg/${tenant.id}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${btoa(`${tenant.webhook.username}:${tenant.webhook.password}`)}`,
+        'content-type': 'application/json; charset=UTF-8',
+      },
+      body: JSON.stringify(envelope),
+    })
+    expect(receipt.res.status).toBe(200)
+    expect(await json(receipt.res)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
+    expect((await row())?.provider_status).toBe('DELIVERED')
+    expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(envelope['event-id'])
+    expect({ beforeReply: receipt.beforeReply, afterReply: receipt.afterReply }).toEqual(EXPECTED.scgWebhook)
+  })
+})

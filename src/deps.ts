@@ -1,6 +1,7 @@
 import type { Config } from './config/env'
 import type { FetchFn } from './lib/http'
 import type { Logger } from './lib/log'
+import type { InboundRecording } from './webhooks/recording'
 
 /** Everything a capability needs from the outside world; tests build their own. */
 export interface Deps {
@@ -15,4 +16,6 @@ export interface Deps {
   log: Logger
   /** Wait between retries inside one request (bulk parts); tests inject one that does not sleep. */
   sleep?: (ms: number) => Promise<void>
+  /** The webhook delivery being handled, recorded for the operator console (src/webhooks/recording.ts). */
+  inbound?: InboundRecording
 }

@@ -27,7 +27,14 @@ export async function injectOrQueue(
   event: Ci360Event,
 ): Promise<InjectResult> {
   const client = createCi360Client(ci360ConfigOf(tenant), deps)
+  const started = deps.now()
   const result = await client.send(event)
+  deps.inbound?.track({
+    target: 'ci360',
+    http_status: result.ok ? result.value.status : (result.error.status ?? null),
+    latency_ms: deps.now() - started,
+    outcome: result.ok ? 'OK' : 'ERROR',
+  })
   if (result.ok) {
     log.info('ci360 event injected', { event_key: eventKey, event_name: event.eventName })
     return { status: 'OK' }

@@ -5,7 +5,7 @@ import type { TenantConfig } from '../config/tenant'
 import { readBodyText } from '../lib/http'
 import { parseScgDelivery } from '../providers/scg/webhook'
 import { requireScgWebhookAuth } from '../webhooks/auth'
-import { handleScgDelivery } from '../webhooks/scg/handle'
+import { runScgDelivery } from '../webhooks/recorded'
 import { oauthRoutes } from './oauth'
 
 /**
@@ -22,7 +22,8 @@ async function receive(c: Context<AppEnv>, route: TenantConfig | undefined) {
     evt_tp: delivery.kind === 'other' ? delivery.eventType.slice(0, 60) : delivery.kind,
     attempt: delivery.attempt,
   })
-  return c.json(await handleScgDelivery(c.get('deps'), log, route, delivery), 200)
+  const raw = { body, contentType: c.req.header('content-type') ?? null }
+  return c.json(await runScgDelivery(c.get('deps'), log, route, delivery, raw), 200)
 }
 
 scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) => receive(c, undefined))

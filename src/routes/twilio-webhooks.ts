@@ -1,8 +1,8 @@
+import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../app-env'
-import { handleTwilioInbound } from '../providers/twilio/inbound'
-import { handleTwilioStatus } from '../providers/twilio/status-callback'
 import { readTwilioWebhook } from '../providers/twilio/webhook'
+import { runTwilioWebhook, type TwilioWebhookKind } from '../webhooks/recorded'
 
 /** The empty TwiML document: acknowledge an incoming message without replying to the sender. */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -13,17 +13,25 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
  */
 export const twilioWebhookRoutes = new Hono<AppEnv>()
 
+async function receive(c: Context<AppEnv>, kind: TwilioWebhookKind) {
+  const log = c.get('log').child({ tenant: c.req.param('tenant'), webhook: `twilio-${kind}` })
+  const { tenant, params, raw } = await readTwilioWebhook(
+    c.get('deps'),
+    log,
+    c.req.param('tenant') ?? '',
+    c.req.raw,
+  )
+  const body = { body: raw, contentType: c.req.header('content-type') ?? null }
+  return runTwilioWebhook({ ...c.get('deps'), log }, log, tenant, kind, params, body)
+}
+
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', async (c) => {
-  const log = c.get('log').child({ tenant: c.req.param('tenant'), webhook: 'twilio-status' })
-  const { tenant, params } = await readTwilioWebhook(c.get('deps'), log, c.req.param('tenant'), c.req.raw)
-  const reply = await handleTwilioStatus({ ...c.get('deps'), log }, log, tenant, params)
+  const reply = await receive(c, 'status')
   return c.json(reply.body, 200)
 })
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', async (c) => {
-  const log = c.get('log').child({ tenant: c.req.param('tenant'), webhook: 'twilio-inbound' })
-  const { tenant, params } = await readTwilioWebhook(c.get('deps'), log, c.req.param('tenant'), c.req.raw)
-  const reply = await handleTwilioInbound({ ...c.get('deps'), log }, log, tenant, params)
+  const reply = await receive(c, 'inbound')
   // The outcome is also shown in Twilio's request inspector, which displays response headers.
   return c.body(EMPTY_TWIML, 200, {
     'content-type': 'text/xml; charset=utf-8',

@@ -10,28 +10,44 @@ export type WebhookSource = 'scg' | 'twilio'
  */
 export function createWebhookEventStore(db: D1Database) {
   return {
-    async claim(source: WebhookSource, key: string, tenantId: string | null, now: number): Promise<boolean> {
+    /**
+     * Claim a key, in one batch with `alongside` (statements that must commit with the claim). True for
+     * the first delivery of a key, false for a redelivery.
+     */
+    async claim(
+      source: WebhookSource,
+      key: string,
+      tenantId: string | null,
+      now: number,
+      alongside: D1PreparedStatement[] = [],
+    ): Promise<boolean> {
       try {
-        const r = await db
+        const claim = db
           .prepare(
             `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (source, event_key) DO NOTHING`,
           )
           .bind(source, key, tenantId, now)
-          .run()
-        return r.meta.changes === 1
+        if (alongside.length === 0) return (await claim.run()).meta.changes === 1
+        const results = await db.batch([...alongside, claim])
+        return results.at(-1)?.meta.changes === 1
       } catch (cause) {
         throw new StorageError('webhook_events.claim', cause)
       }
     },
 
     /** Remember what the first delivery was answered with (shown to operators; not used for dedupe). */
-    async setOutcome(source: WebhookSource, key: string, outcome: string): Promise<void> {
+    async setOutcome(
+      source: WebhookSource,
+      key: string,
+      outcome: string,
+      alongside: D1PreparedStatement[] = [],
+    ): Promise<void> {
       try {
-        await db
+        const update = db
           .prepare('UPDATE webhook_events SET outcome = ? WHERE source = ? AND event_key = ?')
           .bind(outcome, source, key)
-          .run()
+        await (alongside.length === 0 ? update.run() : db.batch([update, ...alongside]))
       } catch (cause) {
         throw new StorageError('webhook_events.setOutcome', cause)
       }

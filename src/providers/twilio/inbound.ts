@@ -70,7 +70,7 @@ export async function handleTwilioInbound(
   const once = await handleOnce(
     deps.db,
     log,
-    { source: 'twilio', key, tenantId: tenant.id, now: deps.now() },
+    { source: 'twilio', key, tenantId: tenant.id, now: deps.now(), recording: deps.inbound },
     async () => {
       const injected = await injectOrQueue(deps, log, tenant, `twilio:${key}`, event)
       return reply(injected.status, { event_name: eventName })

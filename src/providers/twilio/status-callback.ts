@@ -60,7 +60,7 @@ export async function handleTwilioStatus(
   const once = await handleOnce(
     deps.db,
     log,
-    { source: 'twilio', key, tenantId: tenant.id, now },
+    { source: 'twilio', key, tenantId: tenant.id, now, recording: deps.inbound },
     async () => {
       await deliveries.exec('deliveries.providerStatus', [
         deliveries.providerStatus(

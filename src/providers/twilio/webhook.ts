@@ -10,6 +10,8 @@ import { bodyHashOf, type TwilioParams, verifyTwilioBodySignature, verifyTwilioS
 export interface VerifiedTwilioWebhook {
   tenant: TenantConfig
   params: TwilioParams
+  /** The body as received (kept for the operator console). */
+  raw: string
 }
 
 const forbidden = () =>
@@ -67,7 +69,7 @@ export async function readTwilioWebhook(
     })
     throw forbidden()
   }
-  return { tenant, params: params ?? parseJsonParams(raw) }
+  return { tenant, params: params ?? parseJsonParams(raw), raw }
 }
 
 const badForm = () =>

@@ -43,6 +43,7 @@ export async function handleScgDelivery(
 
   if (plan.kind === 'ignore') {
     log.info('scg event ignored', { reason: plan.reason })
+    if (plan.tenantId) deps.inbound?.setTenant(plan.tenantId)
     return { status: 'IGNORED', event_id: eventId, reason: plan.reason }
   }
   const { tenant, event, history } = plan
@@ -53,7 +54,7 @@ export async function handleScgDelivery(
   const once = await handleOnce(
     deps.db,
     log,
-    { source: 'scg', key: eventId, tenantId: tenant.id, now: deps.now() },
+    { source: 'scg', key: eventId, tenantId: tenant.id, now: deps.now(), recording: deps.inbound },
     async (): Promise<ScgWebhookReply> => {
       if (history) {
         const deliveries = createDeliveryStore(deps.db)

@@ -14,7 +14,7 @@ export interface HistoryUpdate {
  * with the reason logged and answered), or record a delivery status and/or inject a CI360 event.
  */
 export type EventPlan =
-  | { kind: 'ignore'; reason: string }
+  | { kind: 'ignore'; reason: string /** When known: the tenant the event belongs to. */; tenantId?: string }
   | {
       kind: 'act'
       tenant: TenantConfig
@@ -24,7 +24,8 @@ export type EventPlan =
       reason: string | undefined
     }
 
-export const ignore = (reason: string): EventPlan => ({ kind: 'ignore', reason })
+export const ignore = (reason: string, tenantId?: string): EventPlan =>
+  tenantId ? { kind: 'ignore', reason, tenantId } : { kind: 'ignore', reason }
 
 /** A configured name for `key` in an event-name map, never an inherited property (`constructor`…). */
 export function ownString(map: Record<string, string>, key: string | undefined): string | undefined {

@@ -47,7 +47,7 @@ export async function planStatus(
       if (f.reason_code) event.reason_code = f.reason_code
     }
   }
-  if (!event && !history) return ignore(reason ?? 'nothing to do')
+  if (!event && !history) return ignore(reason ?? 'nothing to do', tenant.id)
   return { kind: 'act', tenant, event, history, reason }
 }
 

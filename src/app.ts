@@ -7,6 +7,7 @@ import { adminRoutes } from './routes/admin'
 import { bulkRoutes } from './routes/bulk'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
+import { operatorRoutes } from './routes/operator'
 import { scgWebhookRoutes } from './routes/scg-webhooks'
 import { twilioWebhookRoutes } from './routes/twilio-webhooks'
 
@@ -26,6 +27,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', healthRoutes)
   app.route('/', messageRoutes)
   app.route('/', adminRoutes)
+  app.route('/', operatorRoutes)
   app.route('/', twilioWebhookRoutes)
   app.route('/', scgWebhookRoutes)
   app.route('/', bulkRoutes)

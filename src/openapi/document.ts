@@ -4,6 +4,7 @@ import { ScgEnvelopeSchema, ScgMoFieldsSchema, ScgStatusFieldsSchema } from '../
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from '../providers/twilio/schemas'
 import { BulkBodySchema } from '../s3/bulk-request'
 import { VERSION } from '../version'
+import { operatorOperations } from './operator'
 import * as R from './replies'
 
 /**
@@ -15,7 +16,7 @@ import * as R from './replies'
 type Schema = z.ZodMiniType
 type Security = 'apiKey' | 'adminKey' | 'scgWebhook' | 'twilioSignature' | 'oauthClient' | 'none'
 
-interface Operation {
+export interface Operation {
   method: 'get' | 'post' | 'delete'
   path: string
   summary: string
@@ -309,6 +310,7 @@ export const OPERATIONS: Operation[] = [
     { '200': { description: 'The record', schema: R.DeliveryRecord } },
     [{ name: 'guid', in: 'path', description: 'CI360 event guid', schema: z.string() }],
   ),
+  ...operatorOperations(admin),
 ]
 
 const SECURITY: Record<Exclude<Security, 'none'>, Record<string, string[]>[]> = {

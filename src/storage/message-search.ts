@@ -1,0 +1,53 @@
+import { StorageError } from '../lib/app-error'
+import type { DeliveryRow } from './deliveries'
+
+export interface MessageQuery {
+  limit: number
+  state?: string
+  provider?: string
+  from?: number
+  to?: number
+  /** Exact guid, provider message id or externalCode. */
+  q?: string
+  /** The last row of the previous page. */
+  before?: { createdAt: number; guid: string }
+}
+
+export type MessageRow = Omit<DeliveryRow, 'history'>
+
+/**
+ * Delivery records of one tenant, newest first (operator console's message search). Served by the
+ * indexes of migrations/0002: (tenant_id, created_at, guid), (tenant_id, state, created_at, guid), and
+ * for `q` the primary key, (tenant_id, provider_message_id) and (tenant_id, external_code).
+ */
+export async function searchMessages(
+  db: D1Database,
+  tenantId: string,
+  q: MessageQuery,
+): Promise<MessageRow[]> {
+  const where = ['tenant_id = ?']
+  const params: unknown[] = [tenantId]
+  const filter = (sql: string, ...values: unknown[]) => {
+    where.push(sql)
+    params.push(...values)
+  }
+  if (q.state) filter('state = ?', q.state)
+  if (q.provider) filter('provider = ?', q.provider)
+  if (q.from !== undefined) filter('created_at >= ?', q.from)
+  if (q.to !== undefined) filter('created_at < ?', q.to)
+  if (q.q) filter('(guid = ? OR provider_message_id = ? OR external_code = ?)', q.q, q.q, q.q)
+  if (q.before) filter('(created_at, guid) < (?, ?)', q.before.createdAt, q.before.guid)
+  try {
+    const r = await db
+      .prepare(
+        `SELECT tenant_id, guid, provider, identity_id, external_code, recipient_masked, state, provider_message_id,
+           provider_status, attempts, last_error, generated_timestamp, created_at, updated_at
+         FROM deliveries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, guid DESC LIMIT ?`,
+      )
+      .bind(...params, q.limit)
+      .all<MessageRow>()
+    return r.results
+  } catch (cause) {
+    throw new StorageError('deliveries.search', cause)
+  }
+}

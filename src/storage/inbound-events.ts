@@ -162,13 +162,14 @@ export function createInboundEventStore(db: D1Database) {
         if (query.toId) filter('id < ?', query.toId)
         if (query.before) filter('id < ?', query.before)
         if (query.q) {
+          // One index lookup per meaning of q (a plain OR would walk all of the tenant's rows).
           filter(
-            `(event_key = ? OR message_id = ? OR message_id IN
-               (SELECT provider_message_id FROM deliveries WHERE tenant_id = ? AND guid = ?))`,
-            query.q,
-            query.q,
-            tenantId,
-            query.q,
+            `id IN (SELECT id FROM inbound_events WHERE tenant_id = ? AND event_key = ?
+               UNION ALL SELECT id FROM inbound_events WHERE tenant_id = ? AND message_id = ?
+               UNION ALL SELECT e.id FROM deliveries d JOIN inbound_events e
+                 ON e.tenant_id = d.tenant_id AND e.message_id = d.provider_message_id
+                 WHERE d.tenant_id = ? AND d.guid = ?)`,
+            ...[tenantId, query.q, tenantId, query.q, tenantId, query.q],
           )
         }
         const sql = `SELECT ${SUMMARY} FROM inbound_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`

@@ -25,8 +25,9 @@ export async function searchMessages(
   tenantId: string,
   q: MessageQuery,
 ): Promise<MessageRow[]> {
-  const where = ['tenant_id = ?']
-  const params: unknown[] = [tenantId]
+  // With q, the tenant is in each lookup: the outer query then reads those rows only.
+  const where = q.q ? [] : ['tenant_id = ?']
+  const params: unknown[] = q.q ? [] : [tenantId]
   const filter = (sql: string, ...values: unknown[]) => {
     where.push(sql)
     params.push(...values)
@@ -35,7 +36,14 @@ export async function searchMessages(
   if (q.provider) filter('provider = ?', q.provider)
   if (q.from !== undefined) filter('created_at >= ?', q.from)
   if (q.to !== undefined) filter('created_at < ?', q.to)
-  if (q.q) filter('(guid = ? OR provider_message_id = ? OR external_code = ?)', q.q, q.q, q.q)
+  // One index lookup per meaning of q (a plain OR would walk all of the tenant's rows).
+  if (q.q)
+    filter(
+      `rowid IN (SELECT rowid FROM deliveries WHERE tenant_id = ? AND guid = ?
+         UNION ALL SELECT rowid FROM deliveries WHERE tenant_id = ? AND provider_message_id = ?
+         UNION ALL SELECT rowid FROM deliveries WHERE tenant_id = ? AND external_code = ?)`,
+      ...[tenantId, q.q, tenantId, q.q, tenantId, q.q],
+    )
   if (q.before) filter('(created_at, guid) < (?, ?)', q.before.createdAt, q.before.guid)
   try {
     const r = await db

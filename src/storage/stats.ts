@@ -35,7 +35,7 @@ export async function readStats(db: D1Database, tenantId: string, q: StatsQuery)
   const group = (table: string, column: string) =>
     db
       .prepare(
-        `SELECT (created_at - ?) / ? AS b, ${column} AS k, count(*) AS n FROM ${table}
+        `SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, ${column} AS k, count(*) AS n FROM ${table}
          WHERE tenant_id = ? AND created_at >= ? AND created_at < ? GROUP BY b, k`,
       )
       .bind(q.from, q.bucketMs, tenantId, q.from, q.to)

@@ -189,6 +189,7 @@ describe('operator API: query plans', () => {
     expect(plans.some((d) => d.includes('inbound_events_by_message'))).toBe(true)
     expect(plans.some((d) => d.includes('deliveries_by_tenant_message'))).toBe(true)
     expect(plans.some((d) => d.includes('deliveries_by_tenant_external'))).toBe(true)
+    expect(plans.some((d) => d.includes('deliveries USING INTEGER PRIMARY KEY (rowid=?)'))).toBe(true)
     expect(plans.some((d) => d.includes('deliveries_by_tenant_created'))).toBe(true)
   })
 })

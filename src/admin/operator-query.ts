@@ -1,6 +1,7 @@
 import { AppError } from '../lib/app-error'
-import { type EventQuery, INBOUND_STATES, type InboundState, idFloorOf } from '../storage/inbound-events'
+import { type EventQuery, idFloorOf } from '../storage/inbound-events'
 import type { MessageQuery } from '../storage/message-search'
+import { DELIVERY_STATES, INBOUND_STATES, type InboundState } from './operator-states'
 import { decodeCursor } from './present'
 
 /**
@@ -86,17 +87,6 @@ export function parseEventQuery(params: Params): EventQuery {
   if (before) q.before = before
   return q
 }
-
-export const DELIVERY_STATES = [
-  'sending',
-  'sent',
-  'queued',
-  'rejected',
-  'stale',
-  'expired',
-  'dead',
-  'uncertain',
-] as const
 
 const MESSAGE_CURSOR = 'm1:'
 

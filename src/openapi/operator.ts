@@ -1,6 +1,5 @@
 import * as z from 'zod/mini'
-import { DELIVERY_STATES } from '../admin/operator-query'
-import { INBOUND_STATES } from '../storage/inbound-events'
+import { DELIVERY_STATES, INBOUND_STATES } from '../admin/operator-states'
 import type { Operation } from './document'
 
 /** The operator console's routes (docs/console.md) for the OpenAPI document. */

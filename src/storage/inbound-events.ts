@@ -1,17 +1,9 @@
+import type { InboundState } from '../admin/operator-states'
 import { StorageError } from '../lib/app-error'
 import { newFailedRequestId } from './failed-requests'
 
 export type InboundSource = 'scg' | 'twilio' | 'genesys'
-export const INBOUND_STATES = [
-  'injected',
-  'queued',
-  'ignored',
-  'duplicate',
-  'failed',
-  'dead',
-  'handled',
-] as const
-export type InboundState = (typeof INBOUND_STATES)[number]
+export { INBOUND_STATES, type InboundState } from '../admin/operator-states'
 
 /** One attempt to pass an event on (CI360 today), or one processing that made no attempt (`target` null). */
 export interface TrackingEntry {

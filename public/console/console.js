@@ -118,8 +118,11 @@
       card('Deliveries, 24 h', sum(deliveries)),
       card('Webhook events, 24 h', sum(events)),
     )
-    drawChart([b.map((x) => Date.parse(x.at) / 1000), deliveries, events, problems])
+    // Each hour's counts sit in the middle of that hour.
+    drawChart([b.map((x) => Date.parse(x.at) / 1000 + 1800), deliveries, events, problems])
   }
+
+  const bars = (align) => window.uPlot.paths.bars({ size: [0.4, 24], align })
 
   function drawChart(data) {
     const box = $('chart')
@@ -127,12 +130,14 @@
     const opts = {
       width,
       height: width < 500 ? 220 : 260,
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: (_u, min, max) => [min - 1800, max + 1800] } },
+      legend: { live: false },
+      // Counts per hour are bars (deliveries left, events right of the hour); problems a line over them.
       series: [
         {},
-        { label: 'Deliveries', stroke: '#1f5fbf', width: 2, fill: 'rgba(31,95,191,.08)' },
-        { label: 'Webhook events', stroke: '#1d7a46', width: 2 },
-        { label: 'Problems', stroke: '#b3261e', width: 2, dash: [6, 4] },
+        { label: 'Deliveries', stroke: '#1f5fbf', fill: 'rgba(31,95,191,.75)', paths: bars(-1) },
+        { label: 'Webhook events', stroke: '#1d7a46', fill: 'rgba(29,122,70,.75)', paths: bars(1) },
+        { label: 'Problems', stroke: '#b3261e', width: 2, points: { show: false } },
       ],
       axes: [{}, { size: 40 }],
     }

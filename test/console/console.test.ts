@@ -167,6 +167,7 @@ describe('operator console in Chromium', () => {
     await expect.poll(() => status().textContent()).toContain('Replayed: OK')
     await expect.poll(() => page.locator('#tracking-table tbody tr').count()).toBe(2)
     expect(await page.locator('#tracking-table').textContent()).toContain('(replay)')
+    await page.locator('#event-detail').screenshot({ path: path.join(ROOT, 'docs/console-event.png') })
   })
 
   it('retries a failed request and shows the outcome', async () => {

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/log'
 import { afterFirstFailure } from '../retry/backoff'
 import type { RetryHandler } from '../retry/types'
 import { createFailedRequestStore } from '../storage/failed-requests'
+import { trackStoredRetry } from '../webhooks/recording'
 import { type Ci360Event, ci360ConfigOf, createCi360Client } from './client'
 
 export interface InjectResult {
@@ -66,9 +67,23 @@ export async function injectOrQueue(
 }
 
 /** Retry of a stored `ci360_event`: post the same body again. */
-export const retryCi360Event: RetryHandler = async ({ deps, tenant, row }) => {
+export const retryCi360Event: RetryHandler = async ({ deps, tenant, row, log }) => {
   const event = JSON.parse(row.event_body) as Ci360Event
+  const started = deps.now()
   const result = await createCi360Client(ci360ConfigOf(tenant), deps).send(event)
+  const lastTry =
+    !result.ok && (!result.error.retryable || row.attempts + 1 >= tenant.settings.retry_max_attempts)
+  await trackStoredRetry(
+    { ...deps, log },
+    tenant.id,
+    row.guid,
+    {
+      http_status: result.ok ? result.value.status : (result.error.status ?? null),
+      latency_ms: deps.now() - started,
+      outcome: result.ok ? 'OK' : 'ERROR',
+    },
+    result.ok ? 'injected' : lastTry ? 'dead' : 'queued',
+  )
   if (result.ok) return { result: 'done', detail: `CI360 answered ${result.value.status}` }
   const e = result.error
   if (e.retryable) {

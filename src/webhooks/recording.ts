@@ -103,3 +103,35 @@ export function createInboundRecording(
     },
   }
 }
+
+/**
+ * A later attempt at an event stored for retry (failed request `ci360_event`, guid `<source>:<event key>`,
+ * by the cron or an operator's Retry): tracked on the delivery's row, whose state follows (`injected`,
+ * still `queued`, or `dead`). For operators only: a failure here never changes the retry's outcome.
+ */
+export async function trackStoredRetry(
+  deps: { db: D1Database; now: () => number; log: Logger },
+  tenantId: string,
+  failedRequestKey: string,
+  attempt: Omit<TrackingEntry, 'at' | 'target'>,
+  state: InboundState,
+): Promise<void> {
+  const cut = failedRequestKey.indexOf(':')
+  if (cut < 1) return
+  const entry: TrackingEntry = { at: new Date(deps.now()).toISOString(), target: 'ci360', ...attempt }
+  await deps.db
+    .prepare(
+      `UPDATE inbound_events SET state = ?, updated_at = ?, tracking = json_insert(tracking, '$[#]', json(?))
+       WHERE tenant_id = ? AND event_key = ? AND source = ? AND state = 'queued'`,
+    )
+    .bind(
+      state,
+      deps.now(),
+      JSON.stringify(entry),
+      tenantId,
+      failedRequestKey.slice(cut + 1),
+      failedRequestKey.slice(0, cut),
+    )
+    .run()
+    .catch((e: unknown) => deps.log.warn('inbound event retry not tracked', describeError(e)))
+}

@@ -99,6 +99,47 @@ describe('operator API: stored webhook events', () => {
     ])
   })
 
+  it('a later retry of a queued event is tracked on its row: injected on success, dead when CI360 refuses it', async () => {
+    const op = operatorSetup()
+    const { ci360Fake } = await import('../support/fake-control')
+    const { failedRequestOf } = await import('../support/scg-webhook')
+    await ci360Fake.script(op.t.ci360Key, [
+      { status: 503, body: 'down' },
+      { status: 503, body: 'down' },
+    ])
+    const ok = await op.scg('scg-status-failed')
+    const refused = await op.scg('scg-status-clicked')
+    expect([ok.status, refused.status]).toEqual(['QUEUED', 'QUEUED'])
+    const events = (await json(await op.admin('/events'))).items
+    const idOf = (eventId: string) => events.find((i: any) => i.event_key === eventId).id
+
+    const okRetry = await op.admin(
+      `/failed-requests/${(await failedRequestOf(op.t.id, ok.event_id)).id}/retry`,
+      {
+        method: 'POST',
+      },
+    )
+    expect((await json(okRetry)).status).toBe('OK')
+    const injected = await eventRow(idOf(ok.event_id))
+    expect(injected.state).toBe('injected')
+    expect(JSON.parse(injected.tracking).map((e: any) => [e.http_status, e.outcome])).toEqual([
+      [503, 'ERROR'],
+      [201, 'OK'],
+    ])
+
+    await ci360Fake.script(op.t.ci360Key, [{ status: 400, body: 'bad event' }])
+    await op.admin(`/failed-requests/${(await failedRequestOf(op.t.id, refused.event_id)).id}/retry`, {
+      method: 'POST',
+    })
+    const dead = await eventRow(idOf(refused.event_id))
+    expect(dead.state).toBe('dead')
+    expect(JSON.parse(dead.tracking).at(-1)).toMatchObject({
+      target: 'ci360',
+      http_status: 400,
+      outcome: 'ERROR',
+    })
+  })
+
   it('filters by source, state, type, time and q (event key, provider message id, guid), and pages newest first', async () => {
     const op = operatorSetup({ scg_response_event_READ: undefined })
     const sent = await op.send('ok')

@@ -140,6 +140,72 @@ describe('operator API: stored webhook events', () => {
     })
   })
 
+  it('an event whose first CI360 call is refused for good is dead, like its failed request', async () => {
+    const op = operatorSetup()
+    const { ci360Fake } = await import('../support/fake-control')
+    const { failedRequestOf } = await import('../support/scg-webhook')
+    await ci360Fake.script(op.t.ci360Key, [{ status: 400, body: 'bad event' }])
+    const reply = await op.scg('scg-status-failed')
+    expect(reply).toMatchObject({ status: 'QUEUED' })
+    expect(reply.retry_at).toBeUndefined()
+    expect((await failedRequestOf(op.t.id, reply.event_id)).state).toBe('dead')
+    const [item] = (await json(await op.admin('/events'))).items
+    expect(item).toMatchObject({ event_key: reply.event_id, state: 'dead' })
+    expect(JSON.parse((await eventRow(item.id)).tracking)).toEqual([
+      expect.objectContaining({ target: 'ci360', http_status: 400, outcome: 'ERROR' }),
+    ])
+  })
+
+  it('a replay of a queued event that reaches CI360 ends its pending failed request, so it is not sent twice', async () => {
+    const op = operatorSetup()
+    const { ci360Fake } = await import('../support/fake-control')
+    const { failedRequestOf } = await import('../support/scg-webhook')
+    await ci360Fake.script(op.t.ci360Key, [{ status: 503, body: 'down' }])
+    const reply = await op.scg('scg-status-failed')
+    expect(reply).toMatchObject({ status: 'QUEUED' })
+    const pending = await failedRequestOf(op.t.id, reply.event_id)
+    expect(pending.state).toBe('pending')
+    const [item] = (await json(await op.admin('/events'))).items
+    expect(item.state).toBe('queued')
+
+    const replay = await json(await op.admin(`/events/${item.id}/replay`, { method: 'POST' }))
+    expect(replay).toMatchObject({ status: 'OK', event_id: reply.event_id })
+    expect(await op.ci360Events()).toHaveLength(2)
+    expect(await failedRequestOf(op.t.id, reply.event_id)).toMatchObject({
+      id: pending.id,
+      state: 'done',
+      next_attempt_at: null,
+      last_error: 'sent by a replay of its webhook event',
+    })
+    expect(await eventRow(item.id)).toMatchObject({ state: 'injected', attempts: 2 })
+
+    // The operator's Retry (the cron's step) now answers DUPLICATE and sends nothing.
+    const retry = await json(await op.admin(`/failed-requests/${pending.id}/retry`, { method: 'POST' }))
+    expect(retry).toMatchObject({ status: 'DUPLICATE', state: 'done' })
+    expect(await op.ci360Events()).toHaveLength(2)
+  })
+
+  it('a replay of a queued event that fails again leaves its failed request pending', async () => {
+    const op = operatorSetup()
+    const { ci360Fake } = await import('../support/fake-control')
+    const { failedRequestOf } = await import('../support/scg-webhook')
+    await ci360Fake.script(op.t.ci360Key, [
+      { status: 503, body: 'down' },
+      { status: 503, body: 'down' },
+    ])
+    const reply = await op.scg('scg-status-failed')
+    const [item] = (await json(await op.admin('/events'))).items
+    const replay = await json(await op.admin(`/events/${item.id}/replay`, { method: 'POST' }))
+    expect(replay.status).toBe('QUEUED')
+    expect((await failedRequestOf(op.t.id, reply.event_id)).state).toBe('pending')
+    const row = await eventRow(item.id)
+    expect(row).toMatchObject({ state: 'queued', attempts: 2 })
+    expect(JSON.parse(row.tracking).map((e: any) => [e.http_status, e.outcome, e.replay ?? false])).toEqual([
+      [503, 'ERROR', false],
+      [503, 'ERROR', true],
+    ])
+  })
+
   it('filters by source, state, type, time and q (event key, provider message id, guid), and pages newest first', async () => {
     const op = operatorSetup({ scg_response_event_READ: undefined })
     const sent = await op.send('ok')

@@ -10,10 +10,16 @@ import { FIXTURE_TENANT } from '../support/constants'
 /**
  * The operator console in headless Chromium (Debian's `chromium`, installed by .ci/run), driven by
  * playwright-core against `wrangler dev` on 127.0.0.1 with local D1 and the fake providers. The test
- * writes docs/console.png (1280×800) and docs/console-phone.png (390 px wide) for the README.
+ * saves console.png (1280×800), console-event.png and console-phone.png (390 px wide) in the ignored
+ * test/console/screenshots/; with UPDATE_SCREENSHOTS=1 it writes the README's copies in docs/ instead.
  */
 
 const ROOT = path.join(import.meta.dirname, '..', '..')
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(ROOT, 'docs')
+    : path.join(import.meta.dirname, 'screenshots')
+const shot = (name: string) => path.join(SHOTS, name)
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARGS = [
   '--headless',
@@ -137,7 +143,7 @@ describe('operator console in Chromium', () => {
     const res = await fetch(`${server.url}/console/`)
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(await res.text()).not.toContain(ADMIN_KEY)
-    await page.screenshot({ path: path.join(ROOT, 'docs/console.png') })
+    await page.screenshot({ path: shot('console.png') })
   })
 
   it('searches a message and shows its history', async () => {
@@ -146,7 +152,8 @@ describe('operator console in Chromium', () => {
     await page.click('#message-search button[type=submit]')
     const row = page.locator('#messages-table tbody tr', { hasText: seeded.sentGuid })
     await row.waitFor()
-    expect(await page.locator('#messages-table tbody tr').count()).toBe(1)
+    // The tab's unfiltered list may still be on screen for a moment: wait for the search's answer.
+    await expect.poll(() => page.locator('#messages-table tbody tr').count()).toBe(1)
     await row.locator('button').click()
     await page.locator('#history-table').waitFor()
     expect(await page.locator('#history-table').textContent()).toContain('DELIVERED')
@@ -168,7 +175,7 @@ describe('operator console in Chromium', () => {
     await expect.poll(() => status().textContent()).toContain('Replayed: OK')
     await expect.poll(() => page.locator('#tracking-table tbody tr').count()).toBe(2)
     expect(await page.locator('#tracking-table').textContent()).toContain('(replay)')
-    await page.locator('#event-detail').screenshot({ path: path.join(ROOT, 'docs/console-event.png') })
+    await page.locator('#event-detail').screenshot({ path: shot('console-event.png') })
   })
 
   it('retries a failed request and shows the outcome', async () => {
@@ -187,6 +194,6 @@ describe('operator console in Chromium', () => {
     await expect.poll(() => status().textContent()).toContain('Dashboard updated')
     // Nothing wider than the screen except inside the scrollable tables.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
-    await page.screenshot({ path: path.join(ROOT, 'docs/console-phone.png'), fullPage: true })
+    await page.screenshot({ path: shot('console-phone.png'), fullPage: true })
   })
 })

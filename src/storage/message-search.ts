@@ -17,7 +17,7 @@ export type MessageRow = Omit<DeliveryRow, 'history'>
 
 /**
  * Delivery records of one tenant, newest first (operator console's message search). Served by the
- * indexes of migrations/0003: (tenant_id, created_at, guid), (tenant_id, state, created_at, guid), and
+ * indexes listed in docs/storage.md: (tenant_id, created_at, guid), (tenant_id, state, created_at, guid), and
  * for `q` the primary key, (tenant_id, provider_message_id) and (tenant_id, external_code).
  */
 export async function searchMessages(

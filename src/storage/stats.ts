@@ -29,7 +29,7 @@ interface Grouped {
 /**
  * Dashboard counts of one tenant, in one D1 round trip: deliveries by state and by provider status
  * (by the time the send was received), webhook events by state, and what waits for an operator.
- * Every query is an index range (migrations/0003; docs/console.md lists which index serves which).
+ * Every query is an index range (docs/storage.md lists which index serves which).
  */
 export async function readStats(db: D1Database, tenantId: string, q: StatsQuery): Promise<Stats> {
   const group = (table: string, column: string) =>

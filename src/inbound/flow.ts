@@ -33,7 +33,8 @@ export interface InboundResult {
  * The one flow of every provider webhook (docs/architecture.md, "Inbound"): parse into our event,
  * plan (lookups only), claim the delivery once in D1, act (record the provider status, inject into
  * CI360 or queue), reply. A redelivery of a claimed key is `DUPLICATE` and does nothing. Bad input
- * throws `AppError` (400); storage down throws 503 so the provider redelivers.
+ * throws `AppError` (400); storage down throws 503 so the provider redelivers. Each parsed delivery is
+ * stored for operators (`record.ts`); a replay skips the claim and updates its stored row.
  */
 export async function handleInbound(deps: Deps, delivery: InboundDelivery): Promise<InboundResult> {
   const format = webhookFormats[delivery.source]

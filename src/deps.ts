@@ -9,6 +9,7 @@ import type { MessageProvider } from './providers/types'
 import { createDeliveryStore } from './storage/deliveries'
 import { createLeaseStore } from './storage/failed-request-leases'
 import { createFailedRequestStore } from './storage/failed-requests'
+import { createInboundEventStore } from './storage/inbound-events'
 import { createWebhookEventStore } from './storage/webhook-events'
 
 /** The outside world: bindings, parsed config, clock, randomness and `fetch`. Tests build their own. */
@@ -33,6 +34,7 @@ export interface Deps extends Runtime {
     failedRequests: ReturnType<typeof createFailedRequestStore>
     leases: ReturnType<typeof createLeaseStore>
     webhookEvents: ReturnType<typeof createWebhookEventStore>
+    inboundEvents: ReturnType<typeof createInboundEventStore>
   }
   /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
   ci360(tenant: TenantConfig): Ci360Client
@@ -54,6 +56,7 @@ export function createDeps(runtime: Runtime): Deps {
       failedRequests: createFailedRequestStore(runtime.db),
       leases: createLeaseStore(runtime.db),
       webhookEvents: createWebhookEventStore(runtime.db),
+      inboundEvents: createInboundEventStore(runtime.db),
     },
     ci360(tenant) {
       let client = ci360Clients.get(tenant)

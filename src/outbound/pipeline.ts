@@ -1,5 +1,5 @@
 import { parseCreative } from '../ci360/creative'
-import { type OutboundEvent, OutboundEventSchema } from '../ci360/event'
+import { type OutboundEvent, OutboundEventSchema, trackingCodeOf } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
@@ -97,6 +97,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     identityId: event.identityId,
     externalCode: event.properties?.externalCode ?? null,
     generatedTimestamp: event.date.generatedTimestamp,
+    responseTrackingCode: trackingCodeOf(event),
     now,
   }
 
@@ -123,7 +124,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   const { provider, message } = buildOutbound(deps, req.providerId, tenant, event, req.origin)
   const claim = await guard(() =>
     deliveries.claim(
-      { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending' },
+      { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending', eventBody: req.bodyText },
       claimLeaseMs(tenant),
     ),
   )

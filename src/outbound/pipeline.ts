@@ -7,6 +7,7 @@ import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
 import type { ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import { lookThenSend } from './lookup'
 import { recordFirstAttempt } from './outcome'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
@@ -131,7 +132,10 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   if (!claim.claimed) return duplicateReply(claim.existing)
 
   log.info('outbound sending', { to: maskPhone(message.to) })
-  const result = await provider.send(message)
+  // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
+  const result = claim.takeover
+    ? (await lookThenSend(provider, message, now - claimLeaseMs(tenant))).result
+    : await provider.send(message)
   return recordFirstAttempt(deps, log, { tenant, event, provider: provider.id, message, result, req })
 }
 

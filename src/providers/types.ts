@@ -37,6 +37,17 @@ export interface MessageProvider {
   /** Build the provider request; fails (never throws) when the creative cannot be sent as given. */
   prepare(input: OutboundInput): Result<OutboundMessage, CreativeProblem>
   send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>>
+  /**
+   * Ask the provider whether it already accepted `message` (created at or after `since`, ms): the
+   * message found (its id), or null when there is none. Used after a send whose outcome we could not
+   * see (docs/guarantees.md). A provider without it is never re-sent automatically after one.
+   */
+  find?(message: OutboundMessage, since: number): Promise<Result<FoundMessage | null, UpstreamError>>
+}
+
+/** A message the provider already has. */
+export interface FoundMessage {
+  messageId: string | null
 }
 
 export interface ProviderContext {

@@ -52,7 +52,8 @@ export interface NewDelivery {
 /** States after which nothing is sent again: the stored event body is no longer needed. */
 const FINAL_STATES = `('sent', 'rejected', 'stale', 'expired', 'dead')`
 
-export type ClaimResult = { claimed: true } | { claimed: false; existing: DeliveryRow }
+/** `takeover`: the row was a `sending` claim past its lease, so an earlier send may have gone out. */
+export type ClaimResult = { claimed: true; takeover?: boolean } | { claimed: false; existing: DeliveryRow }
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const entry = (state: string, now: number, detail?: string): string =>
@@ -117,7 +118,7 @@ export function createDeliveryStore(db: D1Database) {
           )
           .run(),
       )
-      if (takeover.meta.changes === 1) return { claimed: true }
+      if (takeover.meta.changes === 1) return { claimed: true, takeover: true }
       const existing = await get(d.tenantId, d.guid)
       if (!existing) return this.claim(d, leaseMs)
       return { claimed: false, existing }

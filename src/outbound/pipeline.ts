@@ -134,7 +134,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   log.info('outbound sending', { to: maskPhone(message.to) })
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
   const result = claim.takeover
-    ? (await lookThenSend(provider, message, now - claimLeaseMs(tenant))).result
+    ? (await lookThenSend(provider, message, Math.min(event.date.generatedTimestamp, now))).result
     : await provider.send(message)
   return recordFirstAttempt(deps, log, { tenant, event, provider: provider.id, message, result, req })
 }

@@ -279,3 +279,39 @@ describe('stuck sends: a sending claim older than its lease', () => {
     expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
   })
 })
+
+describe('a CI360 redelivery that takes over an abandoned claim', () => {
+  it('looks first: the message SCG already has is answered OK with its id, nothing is sent again', async () => {
+    const { t, clock, app, deps, event, externalId } = scgSetup()
+    const tenant = deps.config.tenant(t.id)
+    if (!tenant) throw new Error('tenant missing')
+    await deps.stores.deliveries.claim(
+      {
+        tenantId: t.id,
+        guid: event.guid,
+        provider: 'scg',
+        identityId: event.identityId,
+        externalCode: 'TSK_1187',
+        recipientMasked: null,
+        generatedTimestamp: event.date.generatedTimestamp,
+        state: 'sending',
+        now: clock.now(),
+      },
+      claimLeaseMs(tenant),
+    )
+    const before = await fetch(`${fakes().scg}${SCG_PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.scgToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 'channel:X', to: ['+14155550123'], body: 'hi', external_id: externalId }),
+    })
+    const { id } = (await before.json()) as { id: string }
+    clock.advance(claimLeaseMs(tenant) + 1000)
+
+    const res = await postScg(app, t, event)
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ status: 'OK', provider: 'scg', message_id: id, guid: event.guid })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+    expect(await scgFake.requests(`lookup:${t.scgToken}`)).toHaveLength(1)
+    expect(await deliveryRow(event.guid)).toMatchObject({ state: 'sent', provider_message_id: id })
+  })
+})

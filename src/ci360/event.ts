@@ -15,10 +15,32 @@ export const OutboundEventSchema = z.looseObject({
   externalTenantId: id(),
   impression: z.looseObject({ creativeContent: z.string() }),
   properties: z.nullish(z.looseObject({ externalCode: z.nullish(z.string().check(z.maxLength(200))) })),
+  /** Read leniently (`trackingCodeOf`): a malformed code never stops a send. */
+  responseTrackingCode: z.optional(z.unknown()),
+  contactResponse: z.optional(z.unknown()),
 })
 
 export type OutboundEvent = z.infer<typeof OutboundEventSchema>
 
-/** `identityId|externalCode|tenant`: read back from SCG's `external_message_request_id` (docs/protocols.md, "CI360"). */
+/**
+ * CI360's correlation handle for results about this send (docs/guarantees.md): `contactResponse.
+ * responseTrackingCode`, else the top-level one; an empty string counts as none.
+ */
+export function trackingCodeOf(e: OutboundEvent): string | null {
+  const nested =
+    typeof e.contactResponse === 'object' && e.contactResponse !== null
+      ? (e.contactResponse as { responseTrackingCode?: unknown }).responseTrackingCode
+      : undefined
+  for (const code of [nested, e.responseTrackingCode]) {
+    if (typeof code === 'string' && code.trim() !== '') return code.trim().slice(0, 200)
+  }
+  return null
+}
+
+/**
+ * `identityId|externalCode|tenant|guid`: SCG echoes it as `external_message_request_id` on status events
+ * (the first three parts name the identity and tenant) and it is what we ask SCG for after a send whose
+ * outcome we could not see (the guid makes it unique per CI360 event; docs/guarantees.md).
+ */
 export const externalIdOf = (e: OutboundEvent): string =>
-  `${e.identityId}|${e.properties?.externalCode ?? ''}|${e.externalTenantId}`
+  `${e.identityId}|${e.properties?.externalCode ?? ''}|${e.externalTenantId}|${e.guid}`

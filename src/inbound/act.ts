@@ -21,7 +21,14 @@ export async function act(
   if (history) {
     const deliveries = deps.stores.deliveries
     await deliveries.exec('deliveries.providerStatus', [
-      deliveries.providerStatus(tenant.id, history.guid, history.status, deps.now(), history.detail),
+      deliveries.providerStatus(
+        tenant.id,
+        history.guid,
+        history.status,
+        deps.now(),
+        history.detail,
+        history.apply,
+      ),
     ])
     deps.log.info('provider status recorded', { guid: history.guid, provider_status: history.status })
   }

@@ -8,6 +8,8 @@ export interface HistoryUpdate {
   guid: string
   status: string
   detail: string | undefined
+  /** False for a late status: recorded in the history, `provider_status` kept. */
+  apply: boolean
 }
 
 /**

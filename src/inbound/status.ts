@@ -1,7 +1,28 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
+import type { DeliveryRow } from '../storage/deliveries'
+import { isLateStatus } from './order'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
+
+/**
+ * Our delivery a status is about: by the provider's message id, else (SCG) by the guid our external id
+ * carries, which also finds a send whose reply we never saw.
+ */
+async function findDelivery(
+  ctx: PlanContext,
+  format: WebhookFormat,
+  tenantId: string,
+  e: StatusEvent,
+): Promise<DeliveryRow | undefined> {
+  const deliveries = ctx.stores.deliveries
+  const byId = e.providerMessageId
+    ? await deliveries.findByProviderMessageId(format.provider, e.providerMessageId)
+    : null
+  if (byId) return byId
+  const byGuid = e.echo?.guid ? await deliveries.get(tenantId, e.echo.guid) : null
+  return byGuid && byGuid.provider === format.provider ? byGuid : undefined
+}
 
 /**
  * A provider status about a message we sent (docs/architecture.md, "Inbound"). The tenant is the one the
@@ -21,9 +42,7 @@ export async function planStatus(
   })
   if ('ignore' in tenant) return ignore(tenant.ignore)
 
-  const row = e.providerMessageId
-    ? await ctx.stores.deliveries.findByProviderMessageId(format.provider, e.providerMessageId)
-    : undefined
+  const row = await findDelivery(ctx, format, tenant.id, e)
   const ours = row && row.tenant_id === tenant.id ? row : undefined
   if (row && !ours) ctx.log.warn('status names a delivery of another tenant', { guid: row.guid })
   if (!ours && !e.echo) {
@@ -35,15 +54,24 @@ export async function planStatus(
     ? e.echo.identity
     : ours && { datahub_id: ours.identity_id, externalCode: ours.external_code ?? '' }
   const named = format.statusEventName(tenant.settings, e.status)
+  const late = ours !== undefined && isLateStatus(format.statusOrder, ours.provider_status, e.status)
   let event: Ci360Event | undefined
   let reason: string | undefined
-  if (!identity) reason = format.noIdentityReason
+  if (late)
+    reason = `late status ${e.status} after final ${ours?.provider_status}: recorded in the history only`
+  else if (!identity) reason = format.noIdentityReason
   else if ('reason' in named) reason = named.reason
   else {
     event = { eventName: named.name, ...identity }
+    if (ours?.response_tracking_code) event.responseTrackingCode = ours.response_tracking_code
     if (tenant.settings.ci360_include_status_details) Object.assign(event, e.details)
   }
-  const history = ours && { guid: ours.guid, status: e.status, detail: e.historyDetail }
+  const history = ours && {
+    guid: ours.guid,
+    status: e.status,
+    detail: late ? ['late, not applied', e.historyDetail].filter(Boolean).join('; ') : e.historyDetail,
+    apply: !late,
+  }
   if (!event && !history) return ignore(reason ?? 'nothing to do', tenant.id)
   return { kind: 'act', tenant, event, history, guid: ours?.guid, reason }
 }

@@ -15,7 +15,16 @@ export const FAILED_REQUEST_STATES = ['pending', 'done', 'dead', 'expired'] as c
 export type FailedRequestState = (typeof FAILED_REQUEST_STATES)[number]
 
 /** Our state of one CI360 outbound event (the provider's own status is kept beside it). */
-export const DELIVERY_STATES = ['sending', 'sent', 'queued', 'rejected', 'stale', 'expired', 'dead'] as const
+export const DELIVERY_STATES = [
+  'sending',
+  'sent',
+  'queued',
+  'rejected',
+  'stale',
+  'expired',
+  'dead',
+  'uncertain',
+] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
 
 /** The message search's `state` filter: ours, plus `uncertain` (a `sending` row past its takeover time). */

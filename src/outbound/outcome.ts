@@ -90,6 +90,8 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
         attempted: true,
         lastError: error.summary(),
         detail: error.summary(),
+        // A timeout or a lost connection: the provider may have the message; look before re-sending.
+        ...(error.ambiguous ? { outcomeUnknown: true } : {}),
       }),
     ])
   } catch (e) {

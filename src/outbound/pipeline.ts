@@ -1,5 +1,5 @@
 import { parseCreative } from '../ci360/creative'
-import { type OutboundEvent, OutboundEventSchema } from '../ci360/event'
+import { type OutboundEvent, OutboundEventSchema, trackingCodeOf } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
@@ -7,6 +7,7 @@ import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
 import type { ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import { lookThenSend } from './lookup'
 import { recordFirstAttempt } from './outcome'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
@@ -97,6 +98,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     identityId: event.identityId,
     externalCode: event.properties?.externalCode ?? null,
     generatedTimestamp: event.date.generatedTimestamp,
+    responseTrackingCode: trackingCodeOf(event),
     now,
   }
 
@@ -123,14 +125,17 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   const { provider, message } = buildOutbound(deps, req.providerId, tenant, event, req.origin)
   const claim = await guard(() =>
     deliveries.claim(
-      { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending' },
+      { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending', eventBody: req.bodyText },
       claimLeaseMs(tenant),
     ),
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
 
   log.info('outbound sending', { to: maskPhone(message.to) })
-  const result = await provider.send(message)
+  // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
+  const result = claim.takeover
+    ? (await lookThenSend(provider, message, Math.min(event.date.generatedTimestamp, now))).result
+    : await provider.send(message)
   return recordFirstAttempt(deps, log, { tenant, event, provider: provider.id, message, result, req })
 }
 

@@ -37,6 +37,17 @@ export interface MessageProvider {
   /** Build the provider request; fails (never throws) when the creative cannot be sent as given. */
   prepare(input: OutboundInput): Result<OutboundMessage, CreativeProblem>
   send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>>
+  /**
+   * Ask the provider whether it already accepted `message` (created at or after `since`, ms): the
+   * message found (its id), or null when there is none. Used after a send whose outcome we could not
+   * see (docs/guarantees.md). A provider without it is never re-sent automatically after one.
+   */
+  find?(message: OutboundMessage, since: number): Promise<Result<FoundMessage | null, UpstreamError>>
+}
+
+/** A message the provider already has. */
+export interface FoundMessage {
+  messageId: string | null
 }
 
 export interface ProviderContext {
@@ -72,8 +83,13 @@ export interface StatusEvent extends InboundBase {
   providerMessageId: string | undefined
   /** The provider's status word, as the tenant's `<provider>_response_event_<status>` keys spell it. */
   status: string
-  /** What the provider echoes back from our send (SCG's `external_id`); undefined if it echoes nothing. */
-  echo: { tenantId: string | undefined; identity: Identity | undefined } | undefined
+  /**
+   * What the provider echoes back from our send (SCG's `external_id`, whose 4th part is our guid);
+   * undefined if it echoes nothing.
+   */
+  echo:
+    | { tenantId: string | undefined; identity: Identity | undefined; guid?: string | undefined }
+    | undefined
   /** Added to the CI360 event with `ci360_include_status_details`. */
   details: Record<string, string>
   /** Noted in the delivery history next to the status. */
@@ -128,6 +144,17 @@ export interface InboundOutcome {
 }
 
 /**
+ * How a provider's statuses follow each other: `rank` orders them (a later stage ranks higher) and a
+ * status ranked `finalFrom` or above is final. Providers do not promise to report in order, so a status
+ * ranked below a final one already recorded is late (docs/guarantees.md). Unknown statuses have no rank
+ * and are never late.
+ */
+export interface StatusOrder {
+  rank: Readonly<Record<string, number>>
+  finalFrom: number
+}
+
+/**
  * One provider webhook's wire format: parse a verified body into our event, read the tenant's mapping
  * of the provider's vocabulary, and render the reply. Verification happens before (route middleware or
  * the provider's `verify`), so a stored body can be run through again.
@@ -139,6 +166,8 @@ export interface WebhookFormat {
   parse(rawBody: string, headers: Headers): InboundEvent
   /** The CI360 event for a status, or why there is none. */
   statusEventName(settings: TenantSettings, status: string): { name: string } | { reason: string }
+  /** The order of the provider's statuses; without it every status is applied as it arrives. */
+  readonly statusOrder?: StatusOrder
   /** Why a status is ignored when neither the provider's echo nor our delivery gives its identity. */
   readonly noIdentityReason: string
   mo(settings: TenantSettings): { eventName: string | undefined; missingReason: string; uppercase: boolean }

@@ -3,6 +3,7 @@ import { describeError, type Logger } from '../lib/log'
 import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
 import { type PurgedTable, purgeExpired, type RetentionPolicy } from '../storage/retention'
 import { attemptRow, LEASE_MS } from './engine'
+import { settleStuckClaims } from './stuck'
 
 /** Bounds of one run: rows leased per claim, rows per run, attempts in flight at once. */
 export interface CronLimits {
@@ -23,6 +24,8 @@ export interface CronReport {
   states: Record<FailedRequestState, number>
   /** Rows whose result could not be stored (D1 failing); their lease runs out and they come back. */
   errors: number
+  /** `sending` claims past their lease, marked `uncertain` (docs/guarantees.md). */
+  uncertain: number
   purged: Record<PurgedTable, number>
 }
 
@@ -41,7 +44,14 @@ export async function runScheduled(
     attempted: 0,
     states: { pending: 0, done: 0, dead: 0, expired: 0 },
     errors: 0,
+    uncertain: 0,
     purged: { deliveries: 0, failed_requests: 0, webhook_events: 0, inbound_events: 0 },
+  }
+  try {
+    // Before the retries, so a claim marked uncertain is settled in the same run.
+    report.uncertain = await settleStuckClaims(deps, log)
+  } catch (e) {
+    log.error('abandoned-send check failed', describeError(e))
   }
   try {
     await retryDue(deps, log, limits, report)
@@ -53,7 +63,7 @@ export async function runScheduled(
   } catch (e) {
     log.error('purge failed', describeError(e))
   }
-  if (report.attempted > 0 || Object.values(report.purged).some((n) => n > 0))
+  if (report.attempted > 0 || report.uncertain > 0 || Object.values(report.purged).some((n) => n > 0))
     log.info('cron run', { ...report })
   return report
 }

@@ -197,7 +197,9 @@ export async function attemptRow(
   const statements = [deps.stores.leases.finish(row.id, token, decided.finish)]
   if (isOutboundKind(row.kind)) {
     const final = decided.outcome
-    const state = deliveryState(final, decided.exhausted)
+    const effect = final.result === 'expired' ? undefined : final.delivery
+    const state = effect?.uncertain ? 'uncertain' : deliveryState(final, decided.exhausted)
+    const unknown = effect?.outcomeUnknown === undefined ? {} : { outcomeUnknown: effect.outcomeUnknown }
     statements.push(
       deliveries.transition(
         row.tenant_id,
@@ -209,6 +211,7 @@ export async function attemptRow(
               attempted: true,
               messageId: final.messageId ?? null,
               detail: final.detail ?? 'sent',
+              ...unknown,
             }
           : {
               state,
@@ -216,6 +219,7 @@ export async function attemptRow(
               attempted: final.result !== 'expired' && final.attempted !== false,
               lastError: final.error,
               detail: final.error.slice(0, 300),
+              ...unknown,
             },
       ),
     )

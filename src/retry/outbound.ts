@@ -1,3 +1,4 @@
+import { type LookedSend, lookThenSend } from '../outbound/lookup'
 import { rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
 import type { ProviderId } from '../providers/types'
@@ -64,13 +65,33 @@ export const retryOutbound: RetryHandler = async ({ deps, tenant, row, log, now 
   }
   const providerId = row.kind as ProviderId
   const { provider, message } = buildOutbound({ ...deps, log }, providerId, tenant, event, originOf(row.meta))
-  const result = await provider.send(message)
-  if (!result.ok) return providerOutcome(result.error)
+  // After a call whose outcome we never saw (or a claim the Worker never finished), the provider is
+  // asked first: a second send could be a second SMS (docs/guarantees.md).
+  const delivery = await deps.stores.deliveries.get(tenant.id, row.guid)
+  const lookFirst = delivery !== null && (delivery.outcome_unknown === 1 || delivery.state === 'uncertain')
+  const looked: LookedSend = lookFirst
+    ? await lookThenSend(provider, message, delivery.created_at)
+    : { result: await provider.send(message), sent: true }
+  const { result } = looked
+  if (!result.ok) {
+    const unsettled = !looked.sent
+    return {
+      ...providerOutcome(result.error),
+      ...(unsettled ? { attempted: false } : {}),
+      delivery: { outcomeUnknown: result.error.ambiguous, ...(unsettled ? { uncertain: true } : {}) },
+    }
+  }
   await rememberIdentity(deps, tenant, event, message.phone)
   const messageId = result.value.messageId
+  const found = result.value.found === true
+  log.info(found ? 'retry found the message already sent' : 'retry sent', {
+    message_id: messageId,
+    looked: lookFirst,
+  })
   return {
     result: 'done',
     messageId,
-    detail: messageId ? `message_id ${messageId}` : 'sent',
+    detail: `${found ? 'found by look-up: ' : ''}${messageId ? `message_id ${messageId}` : 'sent'}`,
+    delivery: { outcomeUnknown: false },
   }
 }

@@ -14,14 +14,31 @@ export interface RetryContext {
 }
 
 /**
+ * What an outbound attempt tells the delivery record beyond its state (docs/guarantees.md):
+ * `outcomeUnknown` — a call's outcome could not be seen (true) or a look-up settled it (false);
+ * `uncertain` — nothing was sent because the earlier outcome is still unknown.
+ */
+export interface DeliveryEffect {
+  outcomeUnknown?: boolean
+  uncertain?: boolean
+}
+
+/**
  * What one more attempt at a failed request came to; the engine turns it into the row's next state.
  * `attempted` (default true) says whether the upstream service was called: only calls count as
  * provider attempts in the delivery record.
  */
 export type RetryOutcome =
-  | { result: 'done'; detail?: string; messageId?: string | null; httpStatus?: number }
+  | {
+      result: 'done'
+      detail?: string
+      messageId?: string | null
+      httpStatus?: number
+      delivery?: DeliveryEffect
+    }
   | {
       result: 'retry'
+      delivery?: DeliveryEffect
       error: string
       httpStatus: number | null
       retryAfterMs?: number
@@ -31,6 +48,7 @@ export type RetryOutcome =
     }
   | {
       result: 'dead'
+      delivery?: DeliveryEffect
       error: string
       httpStatus: number | null
       providerCode?: string

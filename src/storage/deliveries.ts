@@ -25,6 +25,12 @@ export interface DeliveryRow {
   history: string
   created_at: number
   updated_at: number
+  /** CI360's responseTrackingCode of the outbound event, sent back with its status events. */
+  response_tracking_code: string | null
+  /** The CI360 event while the send is unfinished (cleared on a final state). */
+  event_body: string | null
+  /** 1 after a provider call whose outcome is unknown: look before sending again. */
+  outcome_unknown: number
 }
 
 export interface NewDelivery {
@@ -38,9 +44,16 @@ export interface NewDelivery {
   state: 'sending' | 'stale'
   now: number
   detail?: string
+  responseTrackingCode?: string | null
+  /** Kept only for `sending` claims, so the cron can settle one the Worker never finished. */
+  eventBody?: string | null
 }
 
-export type ClaimResult = { claimed: true } | { claimed: false; existing: DeliveryRow }
+/** States after which nothing is sent again: the stored event body is no longer needed. */
+const FINAL_STATES = `('sent', 'rejected', 'stale', 'expired', 'dead')`
+
+/** `takeover`: the row was a `sending` claim past its lease, so an earlier send may have gone out. */
+export type ClaimResult = { claimed: true; takeover?: boolean } | { claimed: false; existing: DeliveryRow }
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const entry = (state: string, now: number, detail?: string): string =>
@@ -68,8 +81,8 @@ export function createDeliveryStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
-               generated_timestamp, history, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?)
+               generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO NOTHING`,
           )
           .bind(
@@ -84,6 +97,8 @@ export function createDeliveryStore(db: D1Database) {
             entry(d.state, d.now, d.detail),
             d.now,
             d.now,
+            d.responseTrackingCode ?? null,
+            d.state === 'sending' ? (d.eventBody ?? null) : null,
           )
           .run(),
       )
@@ -103,7 +118,7 @@ export function createDeliveryStore(db: D1Database) {
           )
           .run(),
       )
-      if (takeover.meta.changes === 1) return { claimed: true }
+      if (takeover.meta.changes === 1) return { claimed: true, takeover: true }
       const existing = await get(d.tenantId, d.guid)
       if (!existing) return this.claim(d, leaseMs)
       return { claimed: false, existing }
@@ -129,14 +144,18 @@ export function createDeliveryStore(db: D1Database) {
         messageId?: string | null
         lastError?: string | null
         detail?: string
+        /** True after a call whose outcome is unknown, false after a look-up settled it; undefined keeps it. */
+        outcomeUnknown?: boolean
       },
     ): D1PreparedStatement {
       return db
         .prepare(
-          `UPDATE deliveries SET state = ?, provider_message_id = COALESCE(?, provider_message_id),
-             attempts = attempts + ?, last_error = ?, updated_at = ?,
-             history = json_insert(history, '$[#]', json(?))
-           WHERE tenant_id = ? AND guid = ?`,
+          `UPDATE deliveries SET state = ?1, provider_message_id = COALESCE(?2, provider_message_id),
+             attempts = attempts + ?3, last_error = ?4, updated_at = ?5,
+             history = json_insert(history, '$[#]', json(?6)),
+             outcome_unknown = COALESCE(?9, outcome_unknown),
+             event_body = CASE WHEN ?1 IN ${FINAL_STATES} THEN NULL ELSE event_body END
+           WHERE tenant_id = ?7 AND guid = ?8`,
         )
         .bind(
           change.state,
@@ -147,17 +166,29 @@ export function createDeliveryStore(db: D1Database) {
           entry(change.state, change.now, change.detail),
           tenantId,
           guid,
+          change.outcomeUnknown === undefined ? null : change.outcomeUnknown ? 1 : 0,
         )
     },
 
-    /** Record a status a provider webhook reported (kept apart from our own `state`). */
-    providerStatus(tenantId: string, guid: string, status: string, now: number, detail?: string) {
+    /**
+     * Record a status a provider webhook reported (kept apart from our own `state`). A late status
+     * (`apply` false: it arrived after a final one) goes to the history only.
+     */
+    providerStatus(
+      tenantId: string,
+      guid: string,
+      status: string,
+      now: number,
+      detail?: string,
+      apply = true,
+    ) {
       return db
         .prepare(
-          `UPDATE deliveries SET provider_status = ?, updated_at = ?, history = json_insert(history, '$[#]', json(?))
+          `UPDATE deliveries SET provider_status = CASE WHEN ? THEN ? ELSE provider_status END, updated_at = ?,
+             history = json_insert(history, '$[#]', json(?))
            WHERE tenant_id = ? AND guid = ?`,
         )
-        .bind(status, now, entry(status, now, detail), tenantId, guid)
+        .bind(apply ? 1 : 0, status, now, entry(status, now, detail), tenantId, guid)
     },
 
     findByProviderMessageId: (provider: ProviderId, messageId: string) =>

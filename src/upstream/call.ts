@@ -33,6 +33,12 @@ export const postInit = (authorization: string, contentType: string, body: strin
   body,
 })
 
+/** A GET with our credentials, JSON accepted (the providers' look-ups). */
+export const getInit = (authorization: string): RequestInit => ({
+  method: 'GET',
+  headers: { authorization, accept: 'application/json' },
+})
+
 /** A 2xx reply, its body read up to the limit. */
 export interface UpstreamReply {
   status: number
@@ -55,11 +61,14 @@ export async function callUpstream(
     res = await deps.fetch(req.url, { ...req.init, signal })
   } catch (cause) {
     const timeout = signal.aborted
+    // The Workers runtime reports a refused connection and one cut after the request was written the
+    // same way ("Network connection lost"), so every transport failure counts as ambiguous.
     return err(
       new UpstreamError({
         upstream: req.upstream,
         kind: timeout ? 'timeout' : 'unavailable',
         retryable: true,
+        ambiguous: true,
         message: timeout ? `no answer within ${req.timeoutMs} ms` : 'network error',
         ...(timeout ? {} : { cause }),
       }),

@@ -19,6 +19,11 @@ export class UpstreamError extends Error {
   readonly retryable: boolean
   /** From a `Retry-After` header, in ms from the time of the call. */
   readonly retryAfterMs: number | undefined
+  /**
+   * True when the request may have reached the upstream and been acted on although we saw no answer
+   * (a timeout or a connection lost): the provider is asked before the message is sent again.
+   */
+  readonly ambiguous: boolean
 
   constructor(init: {
     upstream: UpstreamId
@@ -28,6 +33,7 @@ export class UpstreamError extends Error {
     providerCode?: string
     retryable: boolean
     retryAfterMs?: number
+    ambiguous?: boolean
     cause?: unknown
   }) {
     super(init.message, { cause: init.cause })
@@ -38,6 +44,7 @@ export class UpstreamError extends Error {
     this.providerCode = init.providerCode
     this.retryable = init.retryable
     this.retryAfterMs = init.retryAfterMs
+    this.ambiguous = init.ambiguous ?? false
   }
 
   /** A short, secret-free summary for storage and logs. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
-import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
+import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson, sleep } from './scripted'
 
 /**
  * A fake Syniverse SCG speaking its wire format (reference/providers.md §1, §6):
@@ -10,6 +10,10 @@ import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } 
  * Tokens starting with `scg-` are valid (each test uses its own, which also keys the scripts and the
  * request log); any other token gets `401 {"error_code":"4010"}`. Bodies breaking the Message_Request
  * schema (to not an array, media_urls not an array, …) get `400 SCG_ERROR_40025`.
+ *
+ * Created message requests are kept per token and listed by `GET …/message_requests?external_id=…`
+ * (SCG's list shape `{list, offset, limit, total}`). Look-ups are logged and scripted under the key
+ * `lookup:<token>`, so a test's send log only holds sends.
  */
 export const SCG_SEND_PATH = '/scg-external-api/api/v1/messaging/message_requests'
 
@@ -17,12 +21,29 @@ export function scgId(): string {
   return randomBytes(16).toString('base64url').slice(0, 22)
 }
 
+/** A message request as SCG lists it (the fields the Message_Request schema shows). */
+interface StoredRequest {
+  id: string
+  from: string
+  to: string[]
+  body: string
+  external_id: string | null
+  state: string
+  created_date: number
+}
+
 export function createFakeScg() {
   const scripts = new Scripts()
+  const created = new Map<string, StoredRequest[]>()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
     if (await handleControl(scripts, req, res, url)) return
-    if (req.method !== 'POST' || url.pathname.replace(/\/$/, '') !== SCG_SEND_PATH) {
+    const onPath = url.pathname.replace(/\/$/, '') === SCG_SEND_PATH
+    if (req.method === 'GET' && onPath) {
+      await listRequests(scripts, created, req, res, url)
+      return
+    }
+    if (req.method !== 'POST' || !onPath) {
       sendJson(res, 404, { error_code: '4040', error_description: 'Resource not found' })
       return
     }
@@ -47,15 +68,59 @@ export function createFakeScg() {
       sendJson(res, 401, { error_code: '4010', error_description: 'Token unauthorized for resource' })
       return
     }
-    if (await applyBehaviour(scripts.next(token), req, res)) return
+    const behaviour = scripts.next(token)
+    if (!behaviour?.acceptLateMs && (await applyBehaviour(behaviour, req, res))) return
     const problem = checkMessageRequest(req.headers['content-type'], body)
     if (problem) {
       sendJson(res, 400, { error_code: 'SCG_ERROR_40025', error_description: `Invalid payload: ${problem}` })
       return
     }
-    sendJson(res, 200, { id: scgId() })
+    const b = body as Record<string, any>
+    const stored: StoredRequest = {
+      id: scgId(),
+      from: b.from,
+      to: b.to,
+      body: b.body,
+      external_id: typeof b.external_id === 'string' ? b.external_id : null,
+      state: 'ACCEPTED',
+      created_date: Date.now(),
+    }
+    created.set(token, [...(created.get(token) ?? []), stored])
+    if (behaviour?.acceptLateMs) await sleep(behaviour.acceptLateMs)
+    if (!res.destroyed) sendJson(res, 200, { id: stored.id })
   })
   return { server, scripts }
+}
+
+/** `GET …/message_requests?external_id=&offset=&limit=`: the token's requests, filtered. */
+async function listRequests(
+  scripts: Scripts,
+  created: Map<string, StoredRequest[]>,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) {
+  const auth = req.headers.authorization ?? ''
+  const token = auth.startsWith('Bearer ') ? auth.slice(7) : ''
+  const key = `lookup:${token}`
+  scripts.record(key, {
+    at: Date.now(),
+    method: 'GET',
+    path: `${url.pathname}${url.search}`,
+    headers: headersOf(req),
+    body: Object.fromEntries(url.searchParams),
+    raw: '',
+  })
+  if (!token.startsWith('scg-')) {
+    sendJson(res, 401, { error_code: '4010', error_description: 'Token unauthorized for resource' })
+    return
+  }
+  if (await applyBehaviour(scripts.next(key), req, res)) return
+  const externalId = url.searchParams.get('external_id')
+  const offset = Number(url.searchParams.get('offset') ?? 0)
+  const limit = Number(url.searchParams.get('limit') ?? 20)
+  const all = (created.get(token) ?? []).filter((r) => externalId === null || r.external_id === externalId)
+  sendJson(res, 200, { list: all.slice(offset, offset + limit), offset, limit, total: all.length })
 }
 
 function checkMessageRequest(contentType: string | undefined, body: unknown): string | undefined {

@@ -17,7 +17,14 @@ export interface Behaviour {
   hangMs?: number
   /** Destroy the connection without an answer. */
   drop?: boolean
+  /**
+   * Accept the request as the real service would (the message is created and shows up in look-ups),
+   * then answer only after this many ms: a slow provider, not a down one.
+   */
+  acceptLateMs?: number
 }
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export interface Recorded {
   at: number

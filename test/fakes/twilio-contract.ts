@@ -46,7 +46,13 @@ function loadContract() {
   const byWireName = (snake: string) =>
     Object.keys(properties).find((p) => p.toLowerCase() === snake.replace(/_/g, '').toLowerCase()) ?? snake
   const conditional = (operation['x-twilio']?.conditional ?? []) as string[][]
+  const list = spec.paths[MESSAGES_PATH]?.get
+  if (list?.operationId !== 'ListMessage') throw new Error('ListMessage not found in the OpenAPI file')
+  const listQuery: Record<string, Schema> = {}
+  for (const p of list.parameters as { name: string; in: string; schema: Schema }[])
+    if (p.in === 'query') listQuery[p.name] = p.schema
   return {
+    listQuery,
     accountSidPattern: new RegExp(
       operation.parameters.find((p: any) => p.name === 'AccountSid').schema.pattern as string,
     ),
@@ -137,6 +143,28 @@ export function checkCreateMessage(fields: Map<string, string[]>): ContractViola
   }
   if ((fields.get('MediaUrl') ?? []).length > 10) {
     return violation(21623, 'Number of media files exceeds allowed limit (10).')
+  }
+  return undefined
+}
+
+/** Check a `ListMessage` query (`To`, `From`, `DateSent…`, `PageSize` 1–1000, …) against the OpenAPI file. */
+export function checkListMessages(query: URLSearchParams): ContractViolation | undefined {
+  for (const [name, value] of query) {
+    const schema = contract.listQuery[name]
+    if (!schema) return violation(20001, `Unknown query parameter ${name} (not part of ListMessage).`)
+    const s = schema as Schema & { minimum?: number; maximum?: number }
+    if (s.type === 'integer') {
+      const n = Number(value)
+      if (
+        !/^\d+$/.test(value) ||
+        (s.minimum !== undefined && n < s.minimum) ||
+        (s.maximum !== undefined && n > s.maximum)
+      )
+        return violation(20001, `Invalid value for parameter ${name}.`)
+      continue
+    }
+    const problem = checkValue(name, s, value)
+    if (problem) return problem
   }
   return undefined
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
-import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
-import { type ContractViolation, checkCreateMessage, contract } from './twilio-contract'
+import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson, sleep } from './scripted'
+import { type ContractViolation, checkCreateMessage, checkListMessages, contract } from './twilio-contract'
 
 /**
  * A fake Twilio Messages API (reference/providers.md §3, §6):
@@ -13,6 +13,10 @@ import { type ContractViolation, checkCreateMessage, contract } from './twilio-c
  * The AccountSid in the path keys the scripts and the request log (each test uses its own). Auth tokens
  * starting with `twilio-` are valid for any account; anything else gets `401` (20003). A request's
  * recorded `body` maps every parameter name to the list of its values, so repeated keys are visible.
+ *
+ * Created messages are kept per account and listed, newest first, by `GET …/Messages.json` with the
+ * `ListMessage` filters (`To`, `From`, `PageSize`, checked against the OpenAPI file) in Twilio's
+ * `ListMessageResponse` shape. Look-ups are logged and scripted under `lookup:<AccountSid>`.
  */
 const PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/
 
@@ -25,12 +29,19 @@ export const twilioErrorBody = (code: number, status: number, message: string) =
 
 const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', '+0000')
 
+type MessageResource = ReturnType<typeof messageResource>
+
 export function createFakeTwilio() {
   const scripts = new Scripts()
+  const created = new Map<string, MessageResource[]>()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
     if (await handleControl(scripts, req, res, url)) return
     const match = PATH.exec(url.pathname)
+    if (req.method === 'GET' && match) {
+      await listMessages(scripts, created, decodeURIComponent(match[1] ?? ''), req, res, url)
+      return
+    }
     if (req.method !== 'POST' || !match) {
       sendJson(res, 404, twilioErrorBody(20404, 404, 'The requested resource was not found'))
       return
@@ -53,15 +64,66 @@ export function createFakeTwilio() {
       })
       return
     }
-    if (await applyBehaviour(scripts.next(accountSid), req, res)) return
+    const behaviour = scripts.next(accountSid)
+    if (!behaviour?.acceptLateMs && (await applyBehaviour(behaviour, req, res))) return
     const problem = checkRequest(req.headers['content-type'], fields)
     if (problem) {
       sendJson(res, 400, twilioErrorBody(problem.code, 400, problem.message))
       return
     }
-    sendJson(res, 201, messageResource(accountSid, fields))
+    const message = messageResource(accountSid, fields)
+    created.set(accountSid, [message, ...(created.get(accountSid) ?? [])])
+    if (behaviour?.acceptLateMs) await sleep(behaviour.acceptLateMs)
+    if (!res.destroyed) sendJson(res, 201, message)
   })
   return { server, scripts }
+}
+
+/** `ListMessage`: the account's messages, newest first, filtered by `To` and `From`. */
+async function listMessages(
+  scripts: Scripts,
+  created: Map<string, MessageResource[]>,
+  accountSid: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) {
+  const key = `lookup:${accountSid}`
+  scripts.record(key, {
+    at: Date.now(),
+    method: 'GET',
+    path: `${url.pathname}${url.search}`,
+    headers: headersOf(req),
+    body: Object.fromEntries(url.searchParams),
+    raw: '',
+  })
+  if (!authorised(req.headers.authorization, accountSid)) {
+    sendJson(res, 401, twilioErrorBody(20003, 401, 'Authenticate'))
+    return
+  }
+  if (await applyBehaviour(scripts.next(key), req, res)) return
+  const problem = checkListMessages(url.searchParams)
+  if (problem) {
+    sendJson(res, 400, twilioErrorBody(problem.code, 400, problem.message))
+    return
+  }
+  const q = url.searchParams
+  const pageSize = Number(q.get('PageSize') ?? 50)
+  const messages = (created.get(accountSid) ?? [])
+    .filter((m) => (!q.has('To') || m.to === q.get('To')) && (!q.has('From') || m.from === q.get('From')))
+    .slice(0, pageSize)
+  const uri = `${url.pathname}${url.search}`
+  sendJson(res, 200, {
+    end: Math.max(messages.length - 1, 0),
+    first_page_uri: uri,
+    next_page_uri: null,
+    page: 0,
+    page_size: pageSize,
+    previous_page_uri: null,
+    start: 0,
+    uri,
+    messages,
+  })
 }
 
 function authorised(header: string | undefined, accountSid: string): boolean {

@@ -32,7 +32,10 @@ describe('SCG outbound: the shared fixtures produce the expected SCG requests', 
         from: 'channel:Zx8QpLm2RkWc4sTn7YbVhA',
         to: ['+14155550123'],
         body: 'Hi Dana, your table for 2 at Harbor Grill is confirmed for Friday 7:30pm. Reply STOP to opt out.',
-        external_id: '3f9d2c71-8a4e-3b6f-9c1d-7e5a2b8f0c13|TSK_1187|6b1f0e2a9c4d30018e7a52c4',
+        // identity | task | tenant | the event's guid (unique per CI360 event)
+        external_id: expect.stringMatching(
+          /^3f9d2c71-8a4e-3b6f-9c1d-7e5a2b8f0c13\|TSK_1187\|6b1f0e2a9c4d30018e7a52c4\|[\w-]+$/,
+        ),
       },
       phone: '+14155550123',
     },
@@ -51,7 +54,10 @@ describe('SCG outbound: the shared fixtures produce the expected SCG requests', 
         from: 'channel:Zx8QpLm2RkWc4sTn7YbVhA',
         to: ['+13125550188'],
         media_urls: ['https://cdn.example.com/promos/spring-sale-2025.jpg'],
-        external_id: 'd05a7c3e-9f12-3b84-8e6d-4c1a0b9f7e28|TSK_1201|6b1f0e2a9c4d30018e7a52c4',
+        // identity | task | tenant | the event's guid (unique per CI360 event)
+        external_id: expect.stringMatching(
+          /^d05a7c3e-9f12-3b84-8e6d-4c1a0b9f7e28\|TSK_1201\|6b1f0e2a9c4d30018e7a52c4\|[\w-]+$/,
+        ),
       },
       phone: '+13125550188',
     },
@@ -86,7 +92,7 @@ describe('SCG outbound: the shared fixtures produce the expected SCG requests', 
         expect(sent[0]?.headers['content-type']).toMatch(/^application\/json/)
         expect(sent[0]?.body).toMatchObject(c.expected)
         expect(sent[0]?.body.external_id).toBe(
-          `${event.identityId}|${event.properties.externalCode}|${FIXTURE_TENANT}`,
+          `${event.identityId}|${event.properties.externalCode}|${FIXTURE_TENANT}|${event.guid}`,
         )
 
         const row = await delivery(event.guid)

@@ -59,14 +59,19 @@ describe('round trip: SCG send → Event Manager DELIVERED → CI360 event', () 
         })
 
         const sent = await send(testEnv, t)
-        expect(sent.externalId).toBe(`${sent.event.identityId}|TSK_1187|${FIXTURE_TENANT}`)
+        expect(sent.externalId).toBe(`${sent.event.identityId}|TSK_1187|${FIXTURE_TENANT}|${sent.event.guid}`)
         const status = statusFor(sent)
         const res = await em.deliver(status)
         expect(res.status).toBe(200)
         expect(await json(res)).toEqual({ status: 'OK', event_id: status['event-id'] })
 
         expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([
-          { eventName: 'SMS Delivered', datahub_id: sent.event.identityId, externalCode: 'TSK_1187' },
+          {
+            eventName: 'SMS Delivered',
+            datahub_id: sent.event.identityId,
+            externalCode: 'TSK_1187',
+            responseTrackingCode: '4d1e9b7a-2c6f-4a30-8e5d-b1f7c3a9e062',
+          },
         ])
         const row = await delivery(sent.event.guid)
         expect(row).toMatchObject({

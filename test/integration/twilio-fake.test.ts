@@ -139,3 +139,47 @@ describe('the fake Twilio enforces the CreateMessage contract', () => {
     expect((await create(form)).body.code).toBe(21623)
   })
 })
+
+describe('the fake Twilio lists what it created, per the ListMessage contract', () => {
+  const sid = `AC${crypto.randomUUID().replaceAll('-', '')}`
+  const auth = { authorization: `Basic ${btoa(`${sid}:twilio-test`)}` }
+  const url = (query: string) => `${fakes().twilio}/2010-04-01/Accounts/${sid}/Messages.json?${query}`
+
+  it('filters by To and From, newest first, in the ListMessageResponse shape', async () => {
+    for (const Body of ['first', 'second']) {
+      const res = await fetch(url(''), {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ To: '+12125550147', From: '+18885550100', Body }).toString(),
+      })
+      expect(res.status).toBe(201)
+    }
+    const res = await fetch(url('To=%2B12125550147&From=%2B18885550100&PageSize=50'), { headers: auth })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as any
+    expect(Object.keys(body).sort()).toEqual(
+      [
+        'end',
+        'first_page_uri',
+        'messages',
+        'next_page_uri',
+        'page',
+        'page_size',
+        'previous_page_uri',
+        'start',
+        'uri',
+      ].sort(),
+    )
+    expect(body.messages.map((m: any) => m.body)).toEqual(['second', 'first'])
+    const none = (await (await fetch(url('To=%2B12125550148'), { headers: auth })).json()) as any
+    expect(none.messages).toEqual([])
+  })
+
+  it('refuses a query parameter ListMessage does not declare, and a PageSize over 1000', async () => {
+    const unknown = await fetch(url('Recipient=%2B12125550147'), { headers: auth })
+    expect(unknown.status).toBe(400)
+    expect(((await unknown.json()) as any).code).toBe(20001)
+    const big = await fetch(url('PageSize=5000'), { headers: auth })
+    expect(big.status).toBe(400)
+  })
+})

@@ -52,6 +52,7 @@ describe('Twilio status callbacks: the round trip', () => {
       eventName: 'Twilio Delivered',
       datahub_id: event.identityId,
       externalCode: 'TSK_1222',
+      responseTrackingCode: 'b7f1d3a9-0e6c-4b28-9d5a-c3e8f0b2a716',
     })
     const row = await delivery(event.guid)
     expect(row).toMatchObject({ state: 'sent', provider_status: 'delivered' })
@@ -99,6 +100,7 @@ describe('Twilio status callbacks: the round trip', () => {
       eventName: 'Twilio Failed',
       datahub_id: event.identityId,
       externalCode: 'TSK_1222',
+      responseTrackingCode: 'b7f1d3a9-0e6c-4b28-9d5a-c3e8f0b2a716',
       message_id: sid,
       status: 'failed',
       error_code: '30003',
@@ -156,6 +158,7 @@ describe('Twilio status callbacks: the round trip', () => {
       eventName: 'Twilio Delivered',
       datahub_id: event.identityId,
       externalCode: 'TSK_1222',
+      responseTrackingCode: 'b7f1d3a9-0e6c-4b28-9d5a-c3e8f0b2a716',
     })
   })
 })

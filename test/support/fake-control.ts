@@ -9,6 +9,7 @@ export interface Behaviour {
   hang?: boolean
   hangMs?: number
   drop?: boolean
+  acceptLateMs?: number
 }
 
 export interface Recorded {

@@ -6,6 +6,7 @@ import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
+import { findScgMessageRequest } from './lookup'
 import { ScgErrorBodySchema, type ScgMessageRequest, ScgSendResponseSchema } from './schemas'
 
 const RCS_RAW_CONTENT_TYPE = 'application/vnd.scg.grcs.raw-message'
@@ -99,6 +100,9 @@ export function createScgProvider(
       const parsed = ScgSendResponseSchema.safeParse(safeJsonParse(reply.value.text))
       return ok({ messageId: parsed.success ? parsed.data.id : null })
     },
+
+    find: (message: OutboundMessage) =>
+      findScgMessageRequest(ctx, config, (message.payload as ScgMessageRequest).external_id, readScgError),
   }
 }
 

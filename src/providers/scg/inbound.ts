@@ -1,5 +1,5 @@
 import { ownString } from '../../lib/maps'
-import type { InboundEvent, WebhookFormat } from '../types'
+import type { InboundEvent, StatusOrder, WebhookFormat } from '../types'
 import { parseScgDelivery, type ScgMoFields, type ScgStatusFields } from './webhook'
 
 /**
@@ -19,8 +19,9 @@ export function rcsPostback(body: string): string | undefined {
 }
 
 /**
- * Our send's `external_id` is `identityId|externalCode|tenant` (docs/protocols.md, "Event Manager"):
- * the tenant is its 3rd part, the identity its first two (the Java agent's two-part ids work too).
+ * Our send's `external_id` is `identityId|externalCode|tenant|guid` (docs/protocols.md, "Event Manager"):
+ * the tenant is its 3rd part, the identity its first two (the Java agent's two-part ids and our earlier
+ * three-part ids work too), our guid its 4th.
  */
 function statusEvent(key: string, f: ScgStatusFields): InboundEvent {
   const parts = f.external_message_request_id.split('|').map((p) => p.trim())
@@ -42,6 +43,7 @@ function statusEvent(key: string, f: ScgStatusFields): InboundEvent {
     echo: {
       tenantId: parts[2] || undefined,
       identity: datahubId ? { datahub_id: datahubId, externalCode: parts[1] ?? '' } : undefined,
+      guid: parts[3] || undefined,
     },
     details: {
       ...(f.message_id ? { message_id: f.message_id } : {}),
@@ -66,10 +68,32 @@ const moEvent = (key: string, f: ScgMoFields): InboundEvent => ({
   attributes: {},
 })
 
+/**
+ * SCG message states in the order they happen (docs/protocols.md, "Syniverse SCG"); DELIVERED and the
+ * failures are final, READ and CONVERTED (a click) come after delivery.
+ */
+const SCG_ORDER: StatusOrder = {
+  rank: {
+    CREATED: 0,
+    SCHEDULED: 0,
+    QUEUED: 0,
+    PAUSED: 0,
+    SENT: 1,
+    DELIVERED: 2,
+    FAILED: 2,
+    EXPIRED: 2,
+    DELETED: 2,
+    READ: 3,
+    CONVERTED: 4,
+  },
+  finalFrom: 2,
+}
+
 /** Syniverse Event Manager deliveries (docs/protocols.md, "Event Manager"). */
 export const scgWebhook: WebhookFormat = {
   source: 'scg',
   provider: 'scg',
+  statusOrder: SCG_ORDER,
   parse(rawBody, headers) {
     const d = parseScgDelivery(rawBody, headers.get('content-type') ?? undefined)
     const logFields = {

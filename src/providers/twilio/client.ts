@@ -7,6 +7,7 @@ import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import type { UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
+import { findTwilioMessage } from './lookup'
 import { TwilioErrorBodySchema, type TwilioMessageRequest, TwilioMessageSchema, toFormBody } from './schemas'
 
 /** Twilio accepts at most 10 `MediaUrl` per message (docs/protocols.md, "Twilio"). */
@@ -121,6 +122,15 @@ export function createTwilioProvider(
         ...(parsed.data.status ? { providerStatus: parsed.data.status } : {}),
       })
     },
+
+    find: (message: OutboundMessage, since: number) =>
+      findTwilioMessage(
+        ctx,
+        { apiUrl: config.apiUrl, authorization, timeoutMs: config.timeoutMs },
+        message.payload as TwilioMessageRequest,
+        since,
+        readTwilioError,
+      ),
   }
 }
 

@@ -1,6 +1,6 @@
 import { validationError } from '../../lib/validation'
 import { normalizePhone } from '../phone'
-import type { InboundEvent, InboundOutcome, WebhookFormat } from '../types'
+import type { InboundEvent, InboundOutcome, StatusOrder, WebhookFormat } from '../types'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from './schemas'
 import type { TwilioParams } from './signature'
 import { parseFormBody, parseJsonParams } from './webhook'
@@ -71,8 +71,30 @@ function moEvent(params: TwilioParams): InboundEvent {
 
 const sidOf = (event: InboundEvent) => String(event.logFields.message_sid ?? '')
 
+/**
+ * Twilio message statuses in the order they happen (docs/protocols.md, "Twilio"): delivered,
+ * undelivered, failed and canceled are final; read comes after delivered.
+ */
+const TWILIO_ORDER: StatusOrder = {
+  rank: {
+    accepted: 0,
+    scheduled: 0,
+    queued: 0,
+    sending: 1,
+    sent: 2,
+    delivered: 3,
+    undelivered: 3,
+    failed: 3,
+    canceled: 3,
+    partially_delivered: 3,
+    read: 4,
+  },
+  finalFrom: 3,
+}
+
 const shared = {
   provider: 'twilio',
+  statusOrder: TWILIO_ORDER,
   statusEventName(settings, status) {
     const name = responseEventName(settings.twilio_response_events, status)
     return name ? { name } : { reason: `no twilio_response_event_${status} mapping` }

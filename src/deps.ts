@@ -1,6 +1,7 @@
+import type { BulkJobParams } from './bulk/params'
 import type { Config } from './config/env'
 import type { FetchFn } from './lib/http'
-import type { Logger } from './lib/log'
+import { createLogger, type Logger, type LogLevel } from './lib/log'
 
 /** Everything a capability needs from the outside world; tests build their own. */
 export interface Deps {
@@ -15,4 +16,20 @@ export interface Deps {
   log: Logger
   /** Wait between retries inside one request (bulk parts); tests inject one that does not sleep. */
   sleep?: (ms: number) => Promise<void>
+  /** The Workflow that runs bulk copies (`bulk_mode=async`); absent in `bulk_mode=sync`-only setups. */
+  bulkCopy?: Workflow<BulkJobParams>
+}
+
+/** The production deps of one isolate: real bindings, clock and fetch. */
+export function createDeps(env: Env, config: Config): Deps {
+  return {
+    config,
+    db: env.DB,
+    kv: env.IDENTITY_CACHE,
+    fetch: (input, init) => fetch(input, init),
+    now: () => Date.now(),
+    random: Math.random,
+    log: createLogger(config.settings.log_level as LogLevel),
+    bulkCopy: env.BULK_COPY,
+  }
 }

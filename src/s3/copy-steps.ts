@@ -17,6 +17,8 @@ export interface CopyContext {
   sleep: (ms: number) => Promise<void>
   random: () => number
   log: Logger
+  /** Told the upload id right after CreateMultipartUpload, before any part (a job stores it). */
+  onUpload?: (uploadId: string) => Promise<void>
 }
 
 export interface CopyResult {
@@ -45,6 +47,7 @@ export async function multipart(
     ctx.s3.createMultipartUpload(ctx.key, headers),
   )
   try {
+    await ctx.onUpload?.(uploadId)
     const etags = await body(uploadId)
     await withRetries(ctx, 'complete', undefined, () =>
       ctx.s3.completeMultipartUpload(ctx.key, uploadId, etags),

@@ -240,7 +240,11 @@ export const OPERATIONS: Operation[] = [
       { type: 'text/plain', schema: BulkBodySchema },
     ],
     responses: {
-      '200': { description: 'Copied byte for byte', schema: R.BulkReply },
+      '200': {
+        description: 'bulk_mode=sync: copied byte for byte. Async: a redelivery (DUPLICATE, first job_id)',
+        schema: z.union([R.BulkReply, R.BulkDuplicate]),
+      },
+      '202': { description: 'bulk_mode=async (default): the copy job is queued', schema: R.BulkQueued },
       ...common,
       '400': err('A bad field, an unsafe s3_filename, or a non-https source (VALIDATION_FAILED)'),
       '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
@@ -248,6 +252,22 @@ export const OPERATIONS: Operation[] = [
       '502': err(
         'Source not 2xx or cut (SOURCE_UNAVAILABLE), or S3 refused (S3_UPLOAD_FAILED, with s3_code)',
       ),
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/tenants/{tenant}/bulk/jobs/{job_id}',
+    summary: 'State of one bulk copy job (CI360 key or admin key of the tenant)',
+    tag: 'Bulk',
+    security: 'apiKey',
+    params: [
+      tenant,
+      { name: 'job_id', in: 'path', description: 'job_id of the 202 reply', schema: z.string() },
+    ],
+    responses: {
+      '200': { description: 'The job', schema: R.BulkJobReply },
+      ...common,
+      '404': err('No such job for this tenant (NOT_FOUND)'),
     },
   },
   admin(

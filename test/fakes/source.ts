@@ -14,7 +14,7 @@ import { handleControl, Scripts, sendJson } from './scripted'
  * Content-Length (200 mode); `fail=<start>` answers 500 once to the range starting there;
  * `cut=<offset>` drops the connection when a response reaches that byte (every time); `status=N`
  * always answers N; `expire=<offset>` answers 403 (an expired presigned URL) to ranges starting at or
- * past that byte; `pace=<ms>` waits that long before each 1 MiB chunk (a slow source); `gzip=1` serves gzip bytes with `Content-Encoding: gzip`.
+ * past that byte; `redirect=<url>` answers 302 to that URL; `pace=<ms>` waits that long before each 1 MiB chunk (a slow source); `gzip=1` serves gzip bytes with `Content-Encoding: gzip`.
  * `/<key>/fixture/.../data.csv` and `.../metadata.json` serve the shared bulk fixtures.
  *
  * Control: `GET /__control/requests?key=` (method, range, status) and
@@ -46,6 +46,13 @@ export function createFakeSource() {
         raw: '',
       })
 
+    const redirect = q.get('redirect')
+    if (redirect !== null) {
+      record(302)
+      res.writeHead(302, { location: redirect })
+      res.end()
+      return
+    }
     const expireAt = q.get('expire')
     const rangeStart = /^bytes=(\d+)-/.exec(range ?? '')?.[1]
     const expired = expireAt !== null && rangeStart !== undefined && Number(rangeStart) >= Number(expireAt)

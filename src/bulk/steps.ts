@@ -22,6 +22,9 @@ const STEP: WorkflowStepConfig = {
   timeout: '30 minutes',
 }
 
+/** The one-step copy (no ranges, or one part) reads a whole file: allow it hours, not minutes. */
+const WHOLE_FILE_STEP: WorkflowStepConfig = { ...STEP, timeout: '6 hours' }
+
 /**
  * Steps an instance may spend on parts. Workflows allow 10,000 steps per instance (configurable to
  * 25,000); the rest is for probe, create, complete, abort, finish and notify of both files. Past it,
@@ -58,12 +61,17 @@ export function createStepCopier(
   log: Logger,
 ): StepCopier {
   /** Run `fn` as a step; retryable failures are thrown (Workflows retries them), others returned. */
-  async function copyStep<T>(name: string, field: BulkFile['field'], fn: () => Promise<T>): Promise<T> {
+  async function copyStep<T>(
+    name: string,
+    field: BulkFile['field'],
+    fn: () => Promise<T>,
+    config: WorkflowStepConfig = STEP,
+  ): Promise<T> {
     let last: CopyFailure | undefined
     let out: StepOutcome<T>
     try {
       // The outcome travels as JSON text: small (ETags, sizes), and plainly serializable for the engine.
-      const raw = await step.do(name, STEP, async () => {
+      const raw = await step.do(name, config, async () => {
         try {
           return JSON.stringify({ ok: true, value: await fn() })
         } catch (e) {
@@ -168,13 +176,18 @@ export function createStepCopier(
         const plan = planParts(probe.total, ctx.partSizeMb, S3_MAX_PARTS)
         if (plan.partCount > 1) return copyParts(file, ctx, probe.total, probe.headers, plan)
       }
-      return copyStep(`copy ${file.field}`, file.field, async () => {
-        // A retry of this step (or a rerun after the instance died in it) starts over: drop the old upload.
-        await abortRecorded()
-        const result = await copyToS3(ctx)
-        await jobs.clearUpload(job.jobId, now())
-        return { bytes: result.bytes, parts: result.parts }
-      })
+      return copyStep(
+        `copy ${file.field}`,
+        file.field,
+        async () => {
+          // A retry of this step (or a rerun after the instance died in it) starts over: drop the old upload.
+          await abortRecorded()
+          const result = await copyToS3(ctx)
+          await jobs.clearUpload(job.jobId, now())
+          return { bytes: result.bytes, parts: result.parts }
+        },
+        WHOLE_FILE_STEP,
+      )
     },
   }
 }

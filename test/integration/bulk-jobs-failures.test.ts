@@ -5,6 +5,7 @@ import { MIB, s3, source } from '../support/bulk'
 import {
   ci360EventsFor,
   ensureJobsBucket,
+  getJob,
   jobBody,
   jobRow,
   jobsApp,
@@ -111,7 +112,9 @@ describe('bulk S3, async: failures end the job, abort the upload and tell CI360'
     const body = jobBody(source.url(key, 'x.csv', { size: 29 * MIB, pace: 150 }), filename)
     const posted = await postJob(app, body)
     const jobId = posted.body.job_id as string
+    expect(['queued', 'running']).toContain((await getJob(app, jobId)).body.job.state)
     await vi.waitUntil(async () => (await jobRow(jobId))?.upload_id, { timeout: 20_000, interval: 20 })
+    expect((await getJob(app, jobId)).body.job).toMatchObject({ state: 'running', bytes: null, error: null })
     await (await env.BULK_COPY.get(jobId)).terminate()
     expect(await pendingFor(filename)).toHaveLength(1)
 

@@ -4,7 +4,6 @@ import type { BulkFile } from '../s3/bulk-request'
 import { copyToS3 } from '../s3/copy'
 import { CopyFailure } from '../s3/copy-failure'
 import type { CopyContext } from '../s3/copy-steps'
-import { PART_CONCURRENCY } from '../s3/copy-steps'
 import { type PartPlan, partRange, planParts, S3_MAX_PARTS } from '../s3/plan'
 import { transferRange } from '../s3/ranged'
 import type { ObjectHeaders, S3Client } from '../s3/s3-client'
@@ -31,6 +30,13 @@ const WHOLE_FILE_STEP: WorkflowStepConfig = { ...STEP, timeout: '6 hours' }
  * one step uploads a group of consecutive parts.
  */
 export const MAX_PART_STEPS = 9_000
+
+/**
+ * Part steps in flight at once. A part holds two connections (ranged GET, UploadPart PUT) and its step
+ * writes to D1; an invocation opens six connections at most. With four in flight a 1 GiB copy under
+ * `wrangler dev` stalled for good after a few dozen parts; two never did.
+ */
+export const PART_STEPS_IN_FLIGHT = 2
 
 type StepOutcome<T> = { ok: true; value: T } | { ok: false; error: JobError }
 
@@ -149,8 +155,9 @@ export function createStepCopier(
         }
       }
     }
-    // Parts in flight at once: each holds two of the six connections an invocation may open.
-    const lanes = await Promise.allSettled(Array.from({ length: Math.min(PART_CONCURRENCY, groups) }, lane))
+    const lanes = await Promise.allSettled(
+      Array.from({ length: Math.min(PART_STEPS_IN_FLIGHT, groups) }, lane),
+    )
     const rejected = lanes.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (rejected) throw rejected.reason
     await copyStep(`complete ${file.field}`, file.field, async () => {

@@ -112,3 +112,28 @@ export const BulkReply = z.extend(UploadedFile, {
   bucket_name: z.string(),
   metadata: z.optional(UploadedFile),
 })
+
+export const BulkQueued = z.object({
+  status: z.literal('QUEUED'),
+  job_id: z.string(),
+  status_url: z.string(),
+})
+export const BulkDuplicate = z.extend(BulkQueued, {
+  status: z.literal('DUPLICATE'),
+  state: z.enum(['queued', 'running', 'done', 'failed']),
+})
+export const BulkJobReply = z.object({
+  status: z.literal('OK'),
+  job: z.object({
+    job_id: z.string(),
+    state: z.enum(['queued', 'running', 'done', 'failed']),
+    upload_filename: z.string(),
+    bucket_name: z.string(),
+    s3_uri: z.string(),
+    bytes: z.nullable(z.number()),
+    parts: z.nullable(z.number()),
+    error: z.nullable(z.object({ code: z.string(), message: z.string() })),
+    created_at: iso(),
+    updated_at: iso(),
+  }),
+})

@@ -163,7 +163,7 @@ describe('retry engine: other kinds, the scheduled handler, retention', () => {
     await insertAll(null, 'none-29d', 29)
 
     const report = await runScheduled(deps, now)
-    expect(report.purged).toEqual({ deliveries: 3, failed_requests: 3, webhook_events: 3 })
+    expect(report.purged).toEqual({ deliveries: 3, failed_requests: 3, webhook_events: 3, bulk_jobs: 0 })
     const keys = async (sql: string) =>
       (await env.DB.prepare(sql).all<{ k: string }>()).results.map((r) => r.k).sort()
     const kept = ['none-29d', 'other-3d', 'short-1d']

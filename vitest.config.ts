@@ -18,25 +18,43 @@ function blankDevVars(): Record<string, string> {
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   return {
-    plugins: [
-      cloudflareTest(({ inject }) => ({
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          bindings: {
-            ...blankDevVars(),
-            TEST_MIGRATIONS: migrations,
-            log_level: 'silent',
-            // Workflow instances read tenants from the Worker's own env, not from a test's copy of it.
-            ...bulkJobsTenantSecret(inject('fakes')),
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  ...blankDevVars(),
+                  TEST_MIGRATIONS: migrations,
+                  log_level: 'silent',
+                  // Workflow instances read tenants from the Worker's own env, not from a test's copy of it.
+                  ...bulkJobsTenantSecret(inject('fakes')),
+                },
+              },
+            })),
+          ],
+          test: {
+            name: 'workers',
+            globalSetup: ['./test/global-setup.ts'],
+            setupFiles: ['./test/setup.ts'],
+            include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+            exclude: ['test/console/**'],
+            testTimeout: 20_000,
           },
         },
-      })),
-    ],
-    test: {
-      globalSetup: ['./test/global-setup.ts'],
-      setupFiles: ['./test/setup.ts'],
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 20_000,
+        // The operator console in headless Chromium against `wrangler dev` (Node side).
+        {
+          test: {
+            name: 'console',
+            environment: 'node',
+            include: ['test/console/**/*.test.ts'],
+            testTimeout: 60_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   }
 })

@@ -8,6 +8,8 @@ import { bulkRoutes } from './routes/bulk'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
 import { oauthRoutes } from './routes/oauth'
+import { operatorEventRoutes } from './routes/operator-events'
+import { operatorSearchRoutes } from './routes/operator-search'
 import { scgWebhookRoutes } from './routes/scg-webhooks'
 import { twilioWebhookRoutes } from './routes/twilio-webhooks'
 
@@ -29,6 +31,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', healthRoutes)
   app.route('/', messageRoutes)
   app.route('/', adminRoutes)
+  app.route('/', operatorEventRoutes)
+  app.route('/', operatorSearchRoutes)
   app.route('/', twilioWebhookRoutes)
   app.route('/', scgWebhookRoutes)
   app.route('/', oauthRoutes)

@@ -10,6 +10,7 @@ import { createBulkJobStore } from './storage/bulk-jobs'
 import { createDeliveryStore } from './storage/deliveries'
 import { createLeaseStore } from './storage/failed-request-leases'
 import { createFailedRequestStore } from './storage/failed-requests'
+import { createInboundEventStore } from './storage/inbound-events'
 import { createWebhookEventStore } from './storage/webhook-events'
 
 /** The outside world: bindings, parsed config, clock, randomness and `fetch`. Tests build their own. */
@@ -54,6 +55,7 @@ export interface Deps extends Runtime {
     failedRequests: ReturnType<typeof createFailedRequestStore>
     leases: ReturnType<typeof createLeaseStore>
     webhookEvents: ReturnType<typeof createWebhookEventStore>
+    inboundEvents: ReturnType<typeof createInboundEventStore>
   }
   /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
   ci360(tenant: TenantConfig): Ci360Client
@@ -76,6 +78,7 @@ export function createDeps(runtime: Runtime): Deps {
       failedRequests: createFailedRequestStore(runtime.db),
       leases: createLeaseStore(runtime.db),
       webhookEvents: createWebhookEventStore(runtime.db),
+      inboundEvents: createInboundEventStore(runtime.db),
     },
     ci360(tenant) {
       let client = ci360Clients.get(tenant)

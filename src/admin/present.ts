@@ -69,7 +69,7 @@ const CURSOR_PREFIX = 'v1:'
 export const encodeCursor = (id: string) =>
   btoa(`${CURSOR_PREFIX}${id}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
 
-function decodeCursor(cursor: string): string | undefined {
+export function decodeCursor(cursor: string): string | undefined {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return undefined
   let text: string
   try {

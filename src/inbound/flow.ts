@@ -8,6 +8,7 @@ import { act } from './act'
 import { planMo } from './mo'
 import { handleOnce } from './once'
 import { type InboundPlan, ignore } from './plan'
+import { recorder } from './record'
 import { planStatus } from './status'
 
 /** One webhook delivery whose sender is already verified (or a stored one being run again). */
@@ -17,6 +18,8 @@ export interface InboundDelivery {
   route: TenantConfig | undefined
   rawBody: string
   headers: Headers
+  /** An operator's replay of this stored event: no dedupe claim; the stored row gains the tracking. */
+  replayOf?: { id: string }
 }
 
 export interface InboundResult {
@@ -30,13 +33,15 @@ export interface InboundResult {
  * The one flow of every provider webhook (docs/architecture.md, "Inbound"): parse into our event,
  * plan (lookups only), claim the delivery once in D1, act (record the provider status, inject into
  * CI360 or queue), reply. A redelivery of a claimed key is `DUPLICATE` and does nothing. Bad input
- * throws `AppError` (400); storage down throws 503 so the provider redelivers.
+ * throws `AppError` (400); storage down throws 503 so the provider redelivers. Each parsed delivery is
+ * stored for operators (`record.ts`); a replay skips the claim and updates its stored row.
  */
 export async function handleInbound(deps: Deps, delivery: InboundDelivery): Promise<InboundResult> {
   const format = webhookFormats[delivery.source]
   const event = format.parse(delivery.rawBody, delivery.headers)
   const log = deps.log.child({ webhook: delivery.source, tenant: delivery.route?.id, ...event.logFields })
   const ctx = { ...deps, log }
+  const record = recorder(ctx, delivery, event, format.provider, delivery.replayOf)
   const done = (outcome: InboundOutcome): InboundResult => {
     log.info('webhook event handled', { outcome: outcome.status, reason: outcome.reason })
     return { event, outcome, reply: format.reply(event, outcome) }
@@ -48,16 +53,27 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
       : event.type === 'mo'
         ? await guard(() => planMo(ctx, format, delivery.route, event))
         : ignore(event.reason)
-  if (plan.kind === 'ignore') return done({ status: 'IGNORED', reason: plan.reason, attempts: [] })
+  if (plan.kind === 'ignore') {
+    const outcome: InboundOutcome = { status: 'IGNORED', reason: plan.reason, attempts: [] }
+    await record.write(outcome, plan.tenantId ?? delivery.route?.id ?? deps.config.settings.tenant_id)
+    return done(outcome)
+  }
   // A tenant without CI360 settings is a configuration error (500): nothing is claimed, so the
   // redelivery after the fix is processed.
   if (plan.event) ci360ConfigOf(plan.tenant)
 
+  const work = () => act(ctx, format.provider, event.key, plan)
+  if (delivery.replayOf) {
+    const outcome = await guard(work)
+    await record.write(outcome, plan.tenant.id)
+    return done(outcome)
+  }
   const once = await handleOnce(
     deps.stores.webhookEvents,
     log,
     { source: format.provider, key: event.key, tenantId: plan.tenant.id, now: deps.now() },
-    () => act(ctx, format.provider, event.key, plan),
+    work,
+    record.once(plan.tenant.id),
   )
   return done(once.duplicate ? { status: 'DUPLICATE', attempts: [] } : once.result)
 }

@@ -37,6 +37,7 @@ export async function injectOrQueue(
       at,
       ok: true,
       http_status: result.value.status,
+      latency_ms: deps.now() - at,
       error: null,
     } as const
     return { status: 'OK', attempt }
@@ -48,6 +49,7 @@ export async function injectOrQueue(
     at,
     ok: false,
     http_status: error.status ?? null,
+    latency_ms: now - at,
     error: error.summary(),
   }
   const failure = afterFirstFailure(error, now, deps.random)

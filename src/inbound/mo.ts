@@ -47,10 +47,10 @@ export async function planMo(
       : undefined
   if (!identity) {
     ctx.log.info('reply from an unknown sender ignored', { from })
-    return ignore('the sender is not in the identity cache and identity_field is blank')
+    return ignore('the sender is not in the identity cache and identity_field is blank', tenant.id)
   }
   const mo = format.mo(tenant.settings)
-  if (!mo.eventName) return ignore(mo.missingReason)
+  if (!mo.eventName) return ignore(mo.missingReason, tenant.id)
 
   const channel = ownString(routeSettings.scg_channel_senders, e.senderId)
   const event: Ci360Event = {

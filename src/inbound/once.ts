@@ -4,20 +4,31 @@ import type { WebhookEventStore, WebhookSource } from '../storage/webhook-events
 
 export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
 
+/** Statements written with the claim and with the outcome (the stored event, docs/console.md). */
+export interface OnceRecord<T> {
+  withClaim: D1PreparedStatement[]
+  withOutcome(result: T): D1PreparedStatement[]
+  /** `work` threw: note it (best effort; the claim is released and the provider redelivers). */
+  failed(): Promise<void>
+}
+
 /**
  * Handle one webhook delivery at most once: claim its key in D1, run `work`, note
  * the outcome for operators. A redelivery of a claimed key gets `{duplicate: true}` without running
  * `work`. If `work` throws (e.g. D1 failed while storing a failed request), the claim is released so the
- * provider's redelivery is processed in full, and a D1 failure becomes 503.
+ * provider's redelivery is processed in full, and a D1 failure becomes 503. `record`'s statements ride
+ * in the claim's and the outcome's batches, so recording costs no round trip.
  */
 export async function handleOnce<T extends { status: string }>(
   store: WebhookEventStore,
   log: Logger,
   claim: { source: WebhookSource; key: string; tenantId: string; now: number },
   work: () => Promise<T>,
+  record?: OnceRecord<T>,
 ): Promise<Once<T>> {
   const { source, key } = claim
-  if (!(await guard(() => store.claim(source, key, claim.tenantId, claim.now)))) return { duplicate: true }
+  const claimed = await guard(() => store.claim(source, key, claim.tenantId, claim.now, record?.withClaim))
+  if (!claimed) return { duplicate: true }
   let result: T
   try {
     result = await guard(work)
@@ -25,10 +36,11 @@ export async function handleOnce<T extends { status: string }>(
     await store
       .release(source, key)
       .catch((re: unknown) => log.error('webhook claim release failed', describeError(re)))
+    await record?.failed()
     throw e
   }
   // For operators only: failing to note the outcome must not undo a handled event.
-  await store.setOutcome(source, key, result.status).catch((e: unknown) => {
+  await store.setOutcome(source, key, result.status, record?.withOutcome(result)).catch((e: unknown) => {
     log.warn('webhook outcome not recorded', describeError(e))
   })
   return { duplicate: false, result }

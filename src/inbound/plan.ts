@@ -15,7 +15,8 @@ export interface HistoryUpdate {
  * logged and answered; nothing is claimed), or record a delivery status and/or inject a CI360 event.
  */
 export type InboundPlan =
-  | { kind: 'ignore'; reason: string }
+  /** `tenantId`: the tenant the event belongs to, when known (its operator sees the stored event). */
+  | { kind: 'ignore'; reason: string; tenantId?: string }
   | {
       kind: 'act'
       tenant: TenantConfig
@@ -27,7 +28,8 @@ export type InboundPlan =
       reason: string | undefined
     }
 
-export const ignore = (reason: string): InboundPlan => ({ kind: 'ignore', reason })
+export const ignore = (reason: string, tenantId?: string): InboundPlan =>
+  tenantId ? { kind: 'ignore', reason, tenantId } : { kind: 'ignore', reason }
 
 /** Lookups a plan may make; nothing is written while planning. */
 export type PlanContext = Pick<Deps, 'config' | 'kv' | 'stores'> & { log: Logger }

@@ -28,7 +28,7 @@ export async function planStatus(
   if (row && !ours) ctx.log.warn('status names a delivery of another tenant', { guid: row.guid })
   if (!ours && !e.echo) {
     ctx.log.warn('status for an unknown message', e.logFields)
-    return ignore(format.noIdentityReason)
+    return ignore(format.noIdentityReason, tenant.id)
   }
 
   const identity = e.echo
@@ -44,6 +44,6 @@ export async function planStatus(
     if (tenant.settings.ci360_include_status_details) Object.assign(event, e.details)
   }
   const history = ours && { guid: ours.guid, status: e.status, detail: e.historyDetail }
-  if (!event && !history) return ignore(reason ?? 'nothing to do')
+  if (!event && !history) return ignore(reason ?? 'nothing to do', tenant.id)
   return { kind: 'act', tenant, event, history, guid: ours?.guid, reason }
 }

@@ -17,3 +17,21 @@ export type FailedRequestState = (typeof FAILED_REQUEST_STATES)[number]
 /** Our state of one CI360 outbound event (the provider's own status is kept beside it). */
 export const DELIVERY_STATES = ['sending', 'sent', 'queued', 'rejected', 'stale', 'expired', 'dead'] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
+
+/** The message search's `state` filter: ours, plus `uncertain` (a `sending` row past its takeover time). */
+export const MESSAGE_SEARCH_STATES = [...DELIVERY_STATES, 'uncertain'] as const
+
+/** Sources of stored webhook events (`inbound_events.source`): the provider that called us. */
+export const INBOUND_EVENT_SOURCES = ['scg', 'twilio', 'genesys'] as const
+
+/** The state of one stored webhook event (docs/console.md). */
+export const INBOUND_STATES = [
+  'injected',
+  'queued',
+  'ignored',
+  'duplicate',
+  'failed',
+  'dead',
+  'handled',
+] as const
+export type InboundState = (typeof INBOUND_STATES)[number]

@@ -59,6 +59,10 @@ interface InboundBase {
   key: string
   /** Ids worth a log line (never a phone number or a message body). */
   logFields: Record<string, string | number | undefined>
+  /** The provider's name for the delivery's type (SCG `evt-tp`, Twilio `status` or `inbound`), stored for operators. */
+  eventType: string
+  /** The provider's id of the message the delivery is about, stored for the operator's search. */
+  messageId: string | undefined
 }
 
 /** A provider's report about a message we sent. */
@@ -108,6 +112,7 @@ export interface UpstreamAttempt {
   at: number
   ok: boolean
   http_status: number | null
+  latency_ms: number
   error: string | null
 }
 

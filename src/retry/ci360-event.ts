@@ -1,6 +1,9 @@
 import type { Ci360Event } from '../ci360/client'
+import type { Deps } from '../deps'
 import { safeJsonParse } from '../lib/http'
-import type { RetryHandler } from './types'
+import type { FailedRequestRow } from '../storage/failed-requests'
+import type { InboundState } from '../storage/inbound-events'
+import type { RetryHandler, RetryOutcome } from './types'
 
 /** Retry of a stored `ci360_event`: post the same body again. */
 export const retryCi360Event: RetryHandler = async ({ deps, tenant, row, log }) => {
@@ -16,7 +19,13 @@ export const retryCi360Event: RetryHandler = async ({ deps, tenant, row, log }) 
     }
   }
   const result = await deps.ci360(tenant).send(event)
-  if (result.ok) return { result: 'done', detail: `CI360 answered ${result.value.status}` }
+  if (result.ok) {
+    return {
+      result: 'done',
+      detail: `CI360 answered ${result.value.status}`,
+      httpStatus: result.value.status,
+    }
+  }
   const e = result.error
   if (e.retryable) {
     return {
@@ -34,4 +43,32 @@ function storedEvent(body: string): Ci360Event | undefined {
   const value = safeJsonParse(body)
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
   return typeof (value as { eventName?: unknown }).eventName === 'string' ? (value as Ci360Event) : undefined
+}
+
+const EVENT_STATE: Record<RetryOutcome['result'], InboundState> = {
+  done: 'injected',
+  retry: 'queued',
+  dead: 'dead',
+  expired: 'dead',
+}
+
+/**
+ * The retry of a `ci360_event` row (cron or an operator's Retry), tracked on the stored webhook event
+ * it came from, whose state follows (docs/console.md). Written in the batch that stores the result.
+ */
+export function trackedOnEvent(
+  deps: Deps,
+  row: FailedRequestRow,
+  outcome: RetryOutcome,
+  at: number,
+  latencyMs: number,
+): D1PreparedStatement {
+  const called = outcome.result !== 'expired' && (outcome.result === 'done' || outcome.attempted !== false)
+  return deps.stores.inboundEvents.trackRetry(row.tenant_id, row.guid, EVENT_STATE[outcome.result], {
+    at: new Date(at).toISOString(),
+    target: called ? 'ci360' : null,
+    http_status: outcome.result === 'expired' ? null : (outcome.httpStatus ?? null),
+    latency_ms: called ? latencyMs : null,
+    outcome: outcome.result === 'done' ? 'OK' : 'ERROR',
+  })
 }

@@ -41,7 +41,7 @@ export async function runScheduled(
     attempted: 0,
     states: { pending: 0, done: 0, dead: 0, expired: 0 },
     errors: 0,
-    purged: { deliveries: 0, failed_requests: 0, webhook_events: 0, bulk_jobs: 0 },
+    purged: { deliveries: 0, failed_requests: 0, webhook_events: 0, inbound_events: 0, bulk_jobs: 0 },
   }
   try {
     await retryDue(deps, log, limits, report)

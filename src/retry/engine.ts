@@ -7,6 +7,7 @@ import type { DeliveryState } from '../storage/deliveries'
 import type { Finish } from '../storage/failed-request-leases'
 import type { FailedRequestRow } from '../storage/failed-requests'
 import { nextAttemptAt } from './backoff'
+import { trackedOnEvent } from './ci360-event'
 import { isOutboundKind, RETRY_HANDLERS } from './registry'
 import type { RetryOutcome } from './types'
 
@@ -180,6 +181,7 @@ export async function attemptRow(
   const lookup = lookupTenant(deps, log, row.tenant_id)
   const settings = lookup.tenant?.settings ?? deps.config.settings
   let outcome: RetryOutcome
+  const started = deps.now()
   if (row.generated_timestamp !== null && now - row.generated_timestamp > settings.event_ttl * 1000) {
     // Checked before anything else: an expired message is never sent, whatever else is wrong.
     outcome = { result: 'expired', error: `older than event_ttl (${settings.event_ttl} s); not sent` }
@@ -188,6 +190,7 @@ export async function attemptRow(
   } else {
     outcome = await runHandler(deps, lookup.tenant, row, log, now)
   }
+  const latencyMs = deps.now() - started
 
   const decided = decide(row, outcome, settings, now, deps.random)
   const deliveries = deps.stores.deliveries
@@ -217,6 +220,7 @@ export async function attemptRow(
       ),
     )
   }
+  if (row.kind === 'ci360_event') statements.push(trackedOnEvent(deps, row, decided.outcome, now, latencyMs))
   await deliveries.exec('retry.finish', statements)
   log.info('retry attempt', {
     result: decided.outcome.result,

@@ -19,7 +19,7 @@ export interface RetryContext {
  * provider attempts in the delivery record.
  */
 export type RetryOutcome =
-  | { result: 'done'; detail?: string; messageId?: string | null }
+  | { result: 'done'; detail?: string; messageId?: string | null; httpStatus?: number }
   | {
       result: 'retry'
       error: string

@@ -68,7 +68,7 @@ adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
   return c.json(deliveryRecord(row))
 })
 
-const adminOperation = (
+export const adminOperation = (
   method: Operation['method'],
   path: string,
   summary: string,

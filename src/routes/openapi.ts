@@ -4,6 +4,8 @@ import { bulkOperations } from './bulk'
 import { healthOperations } from './health'
 import { messageOperations } from './messages'
 import { oauthOperations } from './oauth'
+import { operatorEventOperations } from './operator-events'
+import { operatorSearchOperations } from './operator-search'
 import { scgWebhookOperations } from './scg-webhooks'
 import { twilioWebhookOperations } from './twilio-webhooks'
 
@@ -17,4 +19,6 @@ export const buildOpenApiDocument = () =>
     ...twilioWebhookOperations,
     ...bulkOperations,
     ...adminOperations,
+    ...operatorEventOperations,
+    ...operatorSearchOperations,
   ])

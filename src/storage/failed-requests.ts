@@ -140,6 +140,19 @@ export function createFailedRequestStore(db: D1Database) {
       return result.results
     },
 
+    /**
+     * Statement: a pending row whose request was just delivered another way (an operator's replay of
+     * the webhook event) is `done`, so the cron does not send it again. A row a retry holds is left.
+     */
+    doneElsewhere: (tenantId: string, kind: FailedRequestKind, guid: string, detail: string, now: number) =>
+      db
+        .prepare(
+          `UPDATE failed_requests SET state = 'done', next_attempt_at = NULL, last_error = ?, updated_at = ?
+           WHERE tenant_id = ? AND kind = ? AND guid = ? AND state = 'pending'
+             AND (lease_until IS NULL OR lease_until < ?)`,
+        )
+        .bind(detail, now, tenantId, kind, guid, now),
+
     /** Delete a row unless a retry holds it right now; returns the row as it was when deleted. */
     remove: (tenantId: string, id: string, now: number): Promise<FailedRequestRow | null> =>
       d1Call('failed_requests.remove', () =>

@@ -12,27 +12,38 @@ export type WebhookSource = ProviderId
  */
 export function createWebhookEventStore(db: D1Database) {
   return {
-    async claim(source: WebhookSource, key: string, tenantId: string | null, now: number): Promise<boolean> {
-      const r = await d1Call('webhook_events.claim', () =>
-        db
-          .prepare(
-            `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (source, event_key) DO NOTHING`,
-          )
-          .bind(source, key, tenantId, now)
-          .run(),
-      )
-      return r.meta.changes === 1
+    /**
+     * Claim a key; `alongside` runs right after the claim in the same batch (one transaction, no extra
+     * round trip) and may read the claim's `changes()`.
+     */
+    async claim(
+      source: WebhookSource,
+      key: string,
+      tenantId: string | null,
+      now: number,
+      alongside: D1PreparedStatement[] = [],
+    ): Promise<boolean> {
+      const claim = db
+        .prepare(
+          `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (source, event_key) DO NOTHING`,
+        )
+        .bind(source, key, tenantId, now)
+      const [r] = await d1Call('webhook_events.claim', () => db.batch([claim, ...alongside]))
+      return r?.meta.changes === 1
     },
 
     /** Remember what the first delivery was answered with (shown to operators; not used for dedupe). */
-    async setOutcome(source: WebhookSource, key: string, outcome: string): Promise<void> {
-      await d1Call('webhook_events.setOutcome', () =>
-        db
-          .prepare('UPDATE webhook_events SET outcome = ? WHERE source = ? AND event_key = ?')
-          .bind(outcome, source, key)
-          .run(),
-      )
+    async setOutcome(
+      source: WebhookSource,
+      key: string,
+      outcome: string,
+      alongside: D1PreparedStatement[] = [],
+    ): Promise<void> {
+      const update = db
+        .prepare('UPDATE webhook_events SET outcome = ? WHERE source = ? AND event_key = ?')
+        .bind(outcome, source, key)
+      await d1Call('webhook_events.setOutcome', () => db.batch([update, ...alongside]))
     },
 
     async release(source: WebhookSource, key: string): Promise<void> {

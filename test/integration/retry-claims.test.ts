@@ -153,6 +153,10 @@ describe('retry engine: other kinds, the scheduled handler, retention', () => {
         env.DB.prepare(
           `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES ('scg', ?, ?, ?)`,
         ).bind(key, tenant, at),
+        env.DB.prepare(
+          `INSERT INTO inbound_events (id, tenant_id, source, event_key, type, state, body, created_at, updated_at)
+           VALUES (?, ?, 'scg', ?, 'message_state_change', 'injected', '{}', ?, ?)`,
+        ).bind(key, tenant ?? OTHER_TENANT, key, at, at),
       ])
     }
     await insertAll(OTHER_TENANT, 'other-31d', 31)
@@ -163,12 +167,19 @@ describe('retry engine: other kinds, the scheduled handler, retention', () => {
     await insertAll(null, 'none-29d', 29)
 
     const report = await runScheduled(deps, now)
-    expect(report.purged).toEqual({ deliveries: 3, failed_requests: 3, webhook_events: 3, bulk_jobs: 0 })
+    expect(report.purged).toEqual({
+      deliveries: 3,
+      failed_requests: 3,
+      webhook_events: 3,
+      inbound_events: 3,
+      bulk_jobs: 0,
+    })
     const keys = async (sql: string) =>
       (await env.DB.prepare(sql).all<{ k: string }>()).results.map((r) => r.k).sort()
     const kept = ['none-29d', 'other-3d', 'short-1d']
     expect(await keys('SELECT guid AS k FROM deliveries')).toEqual(kept)
     expect(await keys('SELECT guid AS k FROM failed_requests')).toEqual(kept)
     expect(await keys('SELECT event_key AS k FROM webhook_events')).toEqual(kept)
+    expect(await keys('SELECT event_key AS k FROM inbound_events')).toEqual(kept)
   })
 })

@@ -57,6 +57,7 @@ export async function wipeTables() {
     env.DB.prepare('DELETE FROM failed_requests'),
     env.DB.prepare('DELETE FROM deliveries'),
     env.DB.prepare('DELETE FROM webhook_events'),
+    env.DB.prepare('DELETE FROM inbound_events'),
   ])
 }
 

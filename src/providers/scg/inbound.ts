@@ -35,6 +35,8 @@ function statusEvent(key: string, f: ScgStatusFields): InboundEvent {
     type: 'status',
     key,
     logFields: {},
+    eventType: 'message_state_change',
+    messageId: f.message_request_id || undefined,
     providerMessageId: f.message_request_id || undefined,
     status: f.new_state,
     echo: {
@@ -54,6 +56,8 @@ const moEvent = (key: string, f: ScgMoFields): InboundEvent => ({
   type: 'mo',
   key,
   logFields: {},
+  eventType: 'mo_message_received',
+  messageId: f.message_id || undefined,
   from: f.from_address,
   address: f.from_address,
   body: f.message_body,
@@ -82,6 +86,8 @@ export const scgWebhook: WebhookFormat = {
               type: 'other',
               key: d.eventId,
               logFields,
+              eventType: d.eventType.slice(0, 60),
+              messageId: undefined,
               reason: `event type ${d.eventType.slice(0, 60)} is not handled`,
             }
     return { ...event, logFields }

@@ -1,0 +1,533 @@
+// Operator console: plain DOM, no framework. Everything shown comes from the admin API of this
+// connector; values are always inserted as text, never as HTML. The admin key lives in sessionStorage.
+;(() => {
+  const $ = (id) => document.getElementById(id)
+  const store = window.sessionStorage
+  const session = { tenant: store.getItem('console.tenant') || '', key: store.getItem('console.key') || '' }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag)
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === 'onclick') node.addEventListener('click', v)
+      else if (k === 'class') node.className = v
+      else if (v !== undefined && v !== null) node.setAttribute(k, v)
+    }
+    for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(c ?? ''))
+    return node
+  }
+
+  function say(text, kind = 'ok') {
+    const s = $('status')
+    s.textContent = text
+    s.className = `status ${kind}`
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(body?.error?.message || `HTTP ${status}`)
+      this.status = status
+      this.code = body?.error?.code || 'ERROR'
+    }
+  }
+
+  async function api(path, method = 'GET') {
+    const res = await fetch(`/v1/tenants/${encodeURIComponent(session.tenant)}${path}`, {
+      method,
+      headers: { 'x-api-key': session.key },
+      cache: 'no-store',
+    })
+    const body = res.status === 204 ? null : await res.json().catch(() => null)
+    if (!res.ok) throw new ApiError(res.status, body)
+    return { status: res.status, body }
+  }
+
+  /** Run an action from a button: disable it meanwhile, and always show the outcome. */
+  async function act(button, label, fn) {
+    if (button) button.disabled = true
+    say(`${label}…`, 'ok')
+    try {
+      const message = await fn()
+      say(message || `${label}: done`, 'ok')
+    } catch (e) {
+      if (e.status === 401) return signOut('Wrong tenant or admin key, or the key was revoked.')
+      say(`${label} failed: ${e.message}${e.code ? ` (${e.code})` : ''}`, 'error')
+    } finally {
+      if (button) button.disabled = false
+    }
+  }
+
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—')
+  const pill = (text) => el('span', { class: `pill ${text}` }, text ?? '—')
+  /** Phone numbers are masked unless the operator asks to see them: +1415*****23. */
+  const maskPhones = (text) =>
+    text.replace(/\+\d{6,15}/g, (m) => `${m.slice(0, 5)}${'*'.repeat(m.length - 7)}${m.slice(-2)}`)
+
+  function table(id, headers, rows, empty) {
+    const t = $(id)
+    t.replaceChildren(
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          headers.map((h) => el('th', { scope: 'col' }, h)),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        rows.length ? rows : el('tr', {}, el('td', { class: 'empty', colspan: headers.length }, empty)),
+      ),
+    )
+  }
+
+  function query(form, extra = {}) {
+    const p = new URLSearchParams()
+    for (const [k, v] of new FormData(form)) if (v) p.set(k, String(v).trim())
+    for (const [k, v] of Object.entries(extra)) if (v) p.set(k, v)
+    return p.toString()
+  }
+
+  // ---- Dashboard ---------------------------------------------------------------------------
+  let chart
+  const total = (counts, keys) =>
+    Object.entries(counts).reduce((n, [k, v]) => (!keys || keys.includes(k) ? n + v : n), 0)
+
+  async function loadDashboard() {
+    const { body } = await api('/stats?bucket=hour')
+    const b = body.buckets
+    const deliveries = b.map((x) => total(x.deliveries))
+    const events = b.map((x) => total(x.events))
+    const problems = b.map(
+      (x) =>
+        total(x.deliveries, ['queued', 'rejected', 'dead', 'expired', 'uncertain']) +
+        total(x.events, ['failed', 'dead', 'queued']),
+    )
+    const sum = (a) => a.reduce((n, v) => n + v, 0)
+    const card = (label, value, alert) =>
+      el(
+        'div',
+        { class: `count${alert && value > 0 ? ' alert' : ''}` },
+        el('b', {}, String(value)),
+        el('span', {}, label),
+      )
+    $('counts').replaceChildren(
+      card('Failed requests pending', body.pending.failed_requests, true),
+      card('Uncertain sends', body.pending.uncertain, true),
+      card('Deliveries, 24 h', sum(deliveries)),
+      card('Webhook events, 24 h', sum(events)),
+    )
+    // Each hour's counts sit in the middle of that hour.
+    drawChart([b.map((x) => Date.parse(x.at) / 1000 + 1800), deliveries, events, problems])
+  }
+
+  const bars = (align) => window.uPlot.paths.bars({ size: [0.4, 24], align })
+
+  function drawChart(data) {
+    const box = $('chart')
+    const width = Math.max(280, box.clientWidth)
+    const opts = {
+      width,
+      height: width < 500 ? 220 : 260,
+      scales: { x: { time: true, range: (_u, min, max) => [min - 1800, max + 1800] } },
+      legend: { live: false },
+      // Counts per hour are bars (deliveries left, events right of the hour); problems a line over them.
+      series: [
+        {},
+        { label: 'Deliveries', stroke: '#1f5fbf', fill: 'rgba(31,95,191,.75)', paths: bars(-1) },
+        { label: 'Webhook events', stroke: '#1d7a46', fill: 'rgba(29,122,70,.75)', paths: bars(1) },
+        { label: 'Problems', stroke: '#b3261e', width: 2, points: { show: false } },
+      ],
+      axes: [{}, { size: 40 }],
+    }
+    if (chart) chart.destroy()
+    box.replaceChildren()
+    chart = new window.uPlot(opts, data, box)
+  }
+  window.addEventListener('resize', () => {
+    if (chart) chart.setSize({ width: Math.max(280, $('chart').clientWidth), height: chart.height })
+  })
+
+  // ---- Messages ----------------------------------------------------------------------------
+  const pager = (name) => ({ cursor: null, rows: [], name })
+  const pages = { messages: pager('messages'), events: pager('events'), failed: pager('failed') }
+
+  async function loadList(kind, path, form, render, more) {
+    const p = pages[kind]
+    if (!more) {
+      p.cursor = null
+      p.rows = []
+    }
+    const { body } = await api(`${path}?${query(form, { cursor: p.cursor, limit: '25' })}`)
+    p.rows.push(...body.items)
+    p.cursor = body.next_cursor
+    $(`${kind}-more`).hidden = !p.cursor
+    render(p.rows)
+    return `${p.rows.length} ${kind === 'failed' ? 'failed requests' : kind} shown${p.cursor ? ' (more available)' : ''}`
+  }
+
+  function renderMessages(rows) {
+    table(
+      'messages-table',
+      ['Created', 'guid', 'Provider', 'State', 'Provider status', 'Message id', ''],
+      rows.map((m) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, when(m.created_at)),
+          el('td', { class: 'wrap' }, m.guid),
+          el('td', {}, m.provider),
+          el('td', {}, pill(m.state)),
+          el('td', {}, m.provider_status ?? '—'),
+          el('td', { class: 'wrap' }, m.message_id ?? '—'),
+          el(
+            'td',
+            {},
+            el(
+              'button',
+              { type: 'button', class: 'secondary', onclick: (e) => openMessage(e.currentTarget, m.guid) },
+              'History',
+            ),
+          ),
+        ),
+      ),
+      'No delivery records match.',
+    )
+  }
+
+  function openMessage(button, guid) {
+    return act(button, 'Loading record', async () => {
+      const { body } = await api(`/messages/${encodeURIComponent(guid)}`)
+      const d = $('message-detail')
+      d.hidden = false
+      d.replaceChildren(
+        el('h2', {}, `Record ${body.guid}`),
+        el(
+          'dl',
+          {},
+          ...[
+            ['State', pill(body.state)],
+            ['Provider', body.provider],
+            ['Provider status', body.provider_status ?? '—'],
+            ['Message id', body.message_id ?? '—'],
+            ['Attempts', String(body.attempts)],
+            ['Updated', when(body.updated_at)],
+          ].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+        ),
+        el('div', { class: 'table-wrap' }, el('table', { id: 'history-table' })),
+      )
+      table(
+        'history-table',
+        ['At', 'State', 'Detail'],
+        body.history.map((h) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, when(h.at)),
+            el('td', {}, pill(h.state)),
+            el('td', { class: 'wrap' }, h.detail ?? ''),
+          ),
+        ),
+        'No history.',
+      )
+      d.focus()
+      return `Record ${guid}: ${body.history.length} history entries`
+    })
+  }
+
+  // ---- Events ------------------------------------------------------------------------------
+  function renderEvents(rows) {
+    table(
+      'events-table',
+      ['Received', 'Source', 'Type', 'Event key', 'State', 'Attempts', ''],
+      rows.map((e) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, when(e.received_at)),
+          el('td', {}, e.source),
+          el('td', {}, e.type),
+          el('td', { class: 'wrap' }, e.event_key),
+          el('td', {}, pill(e.state)),
+          el('td', {}, String(e.attempts)),
+          el(
+            'td',
+            {},
+            el(
+              'button',
+              { type: 'button', class: 'secondary', onclick: (ev) => openEvent(ev.currentTarget, e.id) },
+              'Open',
+            ),
+          ),
+        ),
+      ),
+      'No events match.',
+    )
+  }
+
+  function prettyBody(item) {
+    if (/json/i.test(item.content_type || '') || /^\s*[{[]/.test(item.body)) {
+      try {
+        return JSON.stringify(JSON.parse(item.body), null, 2)
+      } catch {
+        /* shown as received */
+      }
+    }
+    if (/x-www-form-urlencoded/i.test(item.content_type || '')) {
+      return [...new URLSearchParams(item.body)].map(([k, v]) => `${k} = ${v}`).join('\n')
+    }
+    return item.body
+  }
+
+  function openEvent(button, id) {
+    return act(button, 'Loading event', async () => {
+      const { body } = await api(`/events/${encodeURIComponent(id)}`)
+      renderEvent(body.item)
+      $('event-detail').focus()
+      return `Event ${body.item.event_key}: ${body.item.state}, ${body.item.tracking.length} tracking entries`
+    })
+  }
+
+  function renderEvent(item) {
+    const d = $('event-detail')
+    const text = prettyBody(item)
+    let revealed = false
+    const pre = el('pre', { id: 'event-body', tabindex: '0' }, maskPhones(text))
+    const reveal = el(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        'aria-pressed': 'false',
+        onclick: () => {
+          revealed = !revealed
+          pre.textContent = revealed ? text : maskPhones(text)
+          reveal.textContent = revealed ? 'Mask phone numbers' : 'Reveal phone numbers'
+          reveal.setAttribute('aria-pressed', String(revealed))
+          say(revealed ? 'Phone numbers revealed' : 'Phone numbers masked')
+        },
+      },
+      'Reveal phone numbers',
+    )
+    const replay = el(
+      'button',
+      {
+        type: 'button',
+        onclick: (e) =>
+          act(e.currentTarget, 'Replay', async () => {
+            const { body } = await api(`/events/${encodeURIComponent(item.id)}/replay`, 'POST')
+            renderEvent((await api(`/events/${encodeURIComponent(item.id)}`)).body.item)
+            return `Replayed: ${body.status}${body.reason ? ` (${body.reason})` : ''}`
+          }),
+      },
+      'Replay',
+    )
+    const handled = el(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        onclick: (e) =>
+          act(e.currentTarget, 'Mark handled', async () => {
+            await api(`/events/${encodeURIComponent(item.id)}/handled`, 'POST')
+            renderEvent((await api(`/events/${encodeURIComponent(item.id)}`)).body.item)
+            return 'Marked handled'
+          }),
+      },
+      'Mark handled',
+    )
+    d.hidden = false
+    d.replaceChildren(
+      el('h2', {}, `Event ${item.event_key}`),
+      el(
+        'dl',
+        {},
+        ...[
+          ['State', pill(item.state)],
+          ['Source', item.source],
+          ['Type', item.type],
+          ['Message id', item.message_id ?? '—'],
+          ['Attempts', String(item.attempts)],
+          ['Received', when(item.received_at)],
+          ['Updated', when(item.updated_at)],
+        ].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+      ),
+      el('div', { class: 'actions' }, replay, handled, reveal),
+      pre,
+      el('h2', {}, 'Tracking'),
+      el('div', { class: 'table-wrap' }, el('table', { id: 'tracking-table' })),
+    )
+    table(
+      'tracking-table',
+      ['At', 'Target', 'HTTP', 'Latency', 'Outcome'],
+      item.tracking.map((t) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, `${when(t.at)}${t.replay ? ' (replay)' : ''}`),
+          el('td', {}, t.target ?? '—'),
+          el('td', {}, t.http_status == null ? '—' : String(t.http_status)),
+          el('td', {}, t.latency_ms == null ? '—' : `${t.latency_ms} ms`),
+          el('td', {}, pill(t.outcome)),
+        ),
+      ),
+      'No attempts yet.',
+    )
+  }
+
+  // ---- Failed requests ---------------------------------------------------------------------
+  function renderFailed(rows) {
+    table(
+      'failed-table',
+      ['Created', 'Kind', 'guid / key', 'State', 'Attempts', 'HTTP', 'Last error', ''],
+      rows.map((f) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, when(f.created_at)),
+          el('td', {}, f.kind),
+          el('td', { class: 'wrap' }, f.guid),
+          el('td', {}, pill(f.state)),
+          el('td', {}, String(f.attempts)),
+          el('td', {}, f.http_status == null ? '—' : String(f.http_status)),
+          el('td', { class: 'wrap' }, f.last_error ?? ''),
+          el(
+            'td',
+            {},
+            el(
+              'div',
+              { class: 'actions' },
+              el(
+                'button',
+                {
+                  type: 'button',
+                  onclick: (e) =>
+                    act(e.currentTarget, 'Retry', async () => {
+                      const { body } = await api(`/failed-requests/${encodeURIComponent(f.id)}/retry`, 'POST')
+                      await refreshFailed()
+                      return `Retry of ${f.guid}: ${body.status}`
+                    }),
+                },
+                'Retry',
+              ),
+              el(
+                'button',
+                {
+                  type: 'button',
+                  class: 'danger',
+                  onclick: (e) => {
+                    if (!window.confirm(`Discard ${f.guid}? It will not be retried.`)) return
+                    act(e.currentTarget, 'Discard', async () => {
+                      await api(`/failed-requests/${encodeURIComponent(f.id)}`, 'DELETE')
+                      await refreshFailed()
+                      return `Discarded ${f.guid}`
+                    })
+                  },
+                },
+                'Discard',
+              ),
+            ),
+          ),
+        ),
+      ),
+      'No failed requests in this state.',
+    )
+  }
+  const refreshFailed = () => loadList('failed', '/failed-requests', $('failed-search'), renderFailed, false)
+
+  // ---- Navigation and session --------------------------------------------------------------
+  const loaders = {
+    dashboard: () => loadDashboard().then(() => 'Dashboard updated'),
+    messages: () => loadList('messages', '/messages', $('message-search'), renderMessages, false),
+    events: () => loadList('events', '/events', $('event-search'), renderEvents, false),
+    failed: refreshFailed,
+  }
+
+  function show(tab) {
+    for (const b of document.querySelectorAll('[data-tab]'))
+      b.setAttribute('aria-selected', String(b.dataset.tab === tab))
+    for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${tab}`
+    return act(null, 'Loading', loaders[tab])
+  }
+
+  function signOut(message) {
+    store.removeItem('console.key')
+    session.key = ''
+    $('app').hidden = true
+    $('login').hidden = false
+    $('signout').hidden = true
+    $('who').textContent = ''
+    for (const id of [
+      'counts',
+      'chart',
+      'messages-table',
+      'events-table',
+      'failed-table',
+      'message-detail',
+      'event-detail',
+    ])
+      $(id).replaceChildren()
+    if (chart) chart = chart.destroy()
+    say(message || 'Signed out', message ? 'error' : 'ok')
+  }
+
+  async function signIn() {
+    $('login').hidden = true
+    $('app').hidden = false
+    $('signout').hidden = false
+    $('who').textContent = `Tenant ${session.tenant}`
+    await show('dashboard')
+  }
+
+  $('login').addEventListener('submit', async (e) => {
+    e.preventDefault()
+    session.tenant = $('tenant').value.trim()
+    session.key = $('key').value
+    try {
+      await api('/stats?bucket=hour')
+    } catch (err) {
+      session.key = ''
+      return say(
+        err.status === 401 ? 'Wrong tenant or admin key.' : `Sign-in failed: ${err.message}`,
+        'error',
+      )
+    }
+    store.setItem('console.tenant', session.tenant)
+    store.setItem('console.key', session.key)
+    $('key').value = ''
+    await signIn()
+  })
+  $('signout').addEventListener('click', () => signOut())
+  $('refresh').addEventListener('click', (e) => act(e.currentTarget, 'Refreshing', loaders.dashboard))
+  for (const b of document.querySelectorAll('[data-tab]'))
+    b.addEventListener('click', () => show(b.dataset.tab))
+  for (const [form, kind] of [
+    ['message-search', 'messages'],
+    ['event-search', 'events'],
+    ['failed-search', 'failed'],
+  ]) {
+    $(form).addEventListener('submit', (e) => {
+      e.preventDefault()
+      act(e.submitter, 'Searching', loaders[kind])
+    })
+  }
+  $('messages-more').addEventListener('click', (e) =>
+    act(e.currentTarget, 'Loading more', () =>
+      loadList('messages', '/messages', $('message-search'), renderMessages, true),
+    ),
+  )
+  $('events-more').addEventListener('click', (e) =>
+    act(e.currentTarget, 'Loading more', () =>
+      loadList('events', '/events', $('event-search'), renderEvents, true),
+    ),
+  )
+  $('failed-more').addEventListener('click', (e) =>
+    act(e.currentTarget, 'Loading more', () =>
+      loadList('failed', '/failed-requests', $('failed-search'), renderFailed, true),
+    ),
+  )
+
+  $('tenant').value = session.tenant
+  if (session.tenant && session.key) signIn()
+})()

@@ -1,0 +1,199 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type DevServer, startWranglerDev } from '../../bench/wrangler-dev'
+import { startFakes } from '../fakes'
+import { FIXTURE_TENANT } from '../support/constants'
+
+/**
+ * The operator console in headless Chromium (Debian's `chromium`, installed by .ci/run), driven by
+ * playwright-core against `wrangler dev` on 127.0.0.1 with local D1 and the fake providers. The test
+ * saves console.png (1280×800), console-event.png and console-phone.png (390 px wide) in the ignored
+ * test/console/screenshots/; with UPDATE_SCREENSHOTS=1 it writes the README's copies in docs/ instead.
+ */
+
+const ROOT = path.join(import.meta.dirname, '..', '..')
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(ROOT, 'docs')
+    : path.join(import.meta.dirname, 'screenshots')
+const shot = (name: string) => path.join(SHOTS, name)
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+const ADMIN_KEY = `admin-${crypto.randomUUID()}`
+const API_KEY = `ci360-${crypto.randomUUID()}`
+const SCG_TOKEN = `scg-console-${crypto.randomUUID().slice(0, 8)}`
+const WEBHOOK = { username: 'em-console', password: `pw-${crypto.randomUUID()}` }
+
+let fakes: Awaited<ReturnType<typeof startFakes>>
+let server: DevServer
+let context: BrowserContext
+let page: Page
+let profile: string
+const seeded = { sentGuid: '', queuedGuid: '', eventId: '' }
+
+const outbound = (guid: string) => {
+  const event = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/ci360/outbound-sms.json'), 'utf8'))
+  event.guid = guid
+  event.date.generatedTimestamp = Date.now()
+  return event
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string>) {
+  const res = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers })
+  return { status: res.status, body: (await res.json()) as Record<string, any> }
+}
+
+/** Two sends (one delivered, one stored for retry) and one Event Manager status, through the real routes. */
+async function seed() {
+  const base = `${server.url}/v1`
+  const send = (guid: string) =>
+    post(`${base}/tenants/${FIXTURE_TENANT}/scg/messages`, outbound(guid), { 'x-api-key': API_KEY })
+  seeded.sentGuid = crypto.randomUUID()
+  const sent = await send(seeded.sentGuid)
+  expect(sent.body.status).toBe('OK')
+  await fetch(`${fakes.urls.scg}/__control/script`, {
+    method: 'POST',
+    body: JSON.stringify({ key: SCG_TOKEN, responses: [{ status: 503, body: { error_code: '5030' } }] }),
+  })
+  seeded.queuedGuid = crypto.randomUUID()
+  expect((await send(seeded.queuedGuid)).status).toBe(202)
+  const envelope = JSON.parse(
+    readFileSync(path.join(ROOT, 'test/fixtures/ci360/scg-status-delivered.json'), 'utf8'),
+  )
+  seeded.eventId = `console-${crypto.randomUUID().slice(0, 12)}`
+  envelope['event-id'] = seeded.eventId
+  envelope.event['fld-val-list'].message_request_id = sent.body.message_id
+  const auth = `Basic ${btoa(`${WEBHOOK.username}:${WEBHOOK.password}`)}`
+  const hook = await post(`${base}/webhooks/scg/${FIXTURE_TENANT}`, envelope, { authorization: auth })
+  expect(hook.body.status).toBe('OK')
+}
+
+beforeAll(async () => {
+  fakes = await startFakes()
+  const tenant = {
+    api_keys: [API_KEY],
+    admin_api_keys: [ADMIN_KEY],
+    scg_api_url: `${fakes.urls.scg}/scg-external-api/api/v1/messaging/message_requests`,
+    scg_access_token: SCG_TOKEN,
+    ci360_api_url: `${fakes.urls.ci360}/ci360-console/marketingGateway/events`,
+    ci360_token: `ci360-static-console-${crypto.randomUUID().slice(0, 8)}`,
+    scg_default_sender: 'channel:DefaultSenderChan000001',
+    scg_response_event_DELIVERED: 'SMS Delivered',
+    scg_webhook: { basic: WEBHOOK },
+  }
+  const port = 23000 + Math.floor(Math.random() * 900)
+  server = await startWranglerDev(
+    port,
+    { [`TENANT_${FIXTURE_TENANT}`]: JSON.stringify(tenant), log_level: 'warn' },
+    { inspector: true, migrate: true },
+  )
+  await seed()
+  profile = mkdtempSync(path.join(os.tmpdir(), 'console-chromium-'))
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 800 },
+  })
+  page = context.pages()[0] ?? (await context.newPage())
+}, 180_000)
+
+afterAll(async () => {
+  await context?.close()
+  if (profile) rmSync(profile, { recursive: true, force: true })
+  await server?.stop()
+  await fakes?.close()
+})
+
+const status = () => page.locator('#status')
+
+describe('operator console in Chromium', () => {
+  it('a wrong admin key shows an error and no data', async () => {
+    await page.goto(`${server.url}/console/`)
+    await page.fill('#tenant', FIXTURE_TENANT)
+    await page.fill('#key', 'not-the-key')
+    await page.click('#login button[type=submit]')
+    await expect.poll(() => status().textContent()).toContain('Wrong tenant or admin key')
+    expect(await page.locator('#app').isHidden()).toBe(true)
+    expect(await page.locator('#counts').textContent()).toBe('')
+    expect(await page.evaluate('sessionStorage.getItem("console.key")')).toBeNull()
+  })
+
+  it('signs in, shows the chart and pending counts, and keeps the key in sessionStorage only', async () => {
+    await page.fill('#key', ADMIN_KEY)
+    await page.click('#login button[type=submit]')
+    await page.locator('#chart canvas').waitFor()
+    await expect.poll(() => page.locator('#counts').textContent()).toContain('Failed requests pending')
+    expect(await page.locator('#counts .count').first().locator('b').textContent()).toBe('1')
+    expect(await page.locator('#counts').textContent()).toContain('Deliveries, 24 h')
+    expect(await page.evaluate('sessionStorage.getItem("console.key")')).toBe(ADMIN_KEY)
+    expect(await page.evaluate('localStorage.length')).toBe(0)
+    const res = await fetch(`${server.url}/console/`)
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(await res.text()).not.toContain(ADMIN_KEY)
+    await page.screenshot({ path: shot('console.png') })
+  })
+
+  it('searches a message and shows its history', async () => {
+    await page.click('[data-tab=messages]')
+    await page.fill('#message-search input[name=q]', seeded.sentGuid)
+    await page.click('#message-search button[type=submit]')
+    const row = page.locator('#messages-table tbody tr', { hasText: seeded.sentGuid })
+    await row.waitFor()
+    // The tab's unfiltered list may still be on screen for a moment: wait for the search's answer.
+    await expect.poll(() => page.locator('#messages-table tbody tr').count()).toBe(1)
+    await row.locator('button').click()
+    await page.locator('#history-table').waitFor()
+    expect(await page.locator('#history-table').textContent()).toContain('DELIVERED')
+    await expect.poll(() => status().textContent()).toContain('history entries')
+  })
+
+  it('opens an event, masks phone numbers until revealed, and replays it', async () => {
+    await page.click('[data-tab=events]')
+    const row = page.locator('#events-table tbody tr', { hasText: seeded.eventId })
+    await row.waitFor()
+    await row.locator('button').click()
+    await page.locator('#event-body').waitFor()
+    expect(await page.locator('#event-body').textContent()).not.toContain('+14155550123')
+    expect(await page.locator('#event-body').textContent()).toContain('+1415*****23')
+    await page.click('text=Reveal phone numbers')
+    expect(await page.locator('#event-body').textContent()).toContain('+14155550123')
+    expect(await page.locator('#tracking-table tbody tr').count()).toBe(1)
+    await page.click('#event-detail >> text=Replay')
+    await expect.poll(() => status().textContent()).toContain('Replayed: OK')
+    await expect.poll(() => page.locator('#tracking-table tbody tr').count()).toBe(2)
+    expect(await page.locator('#tracking-table').textContent()).toContain('(replay)')
+    await page.locator('#event-detail').screenshot({ path: shot('console-event.png') })
+  })
+
+  it('retries a failed request and shows the outcome', async () => {
+    await page.click('[data-tab=failed]')
+    const row = page.locator('#failed-table tbody tr', { hasText: seeded.queuedGuid })
+    await row.waitFor()
+    await row.locator('text=Retry').click()
+    await expect.poll(() => status().textContent()).toContain(`Retry of ${seeded.queuedGuid}: OK`)
+    await expect.poll(() => page.locator('#failed-table').textContent()).not.toContain(seeded.queuedGuid)
+  })
+
+  it('works at phone width', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.click('[data-tab=dashboard]')
+    await page.locator('#chart canvas').waitFor()
+    await expect.poll(() => status().textContent()).toContain('Dashboard updated')
+    // Nothing wider than the screen except inside the scrollable tables.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
+    await page.screenshot({ path: shot('console-phone.png'), fullPage: true })
+  })
+})

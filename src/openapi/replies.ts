@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { ERROR_CODE_LIST } from '../lib/app-error'
-import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
+import { BULK_JOB_STATES, FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
 import { TokenReply } from '../oauth/reply'
 
 /**
@@ -120,13 +120,13 @@ export const BulkQueued = z.object({
 })
 export const BulkDuplicate = z.extend(BulkQueued, {
   status: z.literal('DUPLICATE'),
-  state: z.enum(['queued', 'running', 'done', 'failed']),
+  state: z.enum(BULK_JOB_STATES),
 })
 export const BulkJobReply = z.object({
   status: z.literal('OK'),
   job: z.object({
     job_id: z.string(),
-    state: z.enum(['queued', 'running', 'done', 'failed']),
+    state: z.enum(BULK_JOB_STATES),
     upload_filename: z.string(),
     bucket_name: z.string(),
     s3_uri: z.string(),

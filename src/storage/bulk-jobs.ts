@@ -1,7 +1,6 @@
 import { StorageError } from '../lib/app-error'
+import type { BulkJobState } from '../lib/vocabulary'
 import { d1Call } from './d1-call'
-
-export type BulkJobState = 'queued' | 'running' | 'done' | 'failed'
 
 /** One `bulk_jobs` row (migrations/0002_bulk_jobs.sql). */
 export interface BulkJobRow {

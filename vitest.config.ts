@@ -3,6 +3,7 @@ import path from 'node:path'
 import { parseEnv } from 'node:util'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { bulkJobsTenantSecret } from './test/support/bulk-jobs-tenant'
 
 /**
  * The pool reads `.dev.vars` like `wrangler dev` does; a developer's local secrets (the demo tenant of
@@ -21,12 +22,18 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            cloudflareTest({
+            cloudflareTest(({ inject }) => ({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
-                bindings: { ...blankDevVars(), TEST_MIGRATIONS: migrations, log_level: 'silent' },
+                bindings: {
+                  ...blankDevVars(),
+                  TEST_MIGRATIONS: migrations,
+                  log_level: 'silent',
+                  // Workflow instances read tenants from the Worker's own env, not from a test's copy of it.
+                  ...bulkJobsTenantSecret(inject('fakes')),
+                },
               },
-            }),
+            })),
           ],
           test: {
             name: 'workers',

@@ -11,8 +11,10 @@ async function main() {
   const args = process.argv.slice(2)
   if (await runRole(args)) return
   const size = args.indexOf('--size-mb')
+  const port = args.indexOf('--port')
   const rows = await benchS3({
     ...(size >= 0 ? { sizeBytes: Number(args[size + 1]) * MIB } : {}),
+    ...(port >= 0 ? { port: Number(args[port + 1]) } : {}),
     inspector: args.includes('--inspector'),
   })
   printS3Table(rows)

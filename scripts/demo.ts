@@ -50,6 +50,19 @@ async function worker(path: string, body: string, headers: Record<string, string
   }
 }
 
+/** Poll the bulk job route until the job has ended (30 s at most). */
+async function waitForJob(jobId: string): Promise<any> {
+  for (let i = 0; i < 150; i++) {
+    const res = await fetch(`${WORKER_URL}/v1/tenants/${TENANT}/bulk/jobs/${jobId}`, {
+      headers: { 'x-api-key': API_KEY },
+    })
+    const job = ((await res.json()) as any).job
+    if (job?.state === 'done' || job?.state === 'failed') return job
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return undefined
+}
+
 async function lastRequest(fake: string, key: string, after: number): Promise<any> {
   for (let i = 0; i < 50; i++) {
     const log = (await (
@@ -142,10 +155,11 @@ async function run() {
   const statusCallback: string =
     twReq?.body.StatusCallback?.[0] ?? `${WORKER_URL}/v1/webhooks/twilio/${TENANT}/status`
 
-  // 3. Bulk export.
-  since = step('3. CI360 exports a bulk file; the Worker streams it into S3')
+  // 3. Bulk export: 202 at once, the BULK_COPY Workflow copies, CI360 hears the end as an event.
+  since = step('3. CI360 exports a bulk file; a Workflow streams it into S3')
   const bulk = fixture('bulk-webhook.json')
   const run = randomUUID().slice(0, 8)
+  bulk.responseTrackingCode = randomUUID() // a fixed one would make every later run a DUPLICATE
   bulk.presignedUrls.dataFile = `${FAKE.source}/demo-${run}/fixture/data.csv`
   bulk.presignedUrls.metadataFile = `${FAKE.source}/demo-${run}/fixture/metadata.json`
   hop(
@@ -157,8 +171,10 @@ async function run() {
     'x-api-key': API_KEY,
     'content-type': 'application/json',
   })
-  hop('Worker', 'CI360 files', `GET data.csv (presigned URL)`, bulkReply.status === 200)
-  const key = bulkReply.json?.upload_filename ?? ''
+  hop('Worker', 'CI360', `${bulkReply.status} ${bulkReply.text}`, bulkReply.status === 202)
+  const job = await waitForJob(String(bulkReply.json?.job_id ?? ''))
+  hop('Workflow', 'CI360 files', 'GET data.csv (presigned URL)', job?.state === 'done')
+  const key = job?.upload_filename ?? ''
   const object = (await (
     await fetch(`${FAKE.s3}/__control/object?bucket=demo-exports&key=${encodeURIComponent(key)}`)
   ).json()) as any
@@ -166,12 +182,19 @@ async function run() {
     .update(readFileSync('test/fixtures/ci360/bulk-data.csv'))
     .digest('hex')
   hop(
-    'Worker',
+    'Workflow',
     'S3',
     `PUT ${key} ${object.bytes} bytes, SHA-256 ${object.sha256 === sourceHash ? 'matches the source' : 'DIFFERS'}`,
     object.sha256 === sourceHash,
   )
-  hop('Worker', 'CI360', `${bulkReply.status} ${bulkReply.text}`, bulkReply.json?.status === 'OK')
+  const bulkEvent = await lastRequest(FAKE.ci360, '/demo', since)
+  hop(
+    'Workflow',
+    'CI360',
+    `event ${bulkEvent?.body?.eventName} (job ${job?.state})`,
+    bulkEvent?.body?.responseTrackingCode === bulk.responseTrackingCode,
+    bulkEvent?.at,
+  )
 
   // 4. Event Manager delivery receipt for the SCG message.
   const delivered = fixture('scg-status-delivered.json')

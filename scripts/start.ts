@@ -56,20 +56,30 @@ function workerLine(line: string): string | undefined {
 }
 
 let stopping = false
-const stop = async () => {
+/** Stop everything this script started (wrangler dev's process group, the fakes), then exit. */
+const stop = async (code = 0) => {
   if (stopping) return
   stopping = true
   clearInterval(cron)
   worker.stop()
-  await fakes.close()
-  process.exit(0)
+  await fakes.close().catch(() => undefined)
+  process.exit(code)
 }
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())
 worker.child.on('exit', (code) => {
   if (!stopping) console.error(`wrangler dev exited (${code}); stopping.`)
-  void stop()
+  void stop(stopping ? 0 : 1)
 })
+// A fake dying (they run in this process) must not leave workerd holding the port.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (e: unknown) => {
+    console.error(`A local stand-in failed (${e instanceof Error ? e.message : String(e)}); stopping.`)
+    void stop(1)
+  })
+}
+// Last resort on any other way out: wrangler dev runs in its own process group, which would outlive us.
+process.on('exit', () => worker.stop())
 
 const event = `{"eventType":"outboundSystem","guid":"demo-'$(date +%s%N)'","date":{"generatedTimestamp":'$(date +%s000)'},"identityId":"3f9d2c71-8a4e-3b6f-9c1d-7e5a2b8f0c13","externalTenantId":"${TENANT}","properties":{"externalCode":"TSK_1187"},"impression":{"creativeContent":"TO:+14155550123;\\nFROM:channel:Zx8QpLm2RkWc4sTn7YbVhA;\\nHi Dana, your table is confirmed."}}`
 console.log(`

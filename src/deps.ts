@@ -2,10 +2,11 @@ import { type Ci360Client, ci360ConfigOf, createCi360Client } from './ci360/clie
 import type { Config } from './config/env'
 import type { TenantConfig } from './config/tenant'
 import type { FetchFn } from './lib/http'
-import type { Logger } from './lib/log'
+import { createLogger, type Logger, type LogLevel } from './lib/log'
 import type { ProviderId } from './lib/vocabulary'
 import { createProvider } from './providers/registry'
 import type { MessageProvider } from './providers/types'
+import { createBulkJobStore } from './storage/bulk-jobs'
 import { createDeliveryStore } from './storage/deliveries'
 import { createLeaseStore } from './storage/failed-request-leases'
 import { createFailedRequestStore } from './storage/failed-requests'
@@ -25,11 +26,31 @@ export interface Runtime {
   log: Logger
   /** Wait between retries inside one request (bulk parts); tests inject one that does not sleep. */
   sleep?: (ms: number) => Promise<void>
+  /**
+   * The Workflow that runs bulk copies (`bulk_mode=async`, docs/bulk-s3.md), started with
+   * `BulkJobParams` of `bulk/params.ts`; absent where only `bulk_mode=sync` is used.
+   */
+  bulkCopy?: Workflow
+}
+
+/** The production runtime of one isolate (fetch handler, cron or Workflow): real bindings, clock, fetch. */
+export function runtimeOf(env: Env, config: Config): Runtime {
+  return {
+    config,
+    db: env.DB,
+    kv: env.IDENTITY_CACHE,
+    fetch: (input, init) => fetch(input, init),
+    now: () => Date.now(),
+    random: Math.random,
+    log: createLogger(config.settings.log_level as LogLevel),
+    bulkCopy: env.BULK_COPY,
+  }
 }
 
 /** Stores and clients, built once per isolate (clients once per tenant) by `createDeps`. */
 export interface Deps extends Runtime {
   stores: {
+    bulkJobs: ReturnType<typeof createBulkJobStore>
     deliveries: ReturnType<typeof createDeliveryStore>
     failedRequests: ReturnType<typeof createFailedRequestStore>
     leases: ReturnType<typeof createLeaseStore>
@@ -52,6 +73,7 @@ export function createDeps(runtime: Runtime): Deps {
   const deps: Deps = {
     ...runtime,
     stores: {
+      bulkJobs: createBulkJobStore(runtime.db),
       deliveries: createDeliveryStore(runtime.db),
       failedRequests: createFailedRequestStore(runtime.db),
       leases: createLeaseStore(runtime.db),

@@ -1,10 +1,13 @@
 import type { Hono } from 'hono'
 import { createApp, createConfigErrorApp } from './app'
+import { sweepBulkJobs } from './bulk/sweep'
 import { loadConfig } from './config/env'
-import { createDeps, type Deps } from './deps'
+import { createDeps, type Deps, runtimeOf } from './deps'
 import type { AppEnv } from './http/app-env'
-import { createLogger, type LogLevel } from './lib/log'
+import { createLogger } from './lib/log'
 import { runScheduled } from './retry/cron'
+
+export { BulkCopyWorkflow } from './bulk/workflow'
 
 const apps = new WeakMap<object, { app: Hono<AppEnv>; deps?: Deps; issues?: string[] }>()
 
@@ -19,15 +22,7 @@ function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps; issues?: string[] }
     createLogger().error('configuration invalid', { issues: loaded.issues })
     built = { app: createConfigErrorApp(loaded.issues), issues: loaded.issues }
   } else {
-    const deps = createDeps({
-      config: loaded.config,
-      db: env.DB,
-      kv: env.IDENTITY_CACHE,
-      fetch: (input, init) => fetch(input, init),
-      now: () => Date.now(),
-      random: Math.random,
-      log: createLogger(loaded.config.settings.log_level as LogLevel),
-    })
+    const deps = createDeps(runtimeOf(env, loaded.config))
     built = { app: createApp(deps), deps }
   }
   apps.set(env, built)
@@ -46,5 +41,6 @@ export default {
       return
     }
     ctx.waitUntil(runScheduled(deps, controller.scheduledTime))
+    ctx.waitUntil(sweepBulkJobs(deps))
   },
 } satisfies ExportedHandler<Env>

@@ -57,8 +57,9 @@ export async function startWorker(onLine: (line: string) => void): Promise<Runni
       for (const line of lines) if (line.trim()) onLine(line)
     })
   }
+  // The whole process group, even when wrangler itself has exited: its workerd child may still hold the port.
   const stop = () => {
-    if (child.pid && child.exitCode === null) {
+    if (child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM')
       } catch {

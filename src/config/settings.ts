@@ -1,5 +1,15 @@
 import * as z from 'zod/mini'
-import { boolish, intRange, jsonish, optionalText, optionalUrl, preprocess, stringMap, text } from './coerce'
+import {
+  boolish,
+  intRange,
+  jsonish,
+  optionalText,
+  optionalUrl,
+  preprocess,
+  stringList,
+  stringMap,
+  text,
+} from './coerce'
 
 export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = {
   WHATSAPP: '',
@@ -37,6 +47,10 @@ export const SettingsSchema = z.object({
   s3_part_size_mb: z._default(intRange(5, 5120), 8),
   s3_presign_ttl: z._default(intRange(0, 604800), 0),
   bulk_allow_http_sources: z._default(boolish, false),
+  bulk_source_hosts: z._default(stringList, []),
+  bulk_mode: z._default(z.enum(['async', 'sync']), 'async'),
+  bulk_completed_event: optionalText,
+  bulk_failed_event: optionalText,
   public_base_url: optionalUrl,
   provider_timeout_ms: z._default(intRange(100, 120000), 10000),
   retry_max_attempts: z._default(intRange(1, 100), 8),

@@ -10,9 +10,10 @@ const unauthorized = () => new AppError('UNAUTHORIZED', 'Missing or invalid x-ap
 /**
  * Authenticate `x-api-key` against the `:tenant` path parameter's `api_keys` (CI360 routes) or
  * `admin_api_keys` (operator routes), in constant time. Unknown tenant and wrong key get the same 401;
- * the keys of one realm never open the other.
+ * the keys of one realm never open the other. A route open to both (the bulk job a CI360 task or an
+ * operator polls) names both realms.
  */
-export function requireTenantKey(realm: KeyRealm): MiddlewareHandler<AppEnv> {
+export function requireTenantKey(...realms: [KeyRealm, ...KeyRealm[]]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.get('deps')
     const tenantId = c.req.param('tenant') ?? ''
@@ -22,7 +23,14 @@ export function requireTenantKey(realm: KeyRealm): MiddlewareHandler<AppEnv> {
       await safeEqual(key, 'no-such-tenant') // keep the timing of a known tenant
       throw unauthorized()
     }
-    if (key === '' || !(await matchesAny(key, tenant.secrets[realm]))) throw unauthorized()
+    if (
+      key === '' ||
+      !(await matchesAny(
+        key,
+        realms.flatMap((realm) => tenant.secrets[realm]),
+      ))
+    )
+      throw unauthorized()
     c.set('tenant', tenant)
     c.set('log', c.get('log').child({ tenant: tenant.id }))
     await next()

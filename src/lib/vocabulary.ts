@@ -44,3 +44,7 @@ export const INBOUND_STATES = [
   'handled',
 ] as const
 export type InboundState = (typeof INBOUND_STATES)[number]
+
+/** `bulk_jobs.state` (docs/storage.md): queued → running → done | failed. */
+export const BULK_JOB_STATES = ['queued', 'running', 'done', 'failed'] as const
+export type BulkJobState = (typeof BULK_JOB_STATES)[number]

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { ERROR_CODE_LIST } from '../lib/app-error'
-import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
+import { BULK_JOB_STATES, FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
 import { TokenReply } from '../oauth/reply'
 
 /**
@@ -111,4 +111,29 @@ export const BulkReply = z.extend(UploadedFile, {
   status: z.literal('OK'),
   bucket_name: z.string(),
   metadata: z.optional(UploadedFile),
+})
+
+export const BulkQueued = z.object({
+  status: z.literal('QUEUED'),
+  job_id: z.string(),
+  status_url: z.string(),
+})
+export const BulkDuplicate = z.extend(BulkQueued, {
+  status: z.literal('DUPLICATE'),
+  state: z.enum(BULK_JOB_STATES),
+})
+export const BulkJobReply = z.object({
+  status: z.literal('OK'),
+  job: z.object({
+    job_id: z.string(),
+    state: z.enum(BULK_JOB_STATES),
+    upload_filename: z.string(),
+    bucket_name: z.string(),
+    s3_uri: z.string(),
+    bytes: z.nullable(z.number()),
+    parts: z.nullable(z.number()),
+    error: z.nullable(z.object({ code: z.string(), message: z.string() })),
+    created_at: iso(),
+    updated_at: iso(),
+  }),
 })

@@ -45,7 +45,7 @@ export async function runScheduled(
     states: { pending: 0, done: 0, dead: 0, expired: 0 },
     errors: 0,
     uncertain: 0,
-    purged: { deliveries: 0, failed_requests: 0, webhook_events: 0, inbound_events: 0 },
+    purged: { deliveries: 0, failed_requests: 0, webhook_events: 0, inbound_events: 0, bulk_jobs: 0 },
   }
   try {
     // Before the retries, so a claim marked uncertain is settled in the same run.

@@ -1,4 +1,8 @@
 import { Hono } from 'hono/tiny'
+import * as z from 'zod/mini'
+import { acceptBulkJob } from '../bulk/accept'
+import { readJob } from '../bulk/jobs'
+import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
 import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
@@ -7,18 +11,28 @@ import * as R from '../openapi/replies'
 import { handleBulkS3 } from '../s3/bulk'
 import { BulkBodySchema } from '../s3/bulk-request'
 
-/** CI360 bulk custom task endpoint: copy the exported file into S3. */
-export const bulkRoutes = new Hono<AppEnv>().post(
-  '/v1/tenants/:tenant/bulk/s3',
-  requireTenantKey('api_keys'),
-  async (c) => {
+/**
+ * CI360 bulk custom task endpoint: copy the exported file into S3, on the `BULK_COPY` Workflow
+ * (`bulk_mode=async`, 202) or inside the request (`bulk_mode=sync`, 200); docs/bulk-s3.md.
+ */
+export const bulkRoutes = new Hono<AppEnv>()
+  .post('/v1/tenants/:tenant/bulk/s3', requireTenantKey('api_keys'), async (c) => {
     const { json } = await readJsonBody(c.req.raw)
-    const reply = await handleBulkS3(c.get('deps'), { tenant: c.get('tenant'), body: json })
-    return c.json(reply, 200)
-  },
-)
+    const ctx = c.get('deps')
+    const tenant = c.get('tenant')
+    if (tenant.settings.bulk_mode === 'sync') {
+      return c.json(await handleBulkS3(ctx, { tenant, body: json }), 200)
+    }
+    const origin = publicOrigin(tenant.settings, c.req.url)
+    const reply = await acceptBulkJob(ctx, { tenant, body: json, origin })
+    return c.json(reply.body, reply.httpStatus)
+  })
+  .get('/v1/tenants/:tenant/bulk/jobs/:job_id', requireTenantKey('api_keys', 'admin_api_keys'), async (c) => {
+    const job = await readJob(c.get('deps'), c.get('tenant').id, c.req.param('job_id'))
+    return c.json({ status: 'OK' as const, job }, 200)
+  })
 
-/** The bulk route. */
+/** The bulk routes. */
 export const bulkOperations: Operation[] = [
   {
     method: 'post',
@@ -32,14 +46,34 @@ export const bulkOperations: Operation[] = [
       { type: 'text/plain', schema: BulkBodySchema },
     ],
     responses: {
-      '200': { description: 'Copied byte for byte', schema: R.BulkReply },
+      '200': {
+        description: 'bulk_mode=sync: copied byte for byte. Async: a redelivery (DUPLICATE, first job_id)',
+        schema: z.union([R.BulkReply, R.BulkDuplicate]),
+      },
+      '202': { description: 'bulk_mode=async (default): the copy job is queued', schema: R.BulkQueued },
       ...common,
-      '400': err('A bad field, an unsafe s3_filename, or a non-https source (VALIDATION_FAILED)'),
+      '400': err('A bad field, an unsafe s3_filename, or a source not allowed (VALIDATION_FAILED)'),
       '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
-      '500': err('s3_bucket_name or S3 credentials missing (CONFIG_INVALID)'),
+      '500': err('s3_bucket_name, S3 credentials or the BULK_COPY binding missing (CONFIG_INVALID)'),
       '502': err(
-        'Source not 2xx or cut (SOURCE_UNAVAILABLE), or S3 refused (S3_UPLOAD_FAILED, with s3_code)',
+        'Sync: source not 2xx or cut (SOURCE_UNAVAILABLE), or S3 refused (S3_UPLOAD_FAILED, with s3_code)',
       ),
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/tenants/{tenant}/bulk/jobs/{job_id}',
+    summary: 'State of one bulk copy job (CI360 key or admin key of the tenant)',
+    tag: 'Bulk',
+    security: 'apiKey',
+    params: [
+      tenantParam,
+      { name: 'job_id', in: 'path', description: 'job_id of the 202 reply', schema: z.string() },
+    ],
+    responses: {
+      '200': { description: 'The job', schema: R.BulkJobReply },
+      ...common,
+      '404': err('No such job for this tenant (NOT_FOUND)'),
     },
   },
 ]

@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
 import { AppError } from '../lib/app-error'
 import { filenameProblem, MAX_KEY_BYTES, utf8Length } from './filename'
+import { sourceProblem } from './source-hosts'
 
 const requiredText = () =>
   z.string({ error: expected('a string') }).check(z.minLength(1, { error: 'must not be empty' }))
@@ -111,12 +112,9 @@ function sourceUrl(settings: Settings, value: string, field: string): string {
   } catch {
     throw fieldError(field, 'must be an absolute URL')
   }
-  if (url.protocol === 'https:') return value
-  if (url.protocol === 'http:' && settings.bulk_allow_http_sources) return value
-  throw fieldError(
-    field,
-    settings.bulk_allow_http_sources ? 'must be an http(s) URL' : 'must be an https URL',
-  )
+  const problem = sourceProblem(url, settings)
+  if (problem) throw fieldError(field, problem)
+  return value
 }
 
 /** 400 VALIDATION_FAILED naming one field; the value itself is never echoed. */

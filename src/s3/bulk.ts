@@ -6,6 +6,7 @@ import { type BulkFile, parseBulkRequest } from './bulk-request'
 import { type CopyResult, copyToS3 } from './copy'
 import { CopyFailure } from './copy-failure'
 import { createS3Client, type S3Client, type S3Target } from './s3-client'
+import { guardedSourceFetch, REDIRECT_REFUSED } from './source-policy'
 
 /** What one uploaded file looks like in the reply. */
 export interface UploadedFile {
@@ -57,7 +58,7 @@ async function copyFile(
   let result: CopyResult
   try {
     result = await copyToS3({
-      fetch: deps.fetch,
+      fetch: guardedSourceFetch(deps.fetch, settings),
       s3,
       sourceUrl: file.url,
       key: file.key,
@@ -90,7 +91,7 @@ async function copyFile(
 }
 
 /** The bucket and credentials in force for this tenant; missing ones are a configuration error. */
-function s3Target(deps: Deps, tenant: TenantConfig): S3Target {
+export function s3Target(deps: Deps, tenant: TenantConfig): S3Target {
   const settings = tenant.settings
   if (!settings.s3_bucket_name) throw notConfigured('s3_bucket_name')
   const own = tenant.secrets
@@ -125,6 +126,12 @@ function notConfigured(name: string): AppError {
 }
 
 function asAppError(failure: CopyFailure, field: BulkFile['field']): AppError {
+  if (failure.code === REDIRECT_REFUSED) {
+    const name = `presignedUrls.${field}`
+    return new AppError('VALIDATION_FAILED', `Invalid request: ${name}: ${failure.message}`, {
+      details: { fields: [name] },
+    })
+  }
   if (failure.side === 'source') {
     return new AppError('SOURCE_UNAVAILABLE', `Could not read ${field}: ${failure.message}.`, {
       cause: failure,

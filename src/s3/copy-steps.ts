@@ -17,6 +17,8 @@ export interface CopyContext {
   sleep: (ms: number) => Promise<void>
   random: () => number
   log: Logger
+  /** Told the upload id right after CreateMultipartUpload, before any part (a job stores it). */
+  onUpload?: (uploadId: string) => Promise<void>
 }
 
 export interface CopyResult {
@@ -45,6 +47,7 @@ export async function multipart(
     ctx.s3.createMultipartUpload(ctx.key, headers),
   )
   try {
+    await ctx.onUpload?.(uploadId)
     const etags = await body(uploadId)
     await withRetries(ctx, 'complete', undefined, () =>
       ctx.s3.completeMultipartUpload(ctx.key, uploadId, etags),
@@ -52,7 +55,7 @@ export async function multipart(
     return etags.length
   } catch (e) {
     await ctx.s3.abortMultipartUpload(ctx.key, uploadId).catch((abortError: unknown) => {
-      // Left for a bucket lifecycle rule (README "Bulk S3"); the id lets an operator abort it by hand.
+      // Left for a bucket lifecycle rule (docs/bulk-s3.md); the id lets an operator abort it by hand.
       ctx.log.error('bulk abort failed', {
         upload_id: uploadId,
         error_message: abortError instanceof Error ? abortError.message : 'unknown',

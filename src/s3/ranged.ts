@@ -61,7 +61,7 @@ export async function copyRanged(
  * the PUT keeps a known Content-Length, a short or long source fails the part, and when the source
  * breaks off, the pipe fails *before* the PUT does, which tells the two ends' failures apart.
  */
-async function transferRange<T>(
+export async function transferRange<T>(
   ctx: CopyContext,
   start: number,
   end: number,

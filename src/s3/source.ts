@@ -29,6 +29,8 @@ export async function fetchSource(
       encodeResponseBody: 'manual',
     })
   } catch (cause) {
+    // A refusal of the source fetch itself (a redirect outside the allowed hosts) stays as it is.
+    if (cause instanceof CopyFailure) throw cause
     throw new CopyFailure('source', signal.aborted ? 'no answer in time' : 'connection failed', {
       retryable: true,
       cause,

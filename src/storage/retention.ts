@@ -1,7 +1,13 @@
 import { d1Call } from './d1-call'
 
 /** The tables the cron purges by `created_at` (docs/storage.md). */
-export const PURGED_TABLES = ['deliveries', 'failed_requests', 'webhook_events', 'inbound_events'] as const
+export const PURGED_TABLES = [
+  'deliveries',
+  'failed_requests',
+  'webhook_events',
+  'inbound_events',
+  'bulk_jobs',
+] as const
 export type PurgedTable = (typeof PURGED_TABLES)[number]
 
 const DAY_MS = 86_400_000
@@ -41,7 +47,7 @@ export async function purgeExpired(
   now: number,
   policy: RetentionPolicy,
 ): Promise<Record<PurgedTable, number>> {
-  const counts = { deliveries: 0, failed_requests: 0, webhook_events: 0, inbound_events: 0 }
+  const counts = { deliveries: 0, failed_requests: 0, webhook_events: 0, inbound_events: 0, bulk_jobs: 0 }
   const overridden = JSON.stringify([...policy.overrides.keys()])
   for (const table of PURGED_TABLES) {
     counts[table] += await deleteChunks(

@@ -15,6 +15,7 @@ import { readRaw, Scripts, sendJson } from './scripted'
  * - refuses PUTs without Content-Length (411 `MissingContentLength`, as S3 does for chunked bodies);
  * - implements AbortMultipartUpload, `NoSuchUpload`, and CompleteMultipartUpload's checks
  *   (`InvalidPartOrder`, `InvalidPart`, `EntityTooSmall` for non-last parts under 5 MiB);
+ * - answers 400 `KeyTooLongError` to keys with a segment over 240 bytes (s3rver would crash on them);
  * - injects faults per bucket, and answers control routes for the tests:
  *   POST /__control/bucket {name}                       create a bucket (one per test)
  *   POST /__control/fault {bucket, op, partNumber?, status, code, times?}  op: put|create|part|complete|abort
@@ -22,6 +23,9 @@ import { readRaw, Scripts, sendJson } from './scripted'
  *   GET  /__control/object?bucket=&key=                  {exists, bytes, sha256, content_type, content_encoding, base64?}
  *   GET  /__control/requests?key=<bucket>                the request log (op, part, lengths)
  */
+/** Longest key segment the stand-in stores: 255-byte file names minus s3rver's `._S3rver_object`. */
+export const MAX_SEGMENT_BYTES = 240
+
 export function createFakeS3() {
   const directory = path.join(os.tmpdir(), `fake-s3-${process.pid}-${Date.now()}`)
   const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory })
@@ -58,6 +62,18 @@ export function createFakeS3() {
     if (denied) return refuse(req, res, denied.status, denied.code, denied.message)
     if (req.method === 'PUT' && req.headers['content-length'] === undefined) {
       return refuse(req, res, 411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.')
+    }
+    // s3rver keeps each key segment as a file name (plus a 15-byte suffix); the file system allows 255
+    // bytes, and an over-long name would crash s3rver's process. Real S3 takes such keys: the stand-in
+    // answers an S3-shaped error instead.
+    if (keyParts.some((segment) => Buffer.byteLength(decodeURIComponent(segment)) > MAX_SEGMENT_BYTES)) {
+      return refuse(
+        req,
+        res,
+        400,
+        'KeyTooLongError',
+        `Key segments over ${MAX_SEGMENT_BYTES} bytes are not supported locally.`,
+      )
     }
     const fault = takeFault(faults, bucket, op, partNumber)
     if (fault) {

@@ -13,7 +13,8 @@ import { handleControl, Scripts, sendJson } from './scripted'
  * Options (query): `size=N`; `ranges=0` ignores Range (200, whole file); `nolength=1` omits
  * Content-Length (200 mode); `fail=<start>` answers 500 once to the range starting there;
  * `cut=<offset>` drops the connection when a response reaches that byte (every time); `status=N`
- * always answers N; `gzip=1` serves gzip bytes with `Content-Encoding: gzip`.
+ * always answers N; `expire=<offset>` answers 403 (an expired presigned URL) to ranges starting at or
+ * past that byte; `redirect=<url>` answers 302 to that URL; `pace=<ms>` waits that long before each 1 MiB chunk (a slow source); `gzip=1` serves gzip bytes with `Content-Encoding: gzip`.
  * `/<key>/fixture/.../data.csv` and `.../metadata.json` serve the shared bulk fixtures.
  *
  * Control: `GET /__control/requests?key=` (method, range, status) and
@@ -45,7 +46,17 @@ export function createFakeSource() {
         raw: '',
       })
 
-    const forced = Number(q.get('status') ?? 0)
+    const redirect = q.get('redirect')
+    if (redirect !== null) {
+      record(302)
+      res.writeHead(302, { location: redirect })
+      res.end()
+      return
+    }
+    const expireAt = q.get('expire')
+    const rangeStart = /^bytes=(\d+)-/.exec(range ?? '')?.[1]
+    const expired = expireAt !== null && rangeStart !== undefined && Number(rangeStart) >= Number(expireAt)
+    const forced = expired ? 403 : Number(q.get('status') ?? 0)
     if (forced) {
       record(forced)
       res.writeHead(forced, { 'content-type': 'application/xml' })
@@ -79,7 +90,9 @@ export function createFakeSource() {
     res.writeHead(status, headers)
     const cut = q.get('cut') === null ? undefined : Number(q.get('cut'))
     let sent = start
+    const pace = Number(q.get('pace') ?? 0)
     for (const chunk of file.read(start, end)) {
+      if (pace > 0) await new Promise((resolve) => setTimeout(resolve, pace))
       if (cut !== undefined && sent + chunk.byteLength > cut) {
         if (cut > sent) res.write(chunk.subarray(0, cut - sent))
         // Let the partial body leave before the connection dies.

@@ -157,6 +157,10 @@ describe('retry engine: other kinds, the scheduled handler, retention', () => {
           `INSERT INTO inbound_events (id, tenant_id, source, event_key, type, state, body, created_at, updated_at)
            VALUES (?, ?, 'scg', ?, 'message_state_change', 'injected', '{}', ?, ?)`,
         ).bind(key, tenant ?? OTHER_TENANT, key, at, at),
+        env.DB.prepare(
+          `INSERT INTO bulk_jobs (job_id, tenant_id, dedupe_key, state, upload_filename, bucket_name, created_at, updated_at)
+           VALUES (?, ?, ?, 'done', 'f.csv', 'b', ?, ?)`,
+        ).bind(key, tenant ?? OTHER_TENANT, key, at, at),
       ])
     }
     await insertAll(OTHER_TENANT, 'other-31d', 31)
@@ -167,7 +171,13 @@ describe('retry engine: other kinds, the scheduled handler, retention', () => {
     await insertAll(null, 'none-29d', 29)
 
     const report = await runScheduled(deps, now)
-    expect(report.purged).toEqual({ deliveries: 3, failed_requests: 3, webhook_events: 3, inbound_events: 3 })
+    expect(report.purged).toEqual({
+      deliveries: 3,
+      failed_requests: 3,
+      webhook_events: 3,
+      inbound_events: 3,
+      bulk_jobs: 3,
+    })
     const keys = async (sql: string) =>
       (await env.DB.prepare(sql).all<{ k: string }>()).results.map((r) => r.k).sort()
     const kept = ['none-29d', 'other-3d', 'short-1d']
@@ -175,5 +185,6 @@ describe('retry engine: other kinds, the scheduled handler, retention', () => {
     expect(await keys('SELECT guid AS k FROM failed_requests')).toEqual(kept)
     expect(await keys('SELECT event_key AS k FROM webhook_events')).toEqual(kept)
     expect(await keys('SELECT event_key AS k FROM inbound_events')).toEqual(kept)
+    expect(await keys('SELECT job_id AS k FROM bulk_jobs')).toEqual(kept)
   })
 })

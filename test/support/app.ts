@@ -16,6 +16,7 @@ export function appWith(testEnv: Env, overrides: Partial<Runtime> = {}) {
     now: () => Date.now(),
     random: () => 0.5,
     log: createLogger('silent'),
+    bulkCopy: env.BULK_COPY,
     ...overrides,
   })
   return { app: createApp(deps), deps }

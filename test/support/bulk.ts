@@ -84,6 +84,8 @@ export function bulkTenant(bucket: string, overrides: Record<string, unknown> = 
     s3_region: S3_REGION,
     s3_part_size_mb: 5,
     bulk_allow_http_sources: true,
+    // The synchronous copy; test/integration/bulk-jobs*.test.ts cover the default (async) mode.
+    bulk_mode: 'sync',
     aws_access_key_id: S3_ACCESS_KEY_ID,
     aws_secret_access_key: S3_SECRET_ACCESS_KEY,
     // Generous: the local S3 server shares two cores with the parallel test files.

@@ -1,0 +1,115 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloudflare:workers'
+import { loadConfig } from '../config/env'
+import type { TenantConfig } from '../config/tenant'
+import { createDeps, type Deps, runtimeOf } from '../deps'
+import type { Logger } from '../lib/log'
+import { s3Target } from '../s3/bulk'
+import type { BulkFile } from '../s3/bulk-request'
+import type { CopyContext } from '../s3/copy-steps'
+import { createS3Client } from '../s3/s3-client'
+import { guardedSourceFetch } from '../s3/source-policy'
+import type { BulkJobEnd, BulkJobStore } from '../storage/bulk-jobs'
+import { describeJobEnd, JobFailure } from './job-error'
+import { notifyJobEnd } from './notify'
+import type { BulkJobParams } from './params'
+import { createStepCopier, type FileCopy } from './steps'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * `BULK_COPY`: one instance per bulk job (docs/bulk-s3.md). Marks the job running, copies the data
+ * file (then the metadata file) in steps, aborts the open multipart upload on any final failure,
+ * stores the outcome on the job and tells CI360. Each of those is its own step, so a restarted
+ * instance resumes after the last finished one and never repeats a completed part or event.
+ */
+export class BulkCopyWorkflow extends WorkflowEntrypoint<Env, BulkJobParams> {
+  override async run(event: Readonly<WorkflowEvent<BulkJobParams>>, step: WorkflowStep): Promise<string> {
+    const job = event.payload
+    const loaded = loadConfig(this.env as unknown as Record<string, unknown>)
+    // Without a configuration nothing can be written; the cron fails the job once the config is fixed.
+    if (!loaded.ok) throw new Error('configuration invalid')
+    const deps = createDeps(runtimeOf(this.env, loaded.config))
+    const log = deps.log.child({ job_id: job.jobId, tenant: job.tenantId })
+    const jobs = deps.stores.bulkJobs
+
+    await step.do('start', async () => {
+      await jobs.markRunning(job.jobId, deps.now())
+      return true
+    })
+
+    let tenant: TenantConfig | undefined
+    let end: BulkJobEnd
+    try {
+      tenant = deps.config.tenant(job.tenantId)
+      if (!tenant) throw new JobFailure({ code: 'CONFIG_INVALID', message: 'The tenant no longer exists.' })
+      const copier = copierFor(step, deps, tenant, jobs, job, log)
+      try {
+        const copies: FileCopy[] = []
+        for (const file of job.files) copies.push(await copier.copy(file))
+        const data = copies[0] ?? { bytes: 0, parts: 0 }
+        end = { state: 'done', bytes: data.bytes, parts: data.parts }
+      } catch (e) {
+        await step.do('abort', async () => {
+          await copier.abortRecorded()
+          return true
+        })
+        throw e
+      }
+    } catch (e) {
+      end = { state: 'failed', ...describeJobEnd(e) }
+    }
+
+    await step.do('finish', async () => {
+      await jobs.finish(job.jobId, end, deps.now())
+      return true
+    })
+    log.info('bulk job ended', {
+      state: end.state,
+      ...(end.state === 'done' ? { bytes: end.bytes, parts: end.parts } : { error_code: end.code }),
+    })
+    if (tenant) {
+      const known = tenant
+      await step.do('notify', async () => notifyJobEnd(deps, log, known, jobView(job, known), end))
+    }
+    return end.state
+  }
+}
+
+function jobView(job: BulkJobParams, tenant: TenantConfig) {
+  const data = job.files[0]
+  const key = data?.key ?? ''
+  return {
+    jobId: job.jobId,
+    responseTrackingCode: job.responseTrackingCode,
+    uploadFilename: key,
+    s3Uri: `s3://${tenant.settings.s3_bucket_name ?? ''}/${key}`,
+  }
+}
+
+function copierFor(
+  step: WorkflowStep,
+  deps: Deps,
+  tenant: TenantConfig,
+  jobs: BulkJobStore,
+  job: BulkJobParams,
+  log: Logger,
+) {
+  const settings = tenant.settings
+  const s3 = createS3Client(s3Target(deps, tenant), deps.fetch, settings.provider_timeout_ms)
+  const sourceFetch = guardedSourceFetch(deps.fetch, settings)
+  const ctxFor = (file: BulkFile): CopyContext => ({
+    fetch: sourceFetch,
+    s3,
+    sourceUrl: file.url,
+    key: file.key,
+    partSizeMb: settings.s3_part_size_mb,
+    timeoutMs: settings.provider_timeout_ms,
+    sleep: deps.sleep ?? sleep,
+    random: deps.random,
+    log: log.child({ file: file.field }),
+    onUpload: async (uploadId) => {
+      await jobs.setUpload(job.jobId, file.key, uploadId, deps.now())
+    },
+  })
+  return createStepCopier(step, jobs, job, ctxFor, s3, deps.now, log)
+}

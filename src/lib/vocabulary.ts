@@ -27,8 +27,8 @@ export const DELIVERY_STATES = [
 ] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
 
-/** The message search's `state` filter: ours, plus `uncertain` (a `sending` row past its takeover time). */
-export const MESSAGE_SEARCH_STATES = [...DELIVERY_STATES, 'uncertain'] as const
+/** The message search's `state` filter: every delivery state (`uncertain` included). */
+export const MESSAGE_SEARCH_STATES = DELIVERY_STATES
 
 /** Sources of stored webhook events (`inbound_events.source`): the provider that called us. */
 export const INBOUND_EVENT_SOURCES = ['scg', 'twilio', 'genesys'] as const

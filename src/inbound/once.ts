@@ -5,7 +5,7 @@ import type { WebhookEventStore, WebhookSource } from '../storage/webhook-events
 export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
 
 /**
- * Handle one webhook delivery at most once: claim its key in D1, run `work`, note
+ * Handle one webhook delivery at most once: claim its key (per tenant) in D1, run `work`, note
  * the outcome for operators. A redelivery of a claimed key gets `{duplicate: true}` without running
  * `work`. If `work` throws (e.g. D1 failed while storing a failed request), the claim is released so the
  * provider's redelivery is processed in full, and a D1 failure becomes 503.
@@ -16,19 +16,19 @@ export async function handleOnce<T extends { status: string }>(
   claim: { source: WebhookSource; key: string; tenantId: string; now: number },
   work: () => Promise<T>,
 ): Promise<Once<T>> {
-  const { source, key } = claim
-  if (!(await guard(() => store.claim(source, key, claim.tenantId, claim.now)))) return { duplicate: true }
+  const { source, key, tenantId } = claim
+  if (!(await guard(() => store.claim(source, key, tenantId, claim.now)))) return { duplicate: true }
   let result: T
   try {
     result = await guard(work)
   } catch (e) {
     await store
-      .release(source, key)
+      .release(source, key, tenantId)
       .catch((re: unknown) => log.error('webhook claim release failed', describeError(re)))
     throw e
   }
   // For operators only: failing to note the outcome must not undo a handled event.
-  await store.setOutcome(source, key, result.status).catch((e: unknown) => {
+  await store.setOutcome(source, key, tenantId, result.status).catch((e: unknown) => {
     log.warn('webhook outcome not recorded', describeError(e))
   })
   return { duplicate: false, result }

@@ -17,3 +17,20 @@ export type FailedRequestState = (typeof FAILED_REQUEST_STATES)[number]
 /** Our state of one CI360 outbound event (the provider's own status is kept beside it). */
 export const DELIVERY_STATES = ['sending', 'sent', 'queued', 'rejected', 'stale', 'expired', 'dead'] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
+
+/** Twilio's `MessageStatus` values (docs/protocols.md, "Twilio"); only these are logged as sent. */
+export const TWILIO_MESSAGE_STATUSES = [
+  'accepted',
+  'scheduled',
+  'canceled',
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'delivered',
+  'undelivered',
+  'receiving',
+  'received',
+  'read',
+  'partially_delivered',
+] as const

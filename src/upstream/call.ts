@@ -1,4 +1,5 @@
 import type { FetchFn } from '../lib/http'
+import { redactProviderText } from '../lib/log'
 import { err, ok, type Result } from '../lib/result'
 import { isRetryableStatus, UpstreamError, type UpstreamId } from './error'
 
@@ -70,7 +71,8 @@ export async function callUpstream(
   const reading =
     req.readError?.({ status: res.status, statusText: res.statusText, text, headers: res.headers }) ?? {}
   const retryable = reading.retryable ?? isRetryableStatus(res.status)
-  const description = reading.description ?? res.statusText
+  // Vendors quote numbers and text in their messages; what we store and answer must not (docs/storage.md).
+  const description = redactProviderText(reading.description ?? res.statusText)
   return err(
     new UpstreamError({
       upstream: req.upstream,

@@ -3,10 +3,10 @@ import { parseCreative } from '../../ci360/creative'
 import type { OutboundEvent } from '../../ci360/event'
 import { loadConfig } from '../../config/env'
 import type { TenantConfig } from '../../config/tenant'
+import { maskNumbers } from '../../lib/log'
 import {
   buildTwilioRequest,
   createTwilioProvider,
-  maskNumbers,
   type TwilioConfig,
   twilioConfigOf,
 } from './client'
@@ -190,6 +190,6 @@ describe('Twilio send', () => {
   })
 
   it('masks long digit runs only', () => {
-    expect(maskNumbers('To 5551234567 code 21211')).toBe('To 55512***67 code 21211')
+    expect(maskNumbers('To 5551234567 code 21211')).toBe('To ********67 code 21211')
   })
 })

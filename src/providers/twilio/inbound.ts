@@ -1,4 +1,5 @@
 import { validationError } from '../../lib/validation'
+import { TWILIO_MESSAGE_STATUSES } from '../../lib/vocabulary'
 import { normalizePhone } from '../phone'
 import type { InboundEvent, InboundOutcome, WebhookFormat } from '../types'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from './schemas'
@@ -29,6 +30,10 @@ const paramsOf = (rawBody: string, headers: Headers): TwilioParams =>
     ? parseJsonParams(rawBody)
     : parseFormBody(rawBody)
 
+/** The signature proves who sent a status, not what it holds: an unexpected value is never logged. */
+const knownStatus = (status: string): string =>
+  (TWILIO_MESSAGE_STATUSES as readonly string[]).includes(status) ? status : 'unknown'
+
 function statusEvent(params: TwilioParams): InboundEvent {
   const parsed = TwilioStatusCallbackSchema.safeParse(params)
   if (!parsed.success) throw validationError(parsed.error)
@@ -38,7 +43,7 @@ function statusEvent(params: TwilioParams): InboundEvent {
   return {
     type: 'status',
     key: `${sid}:${status}`,
-    logFields: { message_sid: sid, message_status: status },
+    logFields: { message_sid: sid, message_status: knownStatus(status) },
     providerMessageId: sid,
     status,
     echo: undefined,

@@ -1,11 +1,12 @@
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../src/lib/log'
 import { createIdentityCache } from '../../src/storage/identity-cache'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
 import { globalWebhookVars, webhookTenant } from '../support/scg-webhook'
+import { inboundParams, postTwilioWebhook, statusParams, twilioTenant } from '../support/twilio'
 import { envWith, json } from '../support/worker'
 
 type Tenant = ReturnType<typeof webhookTenant>
@@ -125,5 +126,40 @@ describe('tenant isolation: dedupe keys', () => {
     const viaGlobal = await globalRoute([a, b]).deliver(statusWithId(eventId, `dh-b|TSK_B|${b.id}`))
     expect((await json(viaGlobal)).status).toBe('OK')
     expect(await ci360Fake.requests(b.ci360Key)).toHaveLength(1)
+  })
+})
+
+describe('tenant isolation: Twilio', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('the same inbound MessageSid on two tenants’ routes is injected for each', async () => {
+    const a = twilioTenant(FIXTURE_TENANT, { identity_field: 'subject_id' })
+    const b = twilioTenant(OTHER_TENANT, { identity_field: 'subject_id' })
+    const testEnv = envWith([a, b])
+    const fromA = inboundParams(a, '+12125550313', 'Hi A')
+    const fromB = { ...inboundParams(b, '+12125550314', 'Hi B'), MessageSid: fromA.MessageSid } as typeof fromA
+    for (const [t, params] of [[a, fromA], [b, fromB]] as const) {
+      const res = await postTwilioWebhook(testEnv, `/v1/webhooks/twilio/${t.id}/inbound`, params, t.authToken)
+      expect(res.headers.get('x-connector-status')).toBe('OK')
+    }
+    expect((await ci360Fake.requests(b.ci360Key)).map((r) => r.body.message_body)).toEqual(['Hi B'])
+  })
+
+  it('a signed MessageStatus outside Twilio’s set is logged and answered as unknown', async () => {
+    const t = twilioTenant()
+    const lines: string[] = []
+    for (const level of ['log', 'warn', 'error'] as const)
+      vi.spyOn(console, level).mockImplementation((text: unknown) => void lines.push(String(text)))
+    const res = await postTwilioWebhook(
+      envWith([t], { log_level: 'debug' }),
+      `/v1/webhooks/twilio/${t.id}/status`,
+      statusParams(t, `SM${unique()}`, '+14155550123'),
+      t.authToken,
+    )
+    expect(res.status).toBe(200)
+    expect((await json(res)).message_status).toBe('unknown')
+    expect(lines.length).toBeGreaterThan(0)
+    expect(lines.join('\n')).not.toContain('4155550123')
+    expect(lines.some((l) => JSON.parse(l).message_status === 'unknown')).toBe(true)
   })
 })

@@ -349,12 +349,18 @@ describe('SCG outbound: statuses', () => {
   it('PROVIDER_REJECTED: SCG quoting the number and text → code kept, number masked, quote dropped', async () => {
     const t = testTenant()
     const description = `Recipient '+14155550123' refused "Meet me at 5 pm" (to 14155550123)`
-    await scgFake.script(t.scgToken, [{ status: 400, body: { error_code: '4001', error_description: description } }])
+    await scgFake.script(t.scgToken, [
+      { status: 400, body: { error_code: '4001', error_description: description } },
+    ])
     const event = outboundEvent('outbound-sms')
     const res = await post(envWith([t]), t.apiKey, event)
     const body = await json(res)
     expect(res.status).toBe(422)
-    expect(body.error).toMatchObject({ code: 'PROVIDER_REJECTED', provider_code: '4001', provider_status: 400 })
+    expect(body.error).toMatchObject({
+      code: 'PROVIDER_REJECTED',
+      provider_code: '4001',
+      provider_status: 400,
+    })
     const stored = await failedRequest(event.guid)
     const row = await delivery(event.guid)
     for (const text of [JSON.stringify(body), stored.last_error, row.last_error ?? '', row.history]) {

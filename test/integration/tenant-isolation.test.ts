@@ -137,8 +137,14 @@ describe('tenant isolation: Twilio', () => {
     const b = twilioTenant(OTHER_TENANT, { identity_field: 'subject_id' })
     const testEnv = envWith([a, b])
     const fromA = inboundParams(a, '+12125550313', 'Hi A')
-    const fromB = { ...inboundParams(b, '+12125550314', 'Hi B'), MessageSid: fromA.MessageSid } as typeof fromA
-    for (const [t, params] of [[a, fromA], [b, fromB]] as const) {
+    const fromB = {
+      ...inboundParams(b, '+12125550314', 'Hi B'),
+      MessageSid: fromA.MessageSid,
+    } as typeof fromA
+    for (const [t, params] of [
+      [a, fromA],
+      [b, fromB],
+    ] as const) {
       const res = await postTwilioWebhook(testEnv, `/v1/webhooks/twilio/${t.id}/inbound`, params, t.authToken)
       expect(res.headers.get('x-connector-status')).toBe('OK')
     }

@@ -4,12 +4,7 @@ import type { OutboundEvent } from '../../ci360/event'
 import { loadConfig } from '../../config/env'
 import type { TenantConfig } from '../../config/tenant'
 import { maskNumbers } from '../../lib/log'
-import {
-  buildTwilioRequest,
-  createTwilioProvider,
-  type TwilioConfig,
-  twilioConfigOf,
-} from './client'
+import { buildTwilioRequest, createTwilioProvider, type TwilioConfig, twilioConfigOf } from './client'
 
 const SID = 'AC0123456789abcdef0123456789abcdef'
 const SERVICE = 'MG0123456789abcdef0123456789abcdef'

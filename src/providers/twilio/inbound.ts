@@ -30,7 +30,10 @@ const paramsOf = (rawBody: string, headers: Headers): TwilioParams =>
     ? parseJsonParams(rawBody)
     : parseFormBody(rawBody)
 
-/** The signature proves who sent a status, not what it holds: an unexpected value is never logged. */
+/**
+ * The signature proves who sent a status, not what it holds: a value outside Twilio's set is handled,
+ * logged, stored and answered as `unknown` (no mapping, so never injected), never repeated as sent.
+ */
 const knownStatus = (status: string): string =>
   (TWILIO_MESSAGE_STATUSES as readonly string[]).includes(status) ? status : 'unknown'
 
@@ -38,12 +41,12 @@ function statusEvent(params: TwilioParams): InboundEvent {
   const parsed = TwilioStatusCallbackSchema.safeParse(params)
   if (!parsed.success) throw validationError(parsed.error)
   const sid = parsed.data.MessageSid
-  const status = parsed.data.MessageStatus.toLowerCase()
+  const status = knownStatus(parsed.data.MessageStatus.toLowerCase())
   const errorCode = parsed.data.ErrorCode?.trim() || undefined
   return {
     type: 'status',
     key: `${sid}:${status}`,
-    logFields: { message_sid: sid, message_status: knownStatus(status) },
+    logFields: { message_sid: sid, message_status: status },
     providerMessageId: sid,
     status,
     echo: undefined,

@@ -1,5 +1,4 @@
 import type { FetchFn } from '../lib/http'
-import { redactProviderText } from '../lib/log'
 import { err, ok, type Result } from '../lib/result'
 import { isRetryableStatus, UpstreamError, type UpstreamId } from './error'
 
@@ -71,8 +70,7 @@ export async function callUpstream(
   const reading =
     req.readError?.({ status: res.status, statusText: res.statusText, text, headers: res.headers }) ?? {}
   const retryable = reading.retryable ?? isRetryableStatus(res.status)
-  // Vendors quote numbers and text in their messages; what we store and answer must not (docs/storage.md).
-  const description = redactProviderText(reading.description ?? res.statusText)
+  const description = reading.description ?? res.statusText
   return err(
     new UpstreamError({
       upstream: req.upstream,

@@ -91,7 +91,10 @@ describe('binding-call counter: the calls a request waits for', () => {
     expect(receipt.res.status).toBe(200)
     expect(await json(receipt.res)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
     expect((await row())?.provider_status).toBe('DELIVERED')
-    expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(envelope['event-id'])
+    // Dedupe keys are scoped by tenant (docs/storage.md, `webhook_events`).
+    expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(
+      `${tenant.id}/${envelope['event-id']}`,
+    )
     expect({ beforeReply: receipt.beforeReply, afterReply: receipt.afterReply }).toEqual(EXPECTED.scgWebhook)
   })
 })

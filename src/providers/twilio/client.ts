@@ -1,6 +1,7 @@
 import type { CreativeProblem } from '../../ci360/creative'
 import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
+import { redactProviderText } from '../../lib/log'
 import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import type { UpstreamError } from '../../upstream/error'
@@ -123,12 +124,12 @@ export function createTwilioProvider(
   }
 }
 
-/** Twilio's error body: its numeric code and message (redacted by `callUpstream`). */
+/** Twilio's error body: its numeric code and message, redacted (Twilio quotes the recipient: "The 'To' number …"). */
 function readTwilioError({ statusText, text }: { statusText: string; text: string }): ErrorReading {
   const body = TwilioErrorBodySchema.safeParse(safeJsonParse(text))
   const description = body.success && body.data.message ? body.data.message : statusText
   return {
     ...(body.success ? { code: body.data.code } : {}),
-    ...(description ? { description } : {}),
+    ...(description ? { description: redactProviderText(description) } : {}),
   }
 }

@@ -4,7 +4,7 @@ import { maskPhone } from '../lib/log'
 import { ownString } from '../lib/maps'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent, WebhookFormat } from '../providers/types'
-import { createIdentityCache } from '../storage/identity-cache'
+import { createIdentityCache, STALE } from '../storage/identity-cache'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /** The `message_body` sent to CI360: a postback as is, else the text (upper-cased when configured). */
@@ -14,7 +14,8 @@ export const moMessageBody = (e: Pick<MoEvent, 'body' | 'postback'>, uppercase: 
 /**
  * A message from a phone (docs/architecture.md, "Inbound"). `identity_field` and `scg_channel_senders`
  * come from the route's tenant (the global settings on a global route), since they are needed before
- * the tenant is known. The tenant is the identity-cache entry's, else the route's, else `tenant_id`; the
+ * the tenant is known. The tenant is the identity-cache entry's (on a tenant route, that tenant's own
+ * entry first: docs/storage.md, "Identity cache"), else the route's, else `tenant_id`; the
  * identity is the sender's address in `identity_field`, else the cached `datahub_id`. The event name and
  * upper-casing come from the resolved tenant.
  */
@@ -29,9 +30,13 @@ export async function planMo(
   // KV failing is not "no identity": a StorageError (503) lets Event Manager redeliver instead of the
   // reply being dropped as from an unknown sender.
   const cached = phone
-    ? await createIdentityCache(ctx.kv, routeSettings.cache_ttl, ctx.log).lookup(phone, 'throw')
+    ? await createIdentityCache(ctx.kv, routeSettings.cache_ttl, ctx.log).lookup(phone, route?.id, 'throw')
     : undefined
   const from = maskPhone(e.from)
+  if (cached === STALE) {
+    ctx.log.warn('reply routed by a stale identity entry ignored', { from })
+    return ignore('the identity cache entry of the sender is not the newest for its tenant')
+  }
   const tenant = resolveTenant(ctx, route, cached?.tenant_id, {
     noun: 'sender',
     noTenant: 'no tenant: the sender is not cached and tenant_id is not set',

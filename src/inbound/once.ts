@@ -13,7 +13,7 @@ export interface OnceRecord<T> {
 }
 
 /**
- * Handle one webhook delivery at most once: claim its key in D1, run `work`, note
+ * Handle one webhook delivery at most once: claim its key (per tenant) in D1, run `work`, note
  * the outcome for operators. A redelivery of a claimed key gets `{duplicate: true}` without running
  * `work`. If `work` throws (e.g. D1 failed while storing a failed request), the claim is released so the
  * provider's redelivery is processed in full, and a D1 failure becomes 503. `record`'s statements ride
@@ -26,22 +26,24 @@ export async function handleOnce<T extends { status: string }>(
   work: () => Promise<T>,
   record?: OnceRecord<T>,
 ): Promise<Once<T>> {
-  const { source, key } = claim
-  const claimed = await guard(() => store.claim(source, key, claim.tenantId, claim.now, record?.withClaim))
+  const { source, key, tenantId } = claim
+  const claimed = await guard(() => store.claim(source, key, tenantId, claim.now, record?.withClaim))
   if (!claimed) return { duplicate: true }
   let result: T
   try {
     result = await guard(work)
   } catch (e) {
     await store
-      .release(source, key)
+      .release(source, key, tenantId)
       .catch((re: unknown) => log.error('webhook claim release failed', describeError(re)))
     await record?.failed()
     throw e
   }
   // For operators only: failing to note the outcome must not undo a handled event.
-  await store.setOutcome(source, key, result.status, record?.withOutcome(result)).catch((e: unknown) => {
-    log.warn('webhook outcome not recorded', describeError(e))
-  })
+  await store
+    .setOutcome(source, key, tenantId, result.status, record?.withOutcome(result))
+    .catch((e: unknown) => {
+      log.warn('webhook outcome not recorded', describeError(e))
+    })
   return { duplicate: false, result }
 }

@@ -32,15 +32,29 @@ export function createLogger(level: LogLevel = 'info', base: Fields = {}): Logge
   }
 }
 
-/** `+14155550123` → `+1415*****23`: enough to correlate, not enough to identify. */
+/**
+ * `+14155550123` → `+1415*****23`: enough to correlate, not enough to identify. A shorter number (a
+ * national or short code) shows its last 2 characters only, so no number shows more than its prefix and
+ * last 2 digits, and one too short to keep a prefix hidden shows no prefix at all.
+ */
 export function maskPhone(value: string | undefined | null): string | undefined {
   if (!value) return undefined
   const chars = [...value]
-  if (chars.length <= 6) return '*'.repeat(chars.length)
-  const head = chars.slice(0, 5).join('')
-  const tail = chars.slice(-2).join('')
-  return `${head}${'*'.repeat(chars.length - 7)}${tail}`
+  const tail = chars.length >= 5 ? 2 : 0
+  const head = chars.length >= 12 ? 5 : 0
+  return `${chars.slice(0, head).join('')}${'*'.repeat(chars.length - head - tail)}${chars.slice(chars.length - tail).join('')}`
 }
+
+/** Every run of 6+ digits (with the usual separators) in free text, masked like `maskPhone`. */
+export const maskNumbers = (text: string): string =>
+  text.replace(/\+?\d[\d\s().-]{4,}\d/g, (m) => maskPhone(m.replace(/[\s().-]/g, '')) ?? '')
+
+/**
+ * A vendor's error text as we may store and answer it: vendors quote the recipient and the message
+ * text ("… '+14155550123' …", "… \"Hello\" …"), so quoted passages are dropped and numbers masked.
+ */
+export const redactProviderText = (text: string): string =>
+  maskNumbers(text.replace(/'[^']*'|"[^"]*"|\u201c[^\u201d]*\u201d|\u2018[^\u2019]*\u2019/g, '\u2026'))
 
 /** Describe an unknown thrown value without leaking request data: name and message only. */
 export function describeError(e: unknown): { error_name: string; error_message: string } {

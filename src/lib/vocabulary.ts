@@ -48,3 +48,20 @@ export type InboundState = (typeof INBOUND_STATES)[number]
 /** `bulk_jobs.state` (docs/storage.md): queued → running → done | failed. */
 export const BULK_JOB_STATES = ['queued', 'running', 'done', 'failed'] as const
 export type BulkJobState = (typeof BULK_JOB_STATES)[number]
+
+/** Twilio's `MessageStatus` values (docs/protocols.md, "Twilio"); only these are logged as sent. */
+export const TWILIO_MESSAGE_STATUSES = [
+  'accepted',
+  'scheduled',
+  'canceled',
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'delivered',
+  'undelivered',
+  'receiving',
+  'received',
+  'read',
+  'partially_delivered',
+] as const

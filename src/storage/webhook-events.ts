@@ -5,30 +5,39 @@ import { d1Call } from './d1-call'
 export type WebhookSource = ProviderId
 
 /**
- * Dedupe of webhook deliveries in D1 (never KV): SCG `event-id`, Twilio `MessageSid:MessageStatus`.
- * `claim` returns true for the first delivery of a key and false for a redelivery; `release` forgets
- * a key whose processing could not be made durable, so the provider's redelivery is processed again.
- * Both throw `StorageError` when D1 fails.
+ * The stored `event_key`: the provider's key scoped by the tenant the event belongs to, so two tenants'
+ * deliveries with the same id are both processed (docs/storage.md, "webhook_events").
+ */
+export const scopedEventKey = (tenantId: string, key: string) => `${tenantId}/${key}`
+
+/**
+ * Dedupe of webhook deliveries in D1 (never KV): SCG `event-id`, Twilio `MessageSid:MessageStatus`,
+ * per tenant. `claim` returns true for the first delivery of a key and false for a redelivery;
+ * `release` forgets a key whose processing could not be made durable, so the provider's redelivery is
+ * processed again. Both throw `StorageError` when D1 fails.
  */
 export function createWebhookEventStore(db: D1Database) {
   return {
     /**
-     * Claim a key; `alongside` runs right after the claim in the same batch (one transaction, no extra
-     * round trip) and may read the claim's `changes()`.
+     * Claim a key for a tenant; `alongside` runs right after the claim in the same batch (one
+     * transaction, no extra round trip) and may read the claim's `changes()`. A row of the same tenant
+     * under the bare key (claimed before keys were scoped) also counts as a claim, so a redelivery across
+     * the upgrade is still a duplicate; those rows age out with `retention_days`.
      */
     async claim(
       source: WebhookSource,
       key: string,
-      tenantId: string | null,
+      tenantId: string,
       now: number,
       alongside: D1PreparedStatement[] = [],
     ): Promise<boolean> {
       const claim = db
         .prepare(
-          `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES (?, ?, ?, ?)
+          `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) SELECT ?1, ?2, ?3, ?4
+           WHERE NOT EXISTS (SELECT 1 FROM webhook_events WHERE source = ?1 AND event_key = ?5 AND tenant_id = ?3)
            ON CONFLICT (source, event_key) DO NOTHING`,
         )
-        .bind(source, key, tenantId, now)
+        .bind(source, scopedEventKey(tenantId, key), tenantId, now, key)
       const [r] = await d1Call('webhook_events.claim', () => db.batch([claim, ...alongside]))
       return r?.meta.changes === 1
     },
@@ -37,18 +46,22 @@ export function createWebhookEventStore(db: D1Database) {
     async setOutcome(
       source: WebhookSource,
       key: string,
+      tenantId: string,
       outcome: string,
       alongside: D1PreparedStatement[] = [],
     ): Promise<void> {
       const update = db
         .prepare('UPDATE webhook_events SET outcome = ? WHERE source = ? AND event_key = ?')
-        .bind(outcome, source, key)
+        .bind(outcome, source, scopedEventKey(tenantId, key))
       await d1Call('webhook_events.setOutcome', () => db.batch([update, ...alongside]))
     },
 
-    async release(source: WebhookSource, key: string): Promise<void> {
+    async release(source: WebhookSource, key: string, tenantId: string): Promise<void> {
       await d1Call('webhook_events.release', () =>
-        db.prepare('DELETE FROM webhook_events WHERE source = ? AND event_key = ?').bind(source, key).run(),
+        db
+          .prepare('DELETE FROM webhook_events WHERE source = ? AND event_key = ?')
+          .bind(source, scopedEventKey(tenantId, key))
+          .run(),
       )
     },
   }

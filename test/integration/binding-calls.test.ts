@@ -15,9 +15,9 @@ import { envWith, json } from '../support/worker'
  */
 const none: CallCounts = { d1: 0, kv: 0, d1Sequential: 0, kvSequential: 0, sequential: 0 }
 const EXPECTED: Record<'scgSend' | 'scgWebhook', { beforeReply: CallCounts; afterReply: CallCounts }> = {
-  // D1 claim → SCG → D1 update to `sent` → KV identity write.
+  // D1 claim → SCG → D1 update to `sent` → KV identity writes (global and tenant keys, in parallel).
   scgSend: {
-    beforeReply: { d1: 2, kv: 1, d1Sequential: 2, kvSequential: 1, sequential: 3 },
+    beforeReply: { d1: 2, kv: 2, d1Sequential: 2, kvSequential: 1, sequential: 3 },
     afterReply: none,
   },
   // D1 lookup of the delivery → D1 claim of the event id → D1 provider status → CI360 → D1 outcome noted.
@@ -91,7 +91,10 @@ describe('binding-call counter: the calls a request waits for', () => {
     expect(receipt.res.status).toBe(200)
     expect(await json(receipt.res)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
     expect((await row())?.provider_status).toBe('DELIVERED')
-    expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(envelope['event-id'])
+    // Dedupe keys are scoped by tenant (docs/storage.md, `webhook_events`).
+    expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(
+      `${tenant.id}/${envelope['event-id']}`,
+    )
     expect({ beforeReply: receipt.beforeReply, afterReply: receipt.afterReply }).toEqual(EXPECTED.scgWebhook)
   })
 })

@@ -352,6 +352,30 @@ describe('SCG outbound: statuses', () => {
     })
   }
 
+  it('PROVIDER_REJECTED: SCG quoting the number and text → code kept, number masked, quote dropped', async () => {
+    const t = testTenant()
+    const description = `Recipient '+14155550123' refused "Meet me at 5 pm" (to 14155550123)`
+    await scgFake.script(t.scgToken, [
+      { status: 400, body: { error_code: '4001', error_description: description } },
+    ])
+    const event = outboundEvent('outbound-sms')
+    const res = await post(envWith([t]), t.apiKey, event)
+    const body = await json(res)
+    expect(res.status).toBe(422)
+    expect(body.error).toMatchObject({
+      code: 'PROVIDER_REJECTED',
+      provider_code: '4001',
+      provider_status: 400,
+    })
+    const stored = await failedRequest(event.guid)
+    const row = await delivery(event.guid)
+    for (const text of [JSON.stringify(body), stored.last_error, row.last_error ?? '', row.history]) {
+      expect(text).not.toMatch(/4155550123|Meet me/)
+    }
+    expect(body.error.message).toContain('*****23')
+    expect(stored.last_error).toContain('*****23')
+  })
+
   it('PROVIDER_REJECTED: a wrong SCG token is refused by SCG with 401 (4010)', async () => {
     const t = testTenant(FIXTURE_TENANT, { scg_access_token: 'not-a-valid-token' })
     const res = await post(envWith([t]), t.apiKey, outboundEvent('outbound-sms'))

@@ -74,6 +74,6 @@ export const failedRequestOf = (tenantId: string, eventId: string) =>
     .first<any>()
 
 export const webhookEventOf = (eventId: string) =>
-  env.DB.prepare(`SELECT * FROM webhook_events WHERE source = 'scg' AND event_key = ?`)
+  env.DB.prepare(`SELECT * FROM webhook_events WHERE source = 'scg' AND event_key = tenant_id || '/' || ?`)
     .bind(eventId)
     .first<any>()

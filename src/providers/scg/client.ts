@@ -1,6 +1,7 @@
 import { externalIdOf } from '../../ci360/event'
 import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
+import { redactProviderText } from '../../lib/log'
 import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
@@ -106,14 +107,19 @@ export function createScgProvider(
   }
 }
 
-/** SCG's error body: its code (4046 means our token was refused) and description. */
+/**
+ * SCG's error body: its code (4046 means our token was refused) and description, which may quote the
+ * recipient and the text: it is redacted before it reaches a log, D1 or a reply (docs/storage.md).
+ */
 function readScgError({ status, text }: { status: number; text: string }): ErrorReading {
   const body = ScgErrorBodySchema.safeParse(safeJsonParse(text))
   const code = body.success ? body.data.error_code : undefined
   const bareCode = code?.replace(/^SCG_ERROR_/, '')
   return {
     ...(code ? { code } : {}),
-    ...(body.success && body.data.error_description ? { description: body.data.error_description } : {}),
+    ...(body.success && body.data.error_description
+      ? { description: redactProviderText(body.data.error_description) }
+      : {}),
     retryable: isRetryableStatus(status) && !(bareCode && NON_RETRYABLE_CODES.has(bareCode)),
     auth: bareCode === '4046',
   }

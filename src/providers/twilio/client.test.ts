@@ -3,13 +3,8 @@ import { parseCreative } from '../../ci360/creative'
 import type { OutboundEvent } from '../../ci360/event'
 import { loadConfig } from '../../config/env'
 import type { TenantConfig } from '../../config/tenant'
-import {
-  buildTwilioRequest,
-  createTwilioProvider,
-  maskNumbers,
-  type TwilioConfig,
-  twilioConfigOf,
-} from './client'
+import { maskNumbers } from '../../lib/log'
+import { buildTwilioRequest, createTwilioProvider, type TwilioConfig, twilioConfigOf } from './client'
 
 const SID = 'AC0123456789abcdef0123456789abcdef'
 const SERVICE = 'MG0123456789abcdef0123456789abcdef'
@@ -190,6 +185,6 @@ describe('Twilio send', () => {
   })
 
   it('masks long digit runs only', () => {
-    expect(maskNumbers('To 5551234567 code 21211')).toBe('To 55512***67 code 21211')
+    expect(maskNumbers('To 5551234567 code 21211')).toBe('To ********67 code 21211')
   })
 })

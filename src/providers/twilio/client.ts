@@ -1,7 +1,7 @@
 import type { CreativeProblem } from '../../ci360/creative'
 import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
-import { maskPhone } from '../../lib/log'
+import { redactProviderText } from '../../lib/log'
 import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import type { UpstreamError } from '../../upstream/error'
@@ -134,16 +134,12 @@ export function createTwilioProvider(
   }
 }
 
-/** Twilio's error body: its numeric code and message, with any phone number in it masked. */
+/** Twilio's error body: its numeric code and message, redacted (Twilio quotes the recipient: "The 'To' number …"). */
 function readTwilioError({ statusText, text }: { statusText: string; text: string }): ErrorReading {
   const body = TwilioErrorBodySchema.safeParse(safeJsonParse(text))
   const description = body.success && body.data.message ? body.data.message : statusText
   return {
     ...(body.success ? { code: body.data.code } : {}),
-    ...(description ? { description: maskNumbers(description) } : {}),
+    ...(description ? { description: redactProviderText(description) } : {}),
   }
 }
-
-/** Twilio quotes the recipient in some messages ("The 'To' number … is not valid"); never pass it on. */
-export const maskNumbers = (text: string): string =>
-  text.replace(/\+?\d[\d\s().-]{4,}\d/g, (m) => maskPhone(m.replace(/[\s().-]/g, '')) ?? '')

@@ -1,4 +1,5 @@
 import { validationError } from '../../lib/validation'
+import { TWILIO_MESSAGE_STATUSES } from '../../lib/vocabulary'
 import { normalizePhone } from '../phone'
 import type { InboundEvent, InboundOutcome, StatusOrder, WebhookFormat } from '../types'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from './schemas'
@@ -29,11 +30,18 @@ const paramsOf = (rawBody: string, headers: Headers): TwilioParams =>
     ? parseJsonParams(rawBody)
     : parseFormBody(rawBody)
 
+/**
+ * The signature proves who sent a status, not what it holds: a value outside Twilio's set is handled,
+ * logged, stored and answered as `unknown` (no mapping, so never injected), never repeated as sent.
+ */
+const knownStatus = (status: string): string =>
+  (TWILIO_MESSAGE_STATUSES as readonly string[]).includes(status) ? status : 'unknown'
+
 function statusEvent(params: TwilioParams): InboundEvent {
   const parsed = TwilioStatusCallbackSchema.safeParse(params)
   if (!parsed.success) throw validationError(parsed.error)
   const sid = parsed.data.MessageSid
-  const status = parsed.data.MessageStatus.toLowerCase()
+  const status = knownStatus(parsed.data.MessageStatus.toLowerCase())
   const errorCode = parsed.data.ErrorCode?.trim() || undefined
   return {
     type: 'status',

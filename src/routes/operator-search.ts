@@ -3,9 +3,11 @@ import * as z from 'zod/mini'
 import { messageItem, parseStatsQuery } from '../admin/operator-present'
 import { encodeMessageCursor, parseMessageQuery } from '../admin/operator-query'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { MESSAGE_SEARCH_STATES, PROVIDER_IDS } from '../lib/vocabulary'
 import { err, type Operation } from '../openapi/operation'
+import { MessageList, StatsReply } from '../openapi/operator-replies'
 import { searchMessages } from '../storage/message-search'
 import { readStats } from '../storage/stats'
 import { adminOperation } from './admin'
@@ -24,7 +26,7 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
   })
   const items = rows.slice(0, query.limit)
   const last = items.at(-1)
-  return c.json({
+  return reply(c, 200, MessageList, {
     status: 'OK',
     items: items.map(messageItem),
     next_cursor: rows.length > query.limit && last ? encodeMessageCursor(last.created_at, last.guid) : null,
@@ -34,10 +36,9 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
 operatorSearchRoutes.get(`${base}/stats`, admin, async (c) => {
   const deps = c.get('deps')
   const stats = await readStats(deps.db, c.get('tenant').id, parseStatsQuery(c.req.query(), deps))
-  return c.json({ status: 'OK', ...stats })
+  return reply(c, 200, StatsReply, { status: 'OK', ...stats })
 })
 
-export const iso = () => z.string().check(z.regex(/^\d{4}-\d\d-\d\dT/))
 export const query = (name: string, description: string, schema: z.ZodMiniType = z.string()) => ({
   name,
   in: 'query' as const,
@@ -50,7 +51,6 @@ export const page = [
   query('limit', '1–100, default 50', z.int()),
   query('cursor', 'next_cursor of the previous page'),
 ]
-const Counts = z.record(z.string(), z.number())
 
 /** Message search and stats. */
 export const operatorSearchOperations: Operation[] = [
@@ -59,7 +59,7 @@ export const operatorSearchOperations: Operation[] = [
     '/v1/tenants/{tenant}/messages',
     'Search delivery records, newest first',
     {
-      '200': { description: 'A page of records (as messages/{guid}, without history)' },
+      '200': { description: 'A page of records (as messages/{guid}, without history)', schema: MessageList },
       '400': err('Bad state, provider, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)'),
     },
     [
@@ -74,16 +74,7 @@ export const operatorSearchOperations: Operation[] = [
     '/v1/tenants/{tenant}/stats',
     'Dashboard counts per hour or day, and pending counts',
     {
-      '200': {
-        description: 'Counts',
-        schema: z.object({
-          status: z.literal('OK'),
-          buckets: z.array(
-            z.object({ at: iso(), deliveries: Counts, provider_statuses: Counts, events: Counts }),
-          ),
-          pending: z.object({ failed_requests: z.number(), uncertain: z.number() }),
-        }),
-      },
+      '200': { description: 'Counts', schema: StatsReply },
       '400': err('Bad from, to or bucket (VALIDATION_FAILED, naming it)'),
     },
     [

@@ -70,6 +70,25 @@ const KINDS: readonly FailedRequestKind[] = FAILED_REQUEST_KINDS
 const ID_PATTERN = /^[0-9a-f]{29}$/
 const CURSOR_PREFIX = 'v1:'
 
+/**
+ * One page of a list reply. `rows` was read with `limit + 1`: the extra row only tells that another page
+ * exists, and the cursor of the page's last row fetches it.
+ */
+export function pageOf<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  present: (row: Row) => Item,
+  cursorOf: (last: Row) => string,
+) {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    status: 'OK' as const,
+    items: page.map(present),
+    next_cursor: rows.length > limit && last !== undefined ? cursorOf(last) : null,
+  }
+}
+
 /** Cursors are opaque to clients: the last id of a page, base64url-encoded. */
 export const encodeCursor = (id: string) =>
   btoa(`${CURSOR_PREFIX}${id}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')

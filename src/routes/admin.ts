@@ -6,6 +6,7 @@ import {
   encodeCursor,
   failedRequestDetail,
   failedRequestItem,
+  pageOf,
   parseListQuery,
 } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
@@ -29,15 +30,9 @@ const admin = requireTenantKey('admin_api_keys')
 adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const query = parseListQuery(c.req.query())
   const store = c.get('deps').stores.failedRequests
-  // One extra row tells whether another page exists.
   const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
-  const page = rows.slice(0, query.limit)
-  const last = page.at(-1)
-  return reply(c, 200, R.FailedRequestList, {
-    status: 'OK',
-    items: page.map(failedRequestItem),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-  })
+  const page = pageOf(rows, query.limit, failedRequestItem, (last) => encodeCursor(last.id))
+  return reply(c, 200, R.FailedRequestList, page)
 })
 
 adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {

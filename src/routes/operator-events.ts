@@ -2,7 +2,7 @@ import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import { eventDetail, eventItem } from '../admin/operator-present'
 import { parseEventQuery } from '../admin/operator-query'
-import { encodeCursor } from '../admin/present'
+import { encodeCursor, pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
 import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
@@ -13,7 +13,7 @@ import { err, type Operation } from '../openapi/operation'
 import { EventList, EventOne, Marked } from '../openapi/operator-replies'
 import { WebhookReply } from '../openapi/replies'
 import { adminOperation } from './admin'
-import { page, query } from './operator-search'
+import { query, searchOperation } from './operator-search'
 
 /**
  * The operator console's event viewer (docs/console.md): stored webhook deliveries (list, view,
@@ -29,17 +29,14 @@ const notFound = (id: string) =>
 
 operatorEventRoutes.get(base, admin, async (c) => {
   const query = parseEventQuery(c.req.query())
-  // One extra row tells whether another page exists.
-  const rows = await c
-    .get('deps')
-    .stores.inboundEvents.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
-  const items = rows.slice(0, query.limit)
-  const last = items.at(-1)
-  return reply(c, 200, EventList, {
-    status: 'OK',
-    items: items.map(eventItem),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-  })
+  const store = c.get('deps').stores.inboundEvents
+  const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
+  return reply(
+    c,
+    200,
+    EventList,
+    pageOf(rows, query.limit, eventItem, (last) => encodeCursor(last.id)),
+  )
 })
 
 operatorEventRoutes.get(`${base}/:id`, admin, async (c) => {
@@ -68,20 +65,16 @@ const id = { name: 'id', in: 'path' as const, description: 'event id', schema: z
 
 /** The event viewer's routes. */
 export const operatorEventOperations: Operation[] = [
-  adminOperation(
-    'get',
+  searchOperation(
     '/v1/tenants/{tenant}/events',
     'Stored webhook deliveries, newest first',
-    {
-      '200': { description: 'A page', schema: EventList },
-      '400': err('Bad source, state, type, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)'),
-    },
+    { description: 'A page', schema: EventList },
+    'Bad source, state, type, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)',
     [
       query('source', INBOUND_EVENT_SOURCES.join(' | ')),
       query('state', INBOUND_STATES.join(' | ')),
       query('type', 'SCG evt-tp, or Twilio status | inbound'),
       query('q', 'exact event key, provider message id or guid'),
-      ...page,
     ],
   ),
   adminOperation(

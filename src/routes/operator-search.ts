@@ -2,6 +2,7 @@ import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import { messageItem, parseStatsQuery } from '../admin/operator-present'
 import { encodeMessageCursor, parseMessageQuery } from '../admin/operator-query'
+import { pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
 import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
@@ -24,13 +25,8 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
     ...query,
     limit: query.limit + 1,
   })
-  const items = rows.slice(0, query.limit)
-  const last = items.at(-1)
-  return reply(c, 200, MessageList, {
-    status: 'OK',
-    items: items.map(messageItem),
-    next_cursor: rows.length > query.limit && last ? encodeMessageCursor(last.created_at, last.guid) : null,
-  })
+  const cursorOf = (last: (typeof rows)[number]) => encodeMessageCursor(last.created_at, last.guid)
+  return reply(c, 200, MessageList, pageOf(rows, query.limit, messageItem, cursorOf))
 })
 
 operatorSearchRoutes.get(`${base}/stats`, admin, async (c) => {
@@ -52,21 +48,26 @@ export const page = [
   query('cursor', 'next_cursor of the previous page'),
 ]
 
+/** A console search: GET, newest first, filtered by `filters` and paged; a bad parameter is a 400. */
+export const searchOperation = (
+  path: string,
+  summary: string,
+  ok: Operation['responses'][string],
+  bad: string,
+  filters: NonNullable<Operation['params']>,
+) => adminOperation('get', path, summary, { '200': ok, '400': err(bad) }, [...filters, ...page])
+
 /** Message search and stats. */
 export const operatorSearchOperations: Operation[] = [
-  adminOperation(
-    'get',
+  searchOperation(
     '/v1/tenants/{tenant}/messages',
     'Search delivery records, newest first',
-    {
-      '200': { description: 'A page of records (as messages/{guid}, without history)', schema: MessageList },
-      '400': err('Bad state, provider, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)'),
-    },
+    { description: 'A page of records (as messages/{guid}, without history)', schema: MessageList },
+    'Bad state, provider, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)',
     [
       query('state', MESSAGE_SEARCH_STATES.join(' | ')),
       query('provider', PROVIDER_IDS.join(' | ')),
       query('q', 'exact guid, provider message id or externalCode'),
-      ...page,
     ],
   ),
   adminOperation(

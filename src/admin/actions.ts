@@ -1,10 +1,12 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
-import type { Reply } from '../outbound/pipeline'
+import type { Reply as ReplyOf, retryReplies } from '../openapi/reply'
 import { type AttemptResult, attemptRow, LEASE_MS } from '../retry/engine'
 import { isOutboundKind } from '../retry/registry'
 import type { FailedRequestRow } from '../storage/failed-requests'
+
+type Reply = ReplyOf<typeof retryReplies>
 
 const notFound = (id: string) =>
   new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', { details: { id } })
@@ -61,7 +63,7 @@ function replyFor(r: AttemptResult): Reply {
       return {
         status: 200,
         body: isOutboundKind(row.kind)
-          ? { status: 'OK', provider, message_id: outcome.messageId ?? null, ...about }
+          ? { status: 'OK', provider: row.kind, message_id: outcome.messageId ?? null, ...about }
           : { status: 'OK', ...about },
       }
     case 'retry':

@@ -1,4 +1,6 @@
 import type { Deps } from '../deps'
+import type { EventDetail, EventItem, MessageItem } from '../openapi/operator-replies'
+import type { Body } from '../openapi/reply'
 import { type InboundEventRow, type InboundEventSummary, parseTracking } from '../storage/inbound-events'
 import type { MessageRow } from '../storage/message-search'
 import type { StatsQuery } from '../storage/stats'
@@ -8,7 +10,7 @@ import { invalidParam, range } from './operator-query'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-export const eventItem = (row: InboundEventSummary) => ({
+export const eventItem = (row: InboundEventSummary): Body<typeof EventItem> => ({
   id: row.id,
   source: row.source,
   event_key: row.event_key,
@@ -21,7 +23,7 @@ export const eventItem = (row: InboundEventSummary) => ({
 })
 
 /** One event with its raw body as received (phone numbers included: admin keys only) and tracking. */
-export const eventDetail = (row: InboundEventRow) => ({
+export const eventDetail = (row: InboundEventRow): Body<typeof EventDetail> => ({
   ...eventItem(row),
   content_type: row.content_type,
   body: row.body,
@@ -29,7 +31,7 @@ export const eventDetail = (row: InboundEventRow) => ({
 })
 
 /** A delivery record as `GET …/messages/:guid` shows it, without `history`. */
-export const messageItem = (row: MessageRow) => ({
+export const messageItem = (row: MessageRow): Body<typeof MessageItem> => ({
   guid: row.guid,
   provider: row.provider,
   state: row.state,

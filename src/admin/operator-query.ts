@@ -71,14 +71,19 @@ export function limit(params: Params): number {
   return n
 }
 
-const badCursor = () => invalidParam('cursor', 'must be a next_cursor value returned by this endpoint')
+/** `from`, `to`, `limit` and `cursor` (decoded by `decode`, which answers undefined for a bad one). */
+function pageParams<C>(params: Params, decode: (cursor: string) => C | undefined) {
+  const raw = given(params, 'cursor')
+  const cursor = raw === undefined ? undefined : decode(raw)
+  if (raw !== undefined && cursor === undefined) {
+    throw invalidParam('cursor', 'must be a next_cursor value returned by this endpoint')
+  }
+  return { ...range(params), cursor, limit: limit(params) }
+}
 
 export function parseEventQuery(params: Params): EventQuery {
-  const { from, to } = range(params)
-  const rawCursor = given(params, 'cursor')
-  const before = rawCursor === undefined ? undefined : decodeCursor(rawCursor)
-  if (rawCursor !== undefined && before === undefined) throw badCursor()
-  const q: EventQuery = { limit: limit(params) }
+  const { from, to, cursor: before, limit } = pageParams(params, decodeCursor)
+  const q: EventQuery = { limit }
   const source = oneOf(params, 'source', INBOUND_EVENT_SOURCES)
   const state = oneOf<InboundState>(params, 'state', INBOUND_STATES)
   const type = text(params, 'type', 60)
@@ -113,11 +118,8 @@ function decodeMessageCursor(cursor: string): { createdAt: number; guid: string 
 }
 
 export function parseMessageQuery(params: Params): MessageQuery {
-  const { from, to } = range(params)
-  const rawCursor = given(params, 'cursor')
-  const after = rawCursor === undefined ? undefined : decodeMessageCursor(rawCursor)
-  if (rawCursor !== undefined && after === undefined) throw badCursor()
-  const q: MessageQuery = { limit: limit(params) }
+  const { from, to, cursor: after, limit } = pageParams(params, decodeMessageCursor)
+  const q: MessageQuery = { limit }
   const state = oneOf(params, 'state', MESSAGE_SEARCH_STATES)
   const provider = oneOf(params, 'provider', ['scg', 'twilio'] as const)
   const search = text(params, 'q', 200)

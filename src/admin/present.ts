@@ -1,5 +1,7 @@
 import { AppError } from '../lib/app-error'
 import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES } from '../lib/vocabulary'
+import type { DeliveryRecord, FailedRequestList, FailedRequestOne } from '../openapi/replies'
+import type { Body } from '../openapi/reply'
 import { type DeliveryRow, parseHistory } from '../storage/deliveries'
 import type {
   FailedRequestKind,
@@ -11,10 +13,13 @@ import type {
 
 /** The JSON shapes of the operator API: snake_case, ISO 8601 UTC times. */
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+const iso = (ms: number) => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms))
 
 /** One failed request as listed: no event body, no lease or meta columns. */
-export function failedRequestItem(row: FailedRequestSummary) {
+export function failedRequestItem(
+  row: FailedRequestSummary,
+): Body<typeof FailedRequestList>['items'][number] {
   return {
     id: row.id,
     guid: row.guid,
@@ -23,14 +28,14 @@ export function failedRequestItem(row: FailedRequestSummary) {
     attempts: row.attempts,
     http_status: row.http_status,
     last_error: row.last_error,
-    next_attempt_at: iso(row.next_attempt_at),
+    next_attempt_at: isoOrNull(row.next_attempt_at),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   }
 }
 
 /** One failed request in full: the list fields plus the stored event (as JSON when it parses). */
-export function failedRequestDetail(row: FailedRequestRow) {
+export function failedRequestDetail(row: FailedRequestRow): Body<typeof FailedRequestOne>['item'] {
   let eventBody: unknown = row.event_body
   try {
     eventBody = JSON.parse(row.event_body)
@@ -41,9 +46,9 @@ export function failedRequestDetail(row: FailedRequestRow) {
 }
 
 /** The delivery record of one CI360 event (`GET …/messages/:guid`). */
-export function deliveryRecord(row: DeliveryRow) {
+export function deliveryRecord(row: DeliveryRow): Body<typeof DeliveryRecord> {
   return {
-    status: 'OK' as const,
+    status: 'OK',
     guid: row.guid,
     provider: row.provider,
     state: row.state,
@@ -64,6 +69,25 @@ const STATES: readonly FailedRequestState[] = FAILED_REQUEST_STATES
 const KINDS: readonly FailedRequestKind[] = FAILED_REQUEST_KINDS
 const ID_PATTERN = /^[0-9a-f]{29}$/
 const CURSOR_PREFIX = 'v1:'
+
+/**
+ * One page of a list reply. `rows` was read with `limit + 1`: the extra row only tells that another page
+ * exists, and the cursor of the page's last row fetches it.
+ */
+export function pageOf<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  present: (row: Row) => Item,
+  cursorOf: (last: Row) => string,
+) {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    status: 'OK' as const,
+    items: page.map(present),
+    next_cursor: rows.length > limit && last !== undefined ? cursorOf(last) : null,
+  }
+}
 
 /** Cursors are opaque to clients: the last id of a page, base64url-encoded. */
 export const encodeCursor = (id: string) =>

@@ -2,14 +2,13 @@ import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { describeError } from '../lib/log'
+import type { bulkAcceptReplies, Reply } from '../openapi/reply'
 import { s3Target } from '../s3/bulk'
 import { parseBulkRequest } from '../s3/bulk-request'
 import type { BulkJobParams } from './params'
 import { bulkTracking } from './tracking'
 
-export type AcceptReply =
-  | { httpStatus: 202; body: { status: 'QUEUED'; job_id: string; status_url: string } }
-  | { httpStatus: 200; body: { status: 'DUPLICATE'; job_id: string; status_url: string; state: string } }
+export type AcceptReply = Reply<typeof bulkAcceptReplies>
 
 export const jobPath = (tenantId: string, jobId: string) =>
   `/v1/tenants/${encodeURIComponent(tenantId)}/bulk/jobs/${encodeURIComponent(jobId)}`
@@ -48,7 +47,7 @@ export async function acceptBulkJob(
   if (!created) {
     log.info('bulk job redelivered', { job_id: row.job_id, state: row.state })
     return {
-      httpStatus: 200,
+      status: 200,
       body: { status: 'DUPLICATE', job_id: row.job_id, status_url: statusUrl, state: row.state },
     }
   }
@@ -69,5 +68,5 @@ export async function acceptBulkJob(
     })
   }
   log.info('bulk job queued', { job_id: jobId, files: params.files.length })
-  return { httpStatus: 202, body: { status: 'QUEUED', job_id: jobId, status_url: statusUrl } }
+  return { status: 202, body: { status: 'QUEUED', job_id: jobId, status_url: statusUrl } }
 }

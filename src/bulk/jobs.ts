@@ -1,20 +1,11 @@
 import type { RequestContext } from '../deps'
 import { AppError, guard } from '../lib/app-error'
+import type { BulkJobReply } from '../openapi/replies'
+import type { Body } from '../openapi/reply'
 import type { BulkJobRow } from '../storage/bulk-jobs'
 
 /** The job body of `GET …/bulk/jobs/:job_id` (docs/bulk-s3.md). */
-export interface JobView {
-  job_id: string
-  state: BulkJobRow['state']
-  upload_filename: string
-  bucket_name: string
-  s3_uri: string
-  bytes: number | null
-  parts: number | null
-  error: { code: string; message: string } | null
-  created_at: string
-  updated_at: string
-}
+export type JobView = Body<typeof BulkJobReply>['job']
 
 export function jobView(row: BulkJobRow): JobView {
   return {

@@ -4,6 +4,7 @@ import type { Deps } from '../deps'
 import { guard } from '../lib/app-error'
 import { webhookFormats } from '../providers/registry'
 import type { InboundEvent, InboundOutcome, InboundSource } from '../providers/types'
+import type { WebhookReplyBody } from '../providers/webhook-reply'
 import { act } from './act'
 import { planMo } from './mo'
 import { handleOnce } from './once'
@@ -26,7 +27,7 @@ export interface InboundResult {
   event: InboundEvent
   outcome: InboundOutcome
   /** The source's JSON reply for the outcome. */
-  reply: Record<string, unknown>
+  reply: WebhookReplyBody
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps'
 import { AppError } from '../lib/app-error'
 import type { InboundSource } from '../providers/types'
+import type { WebhookReplyBody } from '../providers/webhook-reply'
 import type { InboundEventRow } from '../storage/inbound-events'
 import { handleInbound } from './flow'
 
@@ -16,7 +17,7 @@ function sourceOf(row: InboundEventRow): InboundSource | undefined {
  * The operator's replay (docs/console.md, "Replay"): the stored body through the same flow as a
  * delivery, on the route tenant it arrived for, minus the dedupe claim. Answers the webhook's own reply.
  */
-export async function replayStoredEvent(deps: Deps, row: InboundEventRow): Promise<Record<string, unknown>> {
+export async function replayStoredEvent(deps: Deps, row: InboundEventRow): Promise<WebhookReplyBody> {
   const source = sourceOf(row)
   if (!source) {
     throw new AppError('VALIDATION_FAILED', `Events of source ${row.source} cannot be replayed.`, {

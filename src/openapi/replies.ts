@@ -2,10 +2,12 @@ import * as z from 'zod/mini'
 import { ERROR_CODE_LIST } from '../lib/app-error'
 import { BULK_JOB_STATES, FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
 import { TokenReply } from '../oauth/reply'
+import { WebhookReply } from '../providers/webhook-reply'
 
 /**
- * The reply shapes of every route, for the OpenAPI document only (the handlers build these objects;
- * the request schemas the routes validate with are imported from the routes' own modules).
+ * The reply shapes of every route. They are the one source of both the OpenAPI document (each export is
+ * a named component) and the handlers' return types (`Body`, `Reply` in ./reply.ts): a handler that
+ * builds something else does not compile. The request schemas come from the routes' own modules.
  */
 
 const iso = () => z.string().check(z.regex(/^\d{4}-\d\d-\d\dT/))
@@ -45,13 +47,7 @@ export const OutboundSkipped = z.object({
 
 export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped])
 
-export const WebhookReply = z.looseObject({
-  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED']),
-  event_id: z.optional(z.string()),
-  reason: z.optional(z.string()),
-})
-
-export { TokenReply }
+export { TokenReply, WebhookReply }
 export const OAuthErrorReply = z.object({
   error: z.enum([
     'invalid_request',
@@ -98,6 +94,30 @@ export const DeliveryRecord = z.object({
   created_at: iso(),
   updated_at: iso(),
   history: z.array(z.object({ state: z.string(), at: iso(), detail: z.optional(z.string()) })),
+})
+
+/** What `POST …/failed-requests/:id/retry` says about the row it retried. */
+const RetriedRow = { id: z.string(), guid: z.string(), state: z.string(), attempts: z.number() }
+export const RetryOk = z.object({
+  status: z.literal('OK'),
+  ...RetriedRow,
+  /** Outbound rows only (a CI360 event row has no provider). */
+  provider: z.optional(z.enum(PROVIDER_IDS)),
+  message_id: z.optional(z.nullable(z.string())),
+})
+export const RetryDuplicate = z.object({
+  status: z.literal('DUPLICATE'),
+  id: z.string(),
+  guid: z.string(),
+  state: z.string(),
+  message_id: z.optional(z.string()),
+})
+export const RetryStale = z.object({ status: z.literal('STALE'), ...RetriedRow, reason: z.string() })
+export const RetryQueued = z.object({
+  status: z.literal('QUEUED'),
+  ...RetriedRow,
+  retry_at: iso(),
+  last_error: z.string(),
 })
 
 const UploadedFile = z.object({

@@ -1,5 +1,6 @@
 import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
+import type { outboundReplies, Reply as ReplyOf } from '../openapi/reply'
 import type { MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
 
 export interface OutboundRequest {
@@ -12,11 +13,8 @@ export interface OutboundRequest {
   origin: string | undefined
 }
 
-/** A JSON reply for a non-error outcome (errors are thrown as `AppError`). */
-export interface Reply {
-  status: 200 | 202
-  body: Record<string, unknown>
-}
+/** A JSON reply for a non-error outcome, typed by its documented schema (errors are thrown as `AppError`). */
+export type Reply = ReplyOf<typeof outboundReplies>
 
 export interface PreparedOutbound {
   event: OutboundEvent

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { ProviderId } from '../lib/vocabulary'
 import type { UpstreamError } from '../upstream/error'
+import type { WebhookReplyBody } from './webhook-reply'
 
 export type { ProviderId }
 
@@ -172,5 +173,5 @@ export interface WebhookFormat {
   readonly noIdentityReason: string
   mo(settings: TenantSettings): { eventName: string | undefined; missingReason: string; uppercase: boolean }
   /** The JSON reply for an outcome (routes may render it differently, e.g. TwiML). */
-  reply(event: InboundEvent, outcome: InboundOutcome): Record<string, unknown>
+  reply(event: InboundEvent, outcome: InboundOutcome): WebhookReplyBody
 }

@@ -6,14 +6,17 @@ import {
   encodeCursor,
   failedRequestDetail,
   failedRequestItem,
+  pageOf,
   parseListQuery,
 } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { AppError } from '../lib/app-error'
 import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES } from '../lib/vocabulary'
 import { common, err, type Operation, tenantParam } from '../openapi/operation'
 import * as R from '../openapi/replies'
+import { retryReplies } from '../openapi/reply'
 
 /**
  * The operator API: failed requests (list, inspect, retry now, discard) and delivery
@@ -27,15 +30,9 @@ const admin = requireTenantKey('admin_api_keys')
 adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const query = parseListQuery(c.req.query())
   const store = c.get('deps').stores.failedRequests
-  // One extra row tells whether another page exists.
   const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
-  const page = rows.slice(0, query.limit)
-  const last = page.at(-1)
-  return c.json({
-    status: 'OK',
-    items: page.map(failedRequestItem),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-  })
+  const page = pageOf(rows, query.limit, failedRequestItem, (last) => encodeCursor(last.id))
+  return reply(c, 200, R.FailedRequestList, page)
 })
 
 adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
@@ -45,12 +42,12 @@ adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
     throw new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', {
       details: { id },
     })
-  return c.json({ status: 'OK', item: failedRequestDetail(row) })
+  return reply(c, 200, R.FailedRequestOne, { status: 'OK', item: failedRequestDetail(row) })
 })
 
 adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
-  const reply = await retryNow(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
-  return c.json(reply.body, reply.status)
+  const retried = await retryNow(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
+  return c.json(retried.body, retried.status)
 })
 
 adminRoutes.delete(`${base}/failed-requests/:id`, admin, async (c) => {
@@ -65,7 +62,7 @@ adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
     throw new AppError('NOT_FOUND', 'No delivery record with this guid for this tenant.', {
       details: { guid },
     })
-  return c.json(deliveryRecord(row))
+  return reply(c, 200, R.DeliveryRecord, deliveryRecord(row))
 })
 
 export const adminOperation = (
@@ -124,8 +121,8 @@ export const adminOperations: Operation[] = [
     '/v1/tenants/{tenant}/failed-requests/{id}/retry',
     'Retry now; answers as the original route would',
     {
-      '200': { description: 'OK or DUPLICATE (already done)' },
-      '202': { description: 'QUEUED again' },
+      '200': { description: 'OK, DUPLICATE (already done) or STALE', schema: retryReplies[200] },
+      '202': { description: 'QUEUED again', schema: retryReplies[202] },
       '409': err('Being retried by the cron right now (IN_PROGRESS)'),
       '422': err('PROVIDER_REJECTED'),
       '502': err('Failed again on its last attempt (PROVIDER_UNAVAILABLE)'),

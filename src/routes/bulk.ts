@@ -4,6 +4,7 @@ import { acceptBulkJob } from '../bulk/accept'
 import { readJob } from '../bulk/jobs'
 import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
 import { common, err, type Operation, tenantParam } from '../openapi/operation'
@@ -21,15 +22,15 @@ export const bulkRoutes = new Hono<AppEnv>()
     const ctx = c.get('deps')
     const tenant = c.get('tenant')
     if (tenant.settings.bulk_mode === 'sync') {
-      return c.json(await handleBulkS3(ctx, { tenant, body: json }), 200)
+      return reply(c, 200, R.BulkReply, await handleBulkS3(ctx, { tenant, body: json }))
     }
     const origin = publicOrigin(tenant.settings, c.req.url)
-    const reply = await acceptBulkJob(ctx, { tenant, body: json, origin })
-    return c.json(reply.body, reply.httpStatus)
+    const accepted = await acceptBulkJob(ctx, { tenant, body: json, origin })
+    return c.json(accepted.body, accepted.status)
   })
   .get('/v1/tenants/:tenant/bulk/jobs/:job_id', requireTenantKey('api_keys', 'admin_api_keys'), async (c) => {
     const job = await readJob(c.get('deps'), c.get('tenant').id, c.req.param('job_id'))
-    return c.json({ status: 'OK' as const, job }, 200)
+    return reply(c, 200, R.BulkJobReply, { status: 'OK', job })
   })
 
 /** The bulk routes. */

@@ -1,12 +1,13 @@
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import type { Operation } from '../openapi/operation'
 import * as R from '../openapi/replies'
 import { VERSION } from '../version'
 
 /** `GET /health`: liveness only; no tenant list, no secrets. */
 export const healthRoutes = new Hono<AppEnv>().get('/health', (c) =>
-  c.json({ status: 'OK', version: VERSION }),
+  reply(c, 200, R.HealthReply, { status: 'OK', version: VERSION }),
 )
 
 /** The service routes, and the two pages served as static assets. */

@@ -1,5 +1,4 @@
 import { Hono } from 'hono/tiny'
-import * as z from 'zod/mini'
 import { OutboundEventSchema } from '../ci360/event'
 import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
@@ -8,7 +7,7 @@ import { readJsonBody } from '../lib/http'
 import type { ProviderId } from '../lib/vocabulary'
 import { PROVIDER_IDS } from '../lib/vocabulary'
 import { common, err, type Operation, tenantParam } from '../openapi/operation'
-import * as R from '../openapi/replies'
+import { outboundReplies } from '../openapi/reply'
 import { handleOutbound } from '../outbound/pipeline'
 
 /** CI360 External System Task endpoints, one per provider. */
@@ -21,14 +20,14 @@ for (const providerId of PROVIDER_IDS) {
     async (c) => {
       const tenant = c.get('tenant')
       const { text, json } = await readJsonBody(c.req.raw)
-      const reply = await handleOutbound(c.get('deps'), {
+      const sent = await handleOutbound(c.get('deps'), {
         providerId,
         tenant,
         bodyText: text,
         body: json,
         origin: publicOrigin(tenant.settings, c.req.url),
       })
-      return c.json(reply.body, reply.status)
+      return c.json(sent.body, sent.status)
     },
   )
 }
@@ -51,9 +50,9 @@ const outbound = (provider: ProviderId, label: string): Operation => ({
   responses: {
     '200': {
       description: 'Sent (OK), DUPLICATE, STALE or IGNORED',
-      schema: z.union([R.OutboundOk, R.OutboundDuplicate, R.OutboundSkipped]),
+      schema: outboundReplies[200],
     },
-    '202': { description: 'Provider unavailable: stored and retried (QUEUED)', schema: R.OutboundQueued },
+    '202': { description: 'Provider unavailable: stored and retried (QUEUED)', schema: outboundReplies[202] },
     ...common,
     '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
     '409': err('The same guid is being sent right now (IN_PROGRESS)'),

@@ -1,6 +1,7 @@
 import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { isAppError } from '../lib/app-error'
 import { readBodyText } from '../lib/http'
 import { describeError } from '../lib/log'
@@ -26,20 +27,22 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       }
       throw e
     })
-    const reply = await handleTokenRequest(c.get('deps'), {
+    const token = await handleTokenRequest(c.get('deps'), {
       contentType: c.req.header('content-type'),
       authorization: c.req.header('authorization'),
       body,
       query: new URL(c.req.url).searchParams,
     })
-    return c.json(reply, 200, NO_STORE)
+    return reply(c, 200, R.TokenReply, token, NO_STORE)
   } catch (e) {
     if (!(e instanceof OAuthError)) {
       // A broken tenant secret (CONFIG_INVALID) or anything unexpected: logged, answered the RFC way.
       log.error('oauth token request failed', describeError(isAppError(e) ? (e.cause ?? e) : e))
-      return c.json(
-        { error: 'server_error', error_description: 'The token could not be issued; see the operator log.' },
+      return reply(
+        c,
         500,
+        R.OAuthErrorReply,
+        { error: 'server_error', error_description: 'The token could not be issued; see the operator log.' },
         NO_STORE,
       )
     }
@@ -48,7 +51,13 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       e.status === 401
         ? { ...NO_STORE, 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"' }
         : NO_STORE
-    return c.json({ error: e.error, error_description: e.description }, e.status, headers)
+    return reply(
+      c,
+      e.status,
+      R.OAuthErrorReply,
+      { error: e.error, error_description: e.description },
+      headers,
+    )
   }
 })
 

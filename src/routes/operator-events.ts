@@ -2,15 +2,18 @@ import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import { eventDetail, eventItem } from '../admin/operator-present'
 import { parseEventQuery } from '../admin/operator-query'
-import { encodeCursor } from '../admin/present'
+import { encodeCursor, pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { replayStoredEvent } from '../inbound/replay'
 import { AppError } from '../lib/app-error'
 import { INBOUND_EVENT_SOURCES, INBOUND_STATES } from '../lib/vocabulary'
 import { err, type Operation } from '../openapi/operation'
+import { EventList, EventOne, Marked } from '../openapi/operator-replies'
+import { WebhookReply } from '../openapi/replies'
 import { adminOperation } from './admin'
-import { iso, page, query } from './operator-search'
+import { query, searchOperation } from './operator-search'
 
 /**
  * The operator console's event viewer (docs/console.md): stored webhook deliveries (list, view,
@@ -26,24 +29,21 @@ const notFound = (id: string) =>
 
 operatorEventRoutes.get(base, admin, async (c) => {
   const query = parseEventQuery(c.req.query())
-  // One extra row tells whether another page exists.
-  const rows = await c
-    .get('deps')
-    .stores.inboundEvents.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
-  const items = rows.slice(0, query.limit)
-  const last = items.at(-1)
-  return c.json({
-    status: 'OK',
-    items: items.map(eventItem),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-  })
+  const store = c.get('deps').stores.inboundEvents
+  const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
+  return reply(
+    c,
+    200,
+    EventList,
+    pageOf(rows, query.limit, eventItem, (last) => encodeCursor(last.id)),
+  )
 })
 
 operatorEventRoutes.get(`${base}/:id`, admin, async (c) => {
   const id = c.req.param('id')
   const row = await c.get('deps').stores.inboundEvents.get(c.get('tenant').id, id)
   if (!row) throw notFound(id)
-  return c.json({ status: 'OK', item: eventDetail(row) })
+  return reply(c, 200, EventOne, { status: 'OK', item: eventDetail(row) })
 })
 
 operatorEventRoutes.post(`${base}/:id/replay`, admin, async (c) => {
@@ -51,61 +51,30 @@ operatorEventRoutes.post(`${base}/:id/replay`, admin, async (c) => {
   const deps = { ...c.get('deps'), log: c.get('deps').log.child({ replay_of: id }) }
   const row = await deps.stores.inboundEvents.get(c.get('tenant').id, id)
   if (!row) throw notFound(id)
-  return c.json(await replayStoredEvent(deps, row), 200)
+  return reply(c, 200, WebhookReply, await replayStoredEvent(deps, row))
 })
 
 operatorEventRoutes.post(`${base}/:id/handled`, admin, async (c) => {
   const id = c.req.param('id')
   const deps = c.get('deps')
   if (!(await deps.stores.inboundEvents.markHandled(c.get('tenant').id, id, deps.now()))) throw notFound(id)
-  return c.json({ status: 'OK' })
+  return reply(c, 200, Marked, { status: 'OK' })
 })
 
 const id = { name: 'id', in: 'path' as const, description: 'event id', schema: z.string() }
 
-const EventItem = z.object({
-  id: z.string(),
-  source: z.enum(INBOUND_EVENT_SOURCES),
-  event_key: z.string(),
-  type: z.string(),
-  state: z.enum(INBOUND_STATES),
-  message_id: z.nullable(z.string()),
-  attempts: z.number(),
-  received_at: iso(),
-  updated_at: iso(),
-})
-const Tracking = z.object({
-  at: iso(),
-  target: z.nullable(z.string()),
-  http_status: z.nullable(z.number()),
-  latency_ms: z.nullable(z.number()),
-  outcome: z.string(),
-  replay: z.optional(z.boolean()),
-})
-
 /** The event viewer's routes. */
 export const operatorEventOperations: Operation[] = [
-  adminOperation(
-    'get',
+  searchOperation(
     '/v1/tenants/{tenant}/events',
     'Stored webhook deliveries, newest first',
-    {
-      '200': {
-        description: 'A page',
-        schema: z.object({
-          status: z.literal('OK'),
-          items: z.array(EventItem),
-          next_cursor: z.nullable(z.string()),
-        }),
-      },
-      '400': err('Bad source, state, type, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)'),
-    },
+    { description: 'A page', schema: EventList },
+    'Bad source, state, type, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)',
     [
       query('source', INBOUND_EVENT_SOURCES.join(' | ')),
       query('state', INBOUND_STATES.join(' | ')),
       query('type', 'SCG evt-tp, or Twilio status | inbound'),
       query('q', 'exact event key, provider message id or guid'),
-      ...page,
     ],
   ),
   adminOperation(
@@ -113,17 +82,7 @@ export const operatorEventOperations: Operation[] = [
     '/v1/tenants/{tenant}/events/{id}',
     'One stored delivery with its raw body and tracking',
     {
-      '200': {
-        description: 'The event',
-        schema: z.object({
-          status: z.literal('OK'),
-          item: z.extend(EventItem, {
-            content_type: z.nullable(z.string()),
-            body: z.string(),
-            tracking: z.array(Tracking),
-          }),
-        }),
-      },
+      '200': { description: 'The event', schema: EventOne },
     },
     [id],
   ),
@@ -132,7 +91,10 @@ export const operatorEventOperations: Operation[] = [
     '/v1/tenants/{tenant}/events/{id}/replay',
     'Run the stored body through its webhook flow again, bypassing dedupe',
     {
-      '200': { description: 'The outcome (OK, QUEUED, IGNORED…), as the webhook would answer' },
+      '200': {
+        description: 'The outcome (OK, QUEUED, IGNORED…), as the webhook would answer',
+        schema: WebhookReply,
+      },
       '503': err('Storage unavailable (STORAGE_UNAVAILABLE)'),
     },
     [id],
@@ -141,7 +103,7 @@ export const operatorEventOperations: Operation[] = [
     'post',
     '/v1/tenants/{tenant}/events/{id}/handled',
     'Mark handled (kept for audit)',
-    { '200': { description: 'Marked', schema: z.object({ status: z.literal('OK') }) } },
+    { '200': { description: 'Marked', schema: Marked } },
     [id],
   ),
 ]

@@ -2,10 +2,13 @@ import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import { messageItem, parseStatsQuery } from '../admin/operator-present'
 import { encodeMessageCursor, parseMessageQuery } from '../admin/operator-query'
+import { pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { MESSAGE_SEARCH_STATES, PROVIDER_IDS } from '../lib/vocabulary'
 import { err, type Operation } from '../openapi/operation'
+import { MessageList, StatsReply } from '../openapi/operator-replies'
 import { searchMessages } from '../storage/message-search'
 import { readStats } from '../storage/stats'
 import { adminOperation } from './admin'
@@ -22,22 +25,16 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
     ...query,
     limit: query.limit + 1,
   })
-  const items = rows.slice(0, query.limit)
-  const last = items.at(-1)
-  return c.json({
-    status: 'OK',
-    items: items.map(messageItem),
-    next_cursor: rows.length > query.limit && last ? encodeMessageCursor(last.created_at, last.guid) : null,
-  })
+  const cursorOf = (last: (typeof rows)[number]) => encodeMessageCursor(last.created_at, last.guid)
+  return reply(c, 200, MessageList, pageOf(rows, query.limit, messageItem, cursorOf))
 })
 
 operatorSearchRoutes.get(`${base}/stats`, admin, async (c) => {
   const deps = c.get('deps')
   const stats = await readStats(deps.db, c.get('tenant').id, parseStatsQuery(c.req.query(), deps))
-  return c.json({ status: 'OK', ...stats })
+  return reply(c, 200, StatsReply, { status: 'OK', ...stats })
 })
 
-export const iso = () => z.string().check(z.regex(/^\d{4}-\d\d-\d\dT/))
 export const query = (name: string, description: string, schema: z.ZodMiniType = z.string()) => ({
   name,
   in: 'query' as const,
@@ -50,23 +47,27 @@ export const page = [
   query('limit', '1–100, default 50', z.int()),
   query('cursor', 'next_cursor of the previous page'),
 ]
-const Counts = z.record(z.string(), z.number())
+
+/** A console search: GET, newest first, filtered by `filters` and paged; a bad parameter is a 400. */
+export const searchOperation = (
+  path: string,
+  summary: string,
+  ok: Operation['responses'][string],
+  bad: string,
+  filters: NonNullable<Operation['params']>,
+) => adminOperation('get', path, summary, { '200': ok, '400': err(bad) }, [...filters, ...page])
 
 /** Message search and stats. */
 export const operatorSearchOperations: Operation[] = [
-  adminOperation(
-    'get',
+  searchOperation(
     '/v1/tenants/{tenant}/messages',
     'Search delivery records, newest first',
-    {
-      '200': { description: 'A page of records (as messages/{guid}, without history)' },
-      '400': err('Bad state, provider, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)'),
-    },
+    { description: 'A page of records (as messages/{guid}, without history)', schema: MessageList },
+    'Bad state, provider, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)',
     [
       query('state', MESSAGE_SEARCH_STATES.join(' | ')),
       query('provider', PROVIDER_IDS.join(' | ')),
       query('q', 'exact guid, provider message id or externalCode'),
-      ...page,
     ],
   ),
   adminOperation(
@@ -74,16 +75,7 @@ export const operatorSearchOperations: Operation[] = [
     '/v1/tenants/{tenant}/stats',
     'Dashboard counts per hour or day, and pending counts',
     {
-      '200': {
-        description: 'Counts',
-        schema: z.object({
-          status: z.literal('OK'),
-          buckets: z.array(
-            z.object({ at: iso(), deliveries: Counts, provider_statuses: Counts, events: Counts }),
-          ),
-          pending: z.object({ failed_requests: z.number(), uncertain: z.number() }),
-        }),
-      },
+      '200': { description: 'Counts', schema: StatsReply },
       '400': err('Bad from, to or bucket (VALIDATION_FAILED, naming it)'),
     },
     [

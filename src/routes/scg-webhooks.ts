@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { TenantConfig } from '../config/tenant'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { requireScgWebhookAuth } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
 import { readBodyText } from '../lib/http'
@@ -17,13 +18,13 @@ export const scgWebhookRoutes = new Hono<AppEnv>()
 
 async function receive(c: Context<AppEnv>, route: TenantConfig | undefined) {
   const rawBody = await readBodyText(c.req.raw)
-  const { reply } = await handleInbound(c.get('deps'), {
+  const result = await handleInbound(c.get('deps'), {
     source: 'scg',
     route,
     rawBody,
     headers: c.req.raw.headers,
   })
-  return c.json(reply, 200)
+  return reply(c, 200, R.WebhookReply, result.reply)
 }
 
 scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) => receive(c, undefined))

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../http/app-env'
+import { reply } from '../http/reply'
 import { handleInbound } from '../inbound/flow'
 import { common, err, type Operation, type Schema, tenantParam } from '../openapi/operation'
 import * as R from '../openapi/replies'
@@ -24,8 +25,8 @@ async function receive(c: Context<AppEnv>, source: 'twilio-status' | 'twilio-inb
 }
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', async (c) => {
-  const { reply } = await receive(c, 'twilio-status')
-  return c.json(reply, 200)
+  const result = await receive(c, 'twilio-status')
+  return reply(c, 200, R.WebhookReply, result.reply)
 })
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', async (c) => {

@@ -2,27 +2,18 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
+import type { BulkReply as BulkReplySchema } from '../openapi/replies'
+import type { Body } from '../openapi/reply'
 import { type BulkFile, parseBulkRequest } from './bulk-request'
 import { type CopyResult, copyToS3 } from './copy'
 import { CopyFailure } from './copy-failure'
 import { createS3Client, type S3Client, type S3Target } from './s3-client'
 import { guardedSourceFetch, REDIRECT_REFUSED } from './source-policy'
 
+/** The `bulk_mode=sync` reply; `metadata` when `sendParameters.s3_metadata_filename` asked for that file too. */
+export type BulkReply = Body<typeof BulkReplySchema>
 /** What one uploaded file looks like in the reply. */
-export interface UploadedFile {
-  upload_filename: string
-  s3_uri: string
-  bytes: number
-  parts: number
-  s3_url?: string
-}
-
-export interface BulkReply extends UploadedFile {
-  status: 'OK'
-  bucket_name: string
-  /** Present when `sendParameters.s3_metadata_filename` asked for the metadata file too. */
-  metadata?: UploadedFile
-}
+export type UploadedFile = NonNullable<BulkReply['metadata']>
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 

@@ -1,5 +1,6 @@
 import type { DeliveryState, ProviderId } from '../lib/vocabulary'
 import { d1Call as run } from './d1-call'
+import { storedList } from './stored-list'
 
 export type { DeliveryState }
 
@@ -209,11 +210,4 @@ export function createDeliveryStore(db: D1Database) {
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>
 
-export const parseHistory = (row: DeliveryRow): HistoryEntry[] => {
-  try {
-    const parsed: unknown = JSON.parse(row.history)
-    return Array.isArray(parsed) ? (parsed as HistoryEntry[]) : []
-  } catch {
-    return []
-  }
-}
+export const parseHistory = (row: DeliveryRow): HistoryEntry[] => storedList<HistoryEntry>(row.history)

@@ -1,6 +1,7 @@
 import type { INBOUND_EVENT_SOURCES, InboundState } from '../lib/vocabulary'
 import { d1Call } from './d1-call'
 import { newFailedRequestId } from './failed-requests'
+import { storedList } from './stored-list'
 
 export type InboundEventSource = (typeof INBOUND_EVENT_SOURCES)[number]
 export type { InboundState }
@@ -215,11 +216,5 @@ export function createInboundEventStore(db: D1Database) {
 
 export type InboundEventStore = ReturnType<typeof createInboundEventStore>
 
-export const parseTracking = (row: InboundEventRow): TrackingEntry[] => {
-  try {
-    const parsed: unknown = JSON.parse(row.tracking)
-    return Array.isArray(parsed) ? (parsed as TrackingEntry[]) : []
-  } catch {
-    return []
-  }
-}
+export const parseTracking = (row: InboundEventRow): TrackingEntry[] =>
+  storedList<TrackingEntry>(row.tracking)

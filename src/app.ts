@@ -1,24 +1,27 @@
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from './app-env'
 import type { Deps } from './deps'
+import type { AppEnv } from './http/app-env'
+import { errorBody, renderError } from './http/errors'
 import { AppError } from './lib/app-error'
-import { errorBody, renderError } from './lib/errors-render'
 import { adminRoutes } from './routes/admin'
 import { bulkRoutes } from './routes/bulk'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
+import { oauthRoutes } from './routes/oauth'
 import { scgWebhookRoutes } from './routes/scg-webhooks'
 import { twilioWebhookRoutes } from './routes/twilio-webhooks'
 
-/** The whole HTTP surface (DESIGN §2). Deps are injected so tests can swap clock, storage and fetch. */
+/** The whole HTTP surface. Deps are injected so tests can swap clock, storage and fetch. */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.use('*', async (c, next) => {
     const requestId = crypto.randomUUID()
     c.set('requestId', requestId)
-    c.set('deps', deps)
-    c.set('log', deps.log.child({ request_id: requestId }))
+    const log = deps.log.child({ request_id: requestId })
+    c.set('log', log)
+    // The one request context handlers use: the isolate's deps with this request's log.
+    c.set('deps', { ...deps, log })
     await next()
     c.header('x-request-id', requestId)
   })
@@ -28,6 +31,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', adminRoutes)
   app.route('/', twilioWebhookRoutes)
   app.route('/', scgWebhookRoutes)
+  app.route('/', oauthRoutes)
   app.route('/', bulkRoutes)
 
   app.notFound((c) =>

@@ -1,9 +1,18 @@
+import { type Ci360Client, ci360ConfigOf, createCi360Client } from './ci360/client'
 import type { Config } from './config/env'
+import type { TenantConfig } from './config/tenant'
 import type { FetchFn } from './lib/http'
 import type { Logger } from './lib/log'
+import type { ProviderId } from './lib/vocabulary'
+import { createProvider } from './providers/registry'
+import type { MessageProvider } from './providers/types'
+import { createDeliveryStore } from './storage/deliveries'
+import { createLeaseStore } from './storage/failed-request-leases'
+import { createFailedRequestStore } from './storage/failed-requests'
+import { createWebhookEventStore } from './storage/webhook-events'
 
-/** Everything a capability needs from the outside world; tests build their own. */
-export interface Deps {
+/** The outside world: bindings, parsed config, clock, randomness and `fetch`. Tests build their own. */
+export interface Runtime {
   config: Config
   db: D1Database
   kv: KVNamespace
@@ -15,4 +24,56 @@ export interface Deps {
   log: Logger
   /** Wait between retries inside one request (bulk parts); tests inject one that does not sleep. */
   sleep?: (ms: number) => Promise<void>
+}
+
+/** Stores and clients, built once per isolate (clients once per tenant) by `createDeps`. */
+export interface Deps extends Runtime {
+  stores: {
+    deliveries: ReturnType<typeof createDeliveryStore>
+    failedRequests: ReturnType<typeof createFailedRequestStore>
+    leases: ReturnType<typeof createLeaseStore>
+    webhookEvents: ReturnType<typeof createWebhookEventStore>
+  }
+  /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
+  ci360(tenant: TenantConfig): Ci360Client
+  /** The tenant's messaging provider; throws `CONFIG_INVALID` naming what the tenant lacks. */
+  provider(id: ProviderId, tenant: TenantConfig, origin: string | undefined): MessageProvider
+}
+
+/** What a handler works with: the deps, with the log of the request it serves. */
+export type RequestContext = Deps
+
+/** Build the deps once; per-tenant clients are built on first use and kept with the tenant config. */
+export function createDeps(runtime: Runtime): Deps {
+  const ci360Clients = new WeakMap<TenantConfig, Ci360Client>()
+  const providers = new WeakMap<TenantConfig, Map<string, MessageProvider>>()
+  const deps: Deps = {
+    ...runtime,
+    stores: {
+      deliveries: createDeliveryStore(runtime.db),
+      failedRequests: createFailedRequestStore(runtime.db),
+      leases: createLeaseStore(runtime.db),
+      webhookEvents: createWebhookEventStore(runtime.db),
+    },
+    ci360(tenant) {
+      let client = ci360Clients.get(tenant)
+      if (!client) {
+        client = createCi360Client(ci360ConfigOf(tenant), runtime)
+        ci360Clients.set(tenant, client)
+      }
+      return client
+    },
+    provider(id, tenant, origin) {
+      const byKey = providers.get(tenant) ?? new Map<string, MessageProvider>()
+      providers.set(tenant, byKey)
+      const key = `${id}\u0000${origin ?? ''}`
+      let provider = byKey.get(key)
+      if (!provider) {
+        provider = createProvider(id, tenant, runtime, origin)
+        byKey.set(key, provider)
+      }
+      return provider
+    },
+  }
+  return deps
 }

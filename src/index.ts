@@ -1,25 +1,25 @@
 import type { Hono } from 'hono'
 import { createApp, createConfigErrorApp } from './app'
-import type { AppEnv } from './app-env'
 import { loadConfig } from './config/env'
-import type { Deps } from './deps'
+import { createDeps, type Deps } from './deps'
+import type { AppEnv } from './http/app-env'
 import { createLogger, type LogLevel } from './lib/log'
 import { runScheduled } from './retry/cron'
 
-const apps = new WeakMap<object, { app: Hono<AppEnv>; deps?: Deps }>()
+const apps = new WeakMap<object, { app: Hono<AppEnv>; deps?: Deps; issues?: string[] }>()
 
 /** Parse config and build deps once per env object (i.e. per isolate), not per request. */
-function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps } {
+function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps; issues?: string[] } {
   const hit = apps.get(env)
   if (hit) return hit
   const raw = env as unknown as Record<string, unknown>
   const loaded = loadConfig(raw)
-  let built: { app: Hono<AppEnv>; deps?: Deps }
+  let built: { app: Hono<AppEnv>; deps?: Deps; issues?: string[] }
   if (!loaded.ok) {
     createLogger().error('configuration invalid', { issues: loaded.issues })
-    built = { app: createConfigErrorApp(loaded.issues) }
+    built = { app: createConfigErrorApp(loaded.issues), issues: loaded.issues }
   } else {
-    const deps: Deps = {
+    const deps = createDeps({
       config: loaded.config,
       db: env.DB,
       kv: env.IDENTITY_CACHE,
@@ -27,7 +27,7 @@ function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps } {
       now: () => Date.now(),
       random: Math.random,
       log: createLogger(loaded.config.settings.log_level as LogLevel),
-    }
+    })
     built = { app: createApp(deps), deps }
   }
   apps.set(env, built)
@@ -39,8 +39,12 @@ export default {
     return appFor(env).app.fetch(request, env, ctx)
   },
   async scheduled(controller, env, ctx) {
-    const { deps } = appFor(env)
-    if (!deps) return
+    const { deps, issues } = appFor(env)
+    if (!deps) {
+      // Nothing is retried or purged until the configuration is fixed: say so every minute.
+      createLogger().error('cron skipped: configuration invalid', { issues: issues ?? [] })
+      return
+    }
     ctx.waitUntil(runScheduled(deps, controller.scheduledTime))
   },
 } satisfies ExportedHandler<Env>

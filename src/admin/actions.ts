@@ -1,12 +1,10 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
 import type { Reply } from '../outbound/pipeline'
 import { type AttemptResult, attemptRow, LEASE_MS } from '../retry/engine'
 import { isOutboundKind } from '../retry/registry'
-import { createDeliveryStore } from '../storage/deliveries'
-import { createLeaseStore } from '../storage/failed-request-leases'
-import { createFailedRequestStore, type FailedRequestRow } from '../storage/failed-requests'
+import type { FailedRequestRow } from '../storage/failed-requests'
 
 const notFound = (id: string) =>
   new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', { details: { id } })
@@ -16,17 +14,23 @@ const inProgress = (id: string) =>
     details: { id },
   })
 
+/** One failed request of one tenant. */
+export interface AdminTarget {
+  tenant: TenantConfig
+  id: string
+}
+
 /**
  * `POST …/failed-requests/:id/retry`: one attempt now, through the same engine step as the cron, and
  * the reply the original route would give for that result. A `done` row is not sent again: it is
  * answered like a redelivery (`DUPLICATE`).
  */
-export async function retryNow(deps: Deps, tenant: TenantConfig, id: string): Promise<Reply> {
+export async function retryNow(deps: RequestContext, { tenant, id }: AdminTarget): Promise<Reply> {
   const now = deps.now()
   const token = crypto.randomUUID()
-  const claimed = await createLeaseStore(deps.db).claimOne(tenant.id, id, now, LEASE_MS, token)
+  const claimed = await deps.stores.leases.claimOne(tenant.id, id, now, LEASE_MS, token)
   if (!claimed) {
-    const row = await createFailedRequestStore(deps.db).get(tenant.id, id)
+    const row = await deps.stores.failedRequests.get(tenant.id, id)
     if (!row) throw notFound(id)
     if (row.state === 'done') return duplicateReply(deps, row)
     throw inProgress(id)
@@ -35,9 +39,7 @@ export async function retryNow(deps: Deps, tenant: TenantConfig, id: string): Pr
 }
 
 async function duplicateReply(deps: Deps, row: FailedRequestRow): Promise<Reply> {
-  const delivery = isOutboundKind(row.kind)
-    ? await createDeliveryStore(deps.db).get(row.tenant_id, row.guid)
-    : null
+  const delivery = isOutboundKind(row.kind) ? await deps.stores.deliveries.get(row.tenant_id, row.guid) : null
   return {
     status: 200,
     body: {
@@ -103,15 +105,15 @@ function replyFor(r: AttemptResult): Reply {
  * sent, so its delivery record becomes `dead` ("discarded by an operator"); other rows leave the
  * delivery record as it is.
  */
-export async function discard(deps: Deps, tenant: TenantConfig, id: string): Promise<void> {
+export async function discard(deps: RequestContext, { tenant, id }: AdminTarget): Promise<void> {
   const now = deps.now()
-  const removed = await createFailedRequestStore(deps.db).remove(tenant.id, id, now)
+  const removed = await deps.stores.failedRequests.remove(tenant.id, id, now)
   if (!removed) {
-    const row = await createFailedRequestStore(deps.db).get(tenant.id, id)
+    const row = await deps.stores.failedRequests.get(tenant.id, id)
     throw row ? inProgress(id) : notFound(id)
   }
   if (removed.state === 'pending' && isOutboundKind(removed.kind)) {
-    const deliveries = createDeliveryStore(deps.db)
+    const deliveries = deps.stores.deliveries
     await deliveries.exec('deliveries.discarded', [
       deliveries.transition(tenant.id, removed.guid, {
         state: 'dead',

@@ -9,7 +9,7 @@ import type {
   ListQuery,
 } from '../storage/failed-requests'
 
-/** The JSON shapes of the operator API (DESIGN §2 "Admin replies"): snake_case, ISO 8601 UTC times. */
+/** The JSON shapes of the operator API: snake_case, ISO 8601 UTC times. */
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 

@@ -2,11 +2,11 @@ import type { TenantConfig } from '../config/tenant'
 import { AppError } from '../lib/app-error'
 import type { FetchFn } from '../lib/http'
 import { ok, type Result } from '../lib/result'
-import { callUpstream } from '../upstream/call'
+import { callUpstream, postInit } from '../upstream/call'
 import type { UpstreamError } from '../upstream/error'
 import { buildCi360Jwt } from './jwt'
 
-/** A CI360 external event: flat attributes, all strings (reference/ci360.md §6). */
+/** A CI360 external event: flat attributes, all strings (docs/protocols.md, "CI360"). */
 export interface Ci360Event {
   eventName: string
   [attribute: string]: string
@@ -69,15 +69,7 @@ export function createCi360Client(
       const reply = await callUpstream(deps, {
         upstream: 'ci360',
         url: config.apiUrl,
-        init: {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${await config.token()}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-          },
-          body: JSON.stringify(event),
-        },
+        init: postInit(`Bearer ${await config.token()}`, 'application/json', JSON.stringify(event)),
         timeoutMs: config.timeoutMs,
         bodyLimit: 2048,
         readError: ({ status, text }) => ({

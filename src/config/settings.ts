@@ -8,7 +8,7 @@ export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = {
 }
 
 /**
- * Non-secret settings, named as in the Lambda connectors (DESIGN §3). Given globally as `[vars]` and
+ * Non-secret settings, named as in the Lambda connectors. Given globally as `[vars]` and
  * overridable per tenant inside its `TENANT_<id>` secret.
  */
 export const SettingsSchema = z.object({

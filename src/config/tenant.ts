@@ -1,10 +1,11 @@
 import * as z from 'zod/mini'
+import { AppError } from '../lib/app-error'
 import { expected, optionalText, optionalUrl, stringList, text } from './coerce'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
 
 const credential = text.check(z.minLength(1, { error: 'must not be empty' }))
 
-/** Event Manager webhook credentials: HTTP Basic and/or OAuth 2.0 clients (DESIGN §2.2–2.3). */
+/** Event Manager webhook credentials: HTTP Basic and/or OAuth 2.0 clients. */
 export const WebhookAuthSchema = z
   .object(
     {
@@ -94,4 +95,22 @@ export function parseTenant(
   ]
   if (!secrets.success || !settings.ok) return { ok: false, issues }
   return { ok: true, tenant: { id: tenantId, settings: settings.settings, secrets: secrets.data } }
+}
+
+/**
+ * The tenant's secrets when every one of `keys` is set; otherwise `CONFIG_INVALID` naming them, so the
+ * operator knows what to add for `purpose` (a provider, CI360).
+ */
+export function requireSecrets<K extends keyof TenantSecrets>(
+  tenant: TenantConfig,
+  purpose: string,
+  keys: readonly K[],
+): TenantSecrets & { [P in K]-?: NonNullable<TenantSecrets[P]> } {
+  if (keys.some((k) => !tenant.secrets[k])) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `This tenant is not configured for ${purpose} (${keys.join(' and ')} are required).`,
+    )
+  }
+  return tenant.secrets as TenantSecrets & { [P in K]-?: NonNullable<TenantSecrets[P]> }
 }

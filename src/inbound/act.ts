@@ -1,7 +1,6 @@
-import { injectOrQueue } from '../ci360/inject'
 import type { Deps } from '../deps'
 import type { InboundOutcome, ProviderId } from '../providers/types'
-import { createDeliveryStore } from '../storage/deliveries'
+import { injectOrQueue } from './inject'
 import type { InboundPlan } from './plan'
 
 type ActPlan = Extract<InboundPlan, { kind: 'act' }>
@@ -20,7 +19,7 @@ export async function act(
   const { tenant, event, history } = plan
   const base = { ...(plan.guid ? { guid: plan.guid } : {}), attempts: [] }
   if (history) {
-    const deliveries = createDeliveryStore(deps.db)
+    const deliveries = deps.stores.deliveries
     await deliveries.exec('deliveries.providerStatus', [
       deliveries.providerStatus(tenant.id, history.guid, history.status, deps.now(), history.detail),
     ])

@@ -35,7 +35,7 @@ export interface InboundResult {
 export async function handleInbound(deps: Deps, delivery: InboundDelivery): Promise<InboundResult> {
   const format = webhookFormats[delivery.source]
   const event = format.parse(delivery.rawBody, delivery.headers)
-  const log = deps.log.child({ webhook: delivery.source, ...event.logFields })
+  const log = deps.log.child({ webhook: delivery.source, tenant: delivery.route?.id, ...event.logFields })
   const ctx = { ...deps, log }
   const done = (outcome: InboundOutcome): InboundResult => {
     log.info('webhook event handled', { outcome: outcome.status, reason: outcome.reason })
@@ -54,7 +54,7 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
   if (plan.event) ci360ConfigOf(plan.tenant)
 
   const once = await handleOnce(
-    deps.db,
+    deps.stores.webhookEvents,
     log,
     { source: format.provider, key: event.key, tenantId: plan.tenant.id, now: deps.now() },
     () => act(ctx, format.provider, event.key, plan),

@@ -1,22 +1,21 @@
 import { guard } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
-import { createWebhookEventStore, type WebhookSource } from '../storage/webhook-events'
+import type { WebhookEventStore, WebhookSource } from '../storage/webhook-events'
 
 export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
 
 /**
- * Handle one webhook delivery at most once (DESIGN §2.2, §2.4): claim its key in D1, run `work`, note
+ * Handle one webhook delivery at most once: claim its key in D1, run `work`, note
  * the outcome for operators. A redelivery of a claimed key gets `{duplicate: true}` without running
  * `work`. If `work` throws (e.g. D1 failed while storing a failed request), the claim is released so the
  * provider's redelivery is processed in full, and a D1 failure becomes 503.
  */
 export async function handleOnce<T extends { status: string }>(
-  db: D1Database,
+  store: WebhookEventStore,
   log: Logger,
   claim: { source: WebhookSource; key: string; tenantId: string; now: number },
   work: () => Promise<T>,
 ): Promise<Once<T>> {
-  const store = createWebhookEventStore(db)
   const { source, key } = claim
   if (!(await guard(() => store.claim(source, key, claim.tenantId, claim.now)))) return { duplicate: true }
   let result: T

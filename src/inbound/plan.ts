@@ -30,7 +30,7 @@ export type InboundPlan =
 export const ignore = (reason: string): InboundPlan => ({ kind: 'ignore', reason })
 
 /** Lookups a plan may make; nothing is written while planning. */
-export type PlanContext = Pick<Deps, 'config' | 'db' | 'kv'> & { log: Logger }
+export type PlanContext = Pick<Deps, 'config' | 'kv' | 'stores'> & { log: Logger }
 
 /**
  * The tenant an event belongs to: the one the event names (`named`), else the route's, else the global

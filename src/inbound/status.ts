@@ -1,7 +1,6 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
-import { createDeliveryStore } from '../storage/deliveries'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /**
@@ -23,7 +22,7 @@ export async function planStatus(
   if ('ignore' in tenant) return ignore(tenant.ignore)
 
   const row = e.providerMessageId
-    ? await createDeliveryStore(ctx.db).findByProviderMessageId(format.provider, e.providerMessageId)
+    ? await ctx.stores.deliveries.findByProviderMessageId(format.provider, e.providerMessageId)
     : undefined
   const ours = row && row.tenant_id === tenant.id ? row : undefined
   if (row && !ours) ctx.log.warn('status names a delivery of another tenant', { guid: row.guid })

@@ -1,6 +1,6 @@
 import { AppError } from './app-error'
 
-/** DESIGN §2: request bodies over 256 KiB are refused with 413. */
+/** Request bodies over 256 KiB are refused with 413. */
 export const MAX_BODY_BYTES = 256 * 1024
 
 const tooLarge = () =>

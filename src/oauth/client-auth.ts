@@ -1,7 +1,7 @@
 import type { Config } from '../config/env'
 import { authScheme, parseBasicAuth } from '../lib/basic-auth'
-import { checkClient, globalRealm, tenantRealm, type WebhookRealm } from '../webhooks/credentials'
 import { OAuthError } from './errors'
+import { checkClient, globalRealm, tenantRealm, type WebhookRealm } from './realms'
 
 /** The client credentials of a token request, as sent (RFC 6749 §2.3.1). */
 export interface ClientCredentials {

@@ -1,9 +1,8 @@
-import * as z from 'zod/mini'
-import type { Deps } from '../deps'
-import type { Logger } from '../lib/log'
-import { checkBasic, type WebhookRealm } from '../webhooks/credentials'
+import type { RequestContext } from '../deps'
 import { authenticateClient, readClientCredentials, tenantOfScope } from './client-auth'
 import { OAuthError } from './errors'
+import { checkBasic, type WebhookRealm } from './realms'
+import type { TokenReply } from './reply'
 import { issueToken, verifyToken } from './tokens'
 
 export interface TokenRequest {
@@ -13,16 +12,6 @@ export interface TokenRequest {
   /** The token URL's query string (a `tenant` parameter may be given there). */
   query: URLSearchParams
 }
-
-/** The 200 reply of RFC 6749 §5.1. */
-export const TokenReply = z.object({
-  access_token: z.string(),
-  token_type: z.literal('Bearer'),
-  expires_in: z.number(),
-  refresh_token: z.optional(z.string()),
-  scope: z.string(),
-})
-export type TokenReply = z.infer<typeof TokenReply>
 
 const GRANTS = ['client_credentials', 'password', 'refresh_token'] as const
 type Grant = (typeof GRANTS)[number]
@@ -47,10 +36,11 @@ const required = (params: URLSearchParams, name: string): string => {
 }
 
 /**
- * The token endpoint (DESIGN §2.3): authenticate the client, run the grant, sign the tokens. Throws
+ * The token endpoint: authenticate the client, run the grant, sign the tokens. Throws
  * `OAuthError` for every refusal.
  */
-export async function handleTokenRequest(deps: Deps, log: Logger, req: TokenRequest): Promise<TokenReply> {
+export async function handleTokenRequest(deps: RequestContext, req: TokenRequest): Promise<TokenReply> {
+  const { log } = deps
   const params = formParams(req)
   const creds = readClientCredentials(req.authorization, params)
   const tenantHint = params.get('tenant') ?? req.query.get('tenant') ?? tenantOfScope(params.get('scope'))

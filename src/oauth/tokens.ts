@@ -8,7 +8,7 @@ export const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600
 
 export type TokenType = 'access' | 'refresh'
 
-/** The claims of every token we issue (DESIGN §2.3). Times are seconds since the epoch. */
+/** The claims of every token we issue. Times are seconds since the epoch. */
 const ClaimsSchema = z.object({
   sub: z.string().check(z.minLength(1)),
   scope: z.string().check(z.minLength(1)),

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import { ERROR_CODE_LIST } from '../lib/app-error'
 import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
-import { TokenReply } from '../oauth/token-endpoint'
+import { TokenReply } from '../oauth/reply'
 
 /**
  * The reply shapes of every route, for the OpenAPI document only (the handlers build these objects;

@@ -1,3 +1,4 @@
+import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, storageUnavailable } from '../lib/app-error'
@@ -5,12 +6,9 @@ import { describeError, type Logger } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { OutboundMessage, ProviderId, SendReceipt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
-import { createDeliveryStore } from '../storage/deliveries'
-import { createFailedRequestStore } from '../storage/failed-requests'
 import { createIdentityCache } from '../storage/identity-cache'
 import type { UpstreamError } from '../upstream/error'
-import type { OutboundEvent } from './event'
-import type { OutboundRequest, Reply } from './pipeline'
+import type { OutboundRequest, Reply } from './types'
 
 interface Attempt {
   tenant: TenantConfig
@@ -21,7 +19,7 @@ interface Attempt {
   req: OutboundRequest
 }
 
-/** Cache phone → identity after a successful send (DESIGN §2.1 step 7); a KV failure is only logged. */
+/** Cache phone → identity after a successful send; a KV failure is only logged. */
 export async function rememberIdentity(
   deps: Deps,
   tenant: TenantConfig,
@@ -38,12 +36,12 @@ export async function rememberIdentity(
 }
 
 /**
- * Store the outcome of the first provider call and build the reply (DESIGN §2.1 step 8). A failed call
+ * Store the outcome of the first provider call and build the reply. A failed call
  * is in D1 before we answer; if D1 is down the claim is released and CI360 gets 503 to redeliver.
  */
 export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): Promise<Reply> {
   const now = deps.now()
-  const deliveries = createDeliveryStore(deps.db)
+  const deliveries = deps.stores.deliveries
   const { tenant, event, result } = a
 
   if (result.ok) {
@@ -71,7 +69,7 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
   }
 
   const error = result.error
-  const failed = createFailedRequestStore(deps.db)
+  const failed = deps.stores.failedRequests
   const failure = afterFirstFailure(error, now, deps.random)
   const retryAt = failure.nextAttemptAt
   try {

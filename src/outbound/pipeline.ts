@@ -1,39 +1,19 @@
+import { parseCreative } from '../ci360/creative'
+import { type OutboundEvent, OutboundEventSchema } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
-import { createProvider } from '../providers/registry'
-import type { MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
-import { createDeliveryStore, type DeliveryRow } from '../storage/deliveries'
-import { parseCreative } from './creative'
-import { type OutboundEvent, OutboundEventSchema } from './event'
+import type { ProviderId } from '../providers/types'
+import type { DeliveryRow } from '../storage/deliveries'
 import { recordFirstAttempt } from './outcome'
+import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
-export interface OutboundRequest {
-  providerId: ProviderId
-  tenant: TenantConfig
-  /** The body exactly as received (kept for failed requests and retries). */
-  bodyText: string
-  body: unknown
-  /** This Worker's public origin (for callback URLs). */
-  origin: string | undefined
-}
-
-/** A JSON reply for a non-error outcome (errors are thrown as `AppError`). */
-export interface Reply {
-  status: 200 | 202
-  body: Record<string, unknown>
-}
-
-export interface PreparedOutbound {
-  event: OutboundEvent
-  provider: MessageProvider
-  message: OutboundMessage
-}
+export type { OutboundRequest, PreparedOutbound, Reply }
 
 /**
- * DESIGN §2.1 steps 2–3: tenant match, event type, field validation. Returns the event, or a reply for
+ * Tenant match, event type, field validation. Returns the event, or a reply for
  * events that are not acted on (`IGNORED`); throws `AppError` for bad input.
  */
 export function validateOutbound(
@@ -67,11 +47,11 @@ export function validateOutbound(
 }
 
 /**
- * DESIGN §2.1 step 5 and the provider request: parse the creative and let the provider build its
+ * The creative and the provider request: parse the creative and let the provider build its
  * message. Used by the first attempt and by every retry, so both take the same path.
  */
 export function buildOutbound(
-  deps: Pick<Deps, 'fetch' | 'now' | 'log'>,
+  deps: Pick<Deps, 'provider' | 'log'>,
   providerId: ProviderId,
   tenant: TenantConfig,
   event: OutboundEvent,
@@ -83,7 +63,7 @@ export function buildOutbound(
       details: { field: creative.error.field },
     })
   }
-  const provider = createProvider(providerId, tenant, deps, origin)
+  const provider = deps.provider(providerId, tenant, origin)
   const message = provider.prepare({ event, creative: creative.value })
   if (!message.ok) {
     throw new AppError('INVALID_CREATIVE', message.error.message, {
@@ -94,21 +74,21 @@ export function buildOutbound(
   return { event, provider, message: message.value }
 }
 
-/** DESIGN §2.1 step 4 (strictly greater, reference/ci360.md §9.3). */
+/** Staleness: strictly older than `event_ttl` (docs/protocols.md, "CI360"). */
 export const isStale = (event: OutboundEvent, tenant: TenantConfig, now: number) =>
   now - event.date.generatedTimestamp > tenant.settings.event_ttl * 1000
 
 /** How long a `sending` claim is honoured before a redelivery may take it over (Worker died mid-send). */
 export const claimLeaseMs = (tenant: TenantConfig) => tenant.settings.provider_timeout_ms * 2 + 30_000
 
-/** The outbound routes (DESIGN §2.1): everything after authentication. */
+/** The outbound routes: everything after authentication. */
 export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<Reply> {
   const { tenant } = req
   const validated = validateOutbound(req.body, tenant)
   if ('reply' in validated) return validated.reply
   const { event } = validated
   const now = deps.now()
-  const deliveries = createDeliveryStore(deps.db)
+  const deliveries = deps.stores.deliveries
   const log = deps.log.child({ tenant: tenant.id, guid: event.guid, provider: req.providerId })
   const base = {
     tenantId: tenant.id,

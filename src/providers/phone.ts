@@ -1,5 +1,5 @@
 /**
- * The identity-cache form of a phone number: `+` and its digits (reference/ci360.md §2.4 step 8). A
+ * The identity-cache form of a phone number: `+` and its digits (docs/protocols.md, "CI360"). A
  * leading `00` international prefix becomes `+`. Returns undefined for addresses that are not phone
  * numbers (WeChat/Facebook ids, short codes under 6 digits).
  */

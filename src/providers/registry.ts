@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import type { FetchFn } from '../lib/http'
 import { createScgProvider, scgConfigOf } from './scg/client'
 import { scgWebhook } from './scg/inbound'
 import { createTwilioProvider, twilioConfigOf } from './twilio/client'
@@ -13,7 +13,7 @@ import type { InboundSource, MessageProvider, ProviderId, WebhookFormat } from '
 export function createProvider(
   id: ProviderId,
   tenant: TenantConfig,
-  deps: Pick<Deps, 'fetch' | 'now' | 'log'>,
+  deps: { fetch: FetchFn; now: () => number },
   origin: string | undefined,
 ): MessageProvider {
   switch (id) {

@@ -1,11 +1,11 @@
+import type { Creative, CreativeProblem } from '../ci360/creative'
+import type { OutboundEvent } from '../ci360/event'
 import type { Settings as TenantSettings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
 import type { FetchFn } from '../lib/http'
 import type { Logger } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { ProviderId } from '../lib/vocabulary'
-import type { Creative, CreativeProblem } from '../outbound/creative'
-import type { OutboundEvent } from '../outbound/event'
 import type { UpstreamError } from '../upstream/error'
 
 export type { ProviderId }

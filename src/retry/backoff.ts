@@ -1,4 +1,4 @@
-/** DESIGN §5: 30 s, 1 m, 5 m, 15 m, 30 m, 1 h, 2 h, 4 h, then 4 h again. */
+/** 30 s, 1 m, 5 m, 15 m, 30 m, 1 h, 2 h, 4 h, then 4 h again. */
 export const BACKOFF_MS = [30e3, 60e3, 300e3, 900e3, 1800e3, 3600e3, 7200e3, 14400e3] as const
 
 /** ±10 % so a burst of failures does not come back as a burst. */

@@ -1,6 +1,5 @@
 import type { Deps } from '../deps'
 import { describeError, type Logger } from '../lib/log'
-import { createLeaseStore } from '../storage/failed-request-leases'
 import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
 import { type PurgedTable, purgeExpired, type RetentionPolicy } from '../storage/retention'
 import { attemptRow, LEASE_MS } from './engine'
@@ -28,7 +27,7 @@ export interface CronReport {
 }
 
 /**
- * The every-minute cron (DESIGN §1, §5): retry due failed requests, then purge rows older than
+ * The every-minute cron: retry due failed requests, then purge rows older than
  * `retention_days`. `scheduledTime` is only logged: every decision uses `deps.now()`, so one injected
  * clock drives the whole engine in tests. Never throws; failures are logged and retried next minute.
  */
@@ -50,7 +49,7 @@ export async function runScheduled(
     log.error('retry run failed', describeError(e))
   }
   try {
-    report.purged = await purgeExpired(deps.db, deps.now(), retentionPolicy(deps))
+    report.purged = await purgeExpired(deps.db, deps.now(), retentionPolicy(deps, log))
   } catch (e) {
     log.error('purge failed', describeError(e))
   }
@@ -60,7 +59,7 @@ export async function runScheduled(
 }
 
 async function retryDue(deps: Deps, log: Logger, limits: CronLimits, report: CronReport) {
-  const leases = createLeaseStore(deps.db)
+  const leases = deps.stores.leases
   const token = crypto.randomUUID()
   while (report.attempted < limits.maxRows) {
     const now = deps.now()
@@ -97,15 +96,20 @@ async function forEachLimit(
 }
 
 /** Global `retention_days`, plus the tenants that override it in their secret. */
-function retentionPolicy(deps: Deps): RetentionPolicy {
+function retentionPolicy(deps: Deps, log: Logger): RetentionPolicy {
   const days = deps.config.settings.retention_days
   const overrides = new Map<string, number>()
   for (const id of deps.config.tenantIds()) {
     try {
       const own = deps.config.tenant(id)?.settings.retention_days
       if (own !== undefined && own !== days) overrides.set(id, own)
-    } catch {
-      // A tenant secret that does not parse keeps the global retention.
+    } catch (e) {
+      // A tenant secret that does not parse keeps the global retention, and says so.
+      log.warn('tenant configuration invalid; global retention_days used', {
+        tenant: id,
+        retention_days: days,
+        ...describeError(e),
+      })
     }
   }
   return { days, overrides }

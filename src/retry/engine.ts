@@ -3,8 +3,8 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
-import { createDeliveryStore, type DeliveryState } from '../storage/deliveries'
-import { createLeaseStore, type Finish } from '../storage/failed-request-leases'
+import type { DeliveryState } from '../storage/deliveries'
+import type { Finish } from '../storage/failed-request-leases'
 import type { FailedRequestRow } from '../storage/failed-requests'
 import { nextAttemptAt } from './backoff'
 import { isOutboundKind, RETRY_HANDLERS } from './registry'
@@ -31,16 +31,35 @@ export interface AttemptResult {
 
 type TenantLookup = { tenant: TenantConfig } | { tenant: undefined; problem: string }
 
-/** A row whose tenant secret has gone or broke is kept (the secret may come back), not sent. */
-function lookupTenant(deps: Deps, tenantId: string): TenantLookup {
+/**
+ * A row whose tenant secret has gone or broke is kept (the secret may come back), not sent; it ends
+ * `dead` after `retry_max_attempts` with the problem as its reason. A broken secret is logged with the
+ * names of its bad keys (never their values).
+ */
+function lookupTenant(deps: Deps, log: Logger, tenantId: string): TenantLookup {
   try {
     const tenant = deps.config.tenant(tenantId)
     if (tenant) return { tenant }
     return { tenant: undefined, problem: `tenant not configured (no TENANT_${tenantId} secret)` }
-  } catch {
-    return { tenant: undefined, problem: `tenant configuration invalid (TENANT_${tenantId})` }
+  } catch (e) {
+    const cause = isAppError(e) && e.cause instanceof Error ? e.cause : e
+    const keys = cause instanceof Error ? issueKeys(cause.message) : ''
+    log.error('tenant configuration invalid; row not sent', describeError(cause))
+    return {
+      tenant: undefined,
+      problem: `tenant configuration invalid (TENANT_${tenantId})${keys ? `: ${keys}` : ''}`,
+    }
   }
 }
+
+/** `"a.b: is required; c: must be …"` → `"a.b, c"`: the keys of config issues, never their values. */
+const issueKeys = (issues: string) =>
+  issues
+    .split('; ')
+    .map((i) => i.split(':')[0]?.trim())
+    .filter(Boolean)
+    .join(', ')
+    .slice(0, 200)
 
 /** Run the kind's handler; thrown errors become outcomes so one bad row never stops a run. */
 async function runHandler(
@@ -50,8 +69,18 @@ async function runHandler(
   log: Logger,
   now: number,
 ): Promise<RetryOutcome> {
+  const handler = RETRY_HANDLERS[row.kind]
+  if (!handler) {
+    log.error('failed request of an unknown kind', { kind: String(row.kind).slice(0, 40) })
+    return {
+      result: 'dead',
+      error: `unknown kind ${String(row.kind).slice(0, 40)}`,
+      httpStatus: null,
+      attempted: false,
+    }
+  }
   try {
-    return await RETRY_HANDLERS[row.kind]({ deps, tenant, row, log, now })
+    return await handler({ deps, tenant, row, log, now })
   } catch (e) {
     if (isAppError(e)) {
       const error = `${e.code}: ${e.message}`.slice(0, 500)
@@ -66,7 +95,7 @@ async function runHandler(
   }
 }
 
-/** Outcome → the row's next state (DESIGN §5: backoff, `retry_max_attempts` → dead). */
+/** Outcome → the row's next state (backoff, `retry_max_attempts` → dead). */
 function decide(
   row: FailedRequestRow,
   outcome: RetryOutcome,
@@ -148,7 +177,7 @@ export async function attemptRow(
     tenant: row.tenant_id,
     guid: row.guid,
   })
-  const lookup = lookupTenant(deps, row.tenant_id)
+  const lookup = lookupTenant(deps, log, row.tenant_id)
   const settings = lookup.tenant?.settings ?? deps.config.settings
   let outcome: RetryOutcome
   if (row.generated_timestamp !== null && now - row.generated_timestamp > settings.event_ttl * 1000) {
@@ -161,8 +190,8 @@ export async function attemptRow(
   }
 
   const decided = decide(row, outcome, settings, now, deps.random)
-  const deliveries = createDeliveryStore(deps.db)
-  const statements = [createLeaseStore(deps.db).finish(row.id, token, decided.finish)]
+  const deliveries = deps.stores.deliveries
+  const statements = [deps.stores.leases.finish(row.id, token, decided.finish)]
   if (isOutboundKind(row.kind)) {
     const final = decided.outcome
     const state = deliveryState(final, decided.exhausted)

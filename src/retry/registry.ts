@@ -1,6 +1,6 @@
-import { retryCi360Event } from '../ci360/inject'
 import type { ProviderId } from '../providers/types'
 import type { FailedRequestKind } from '../storage/failed-requests'
+import { retryCi360Event } from './ci360-event'
 import { retryOutbound } from './outbound'
 import type { RetryHandler } from './types'
 

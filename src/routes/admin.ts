@@ -1,4 +1,5 @@
 import { Hono } from 'hono/tiny'
+import * as z from 'zod/mini'
 import { discard, retryNow } from '../admin/actions'
 import {
   deliveryRecord,
@@ -7,14 +8,15 @@ import {
   failedRequestItem,
   parseListQuery,
 } from '../admin/present'
-import type { AppEnv } from '../app-env'
+import type { AppEnv } from '../http/app-env'
+import { requireTenantKey } from '../http/tenant-key'
 import { AppError } from '../lib/app-error'
-import { requireTenantKey } from '../lib/auth'
-import { createDeliveryStore } from '../storage/deliveries'
-import { createFailedRequestStore } from '../storage/failed-requests'
+import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES } from '../lib/vocabulary'
+import { common, err, type Operation, tenantParam } from '../openapi/operation'
+import * as R from '../openapi/replies'
 
 /**
- * The operator API (DESIGN §2): failed requests (list, inspect, retry now, discard) and delivery
+ * The operator API: failed requests (list, inspect, retry now, discard) and delivery
  * records. Every route takes one of the tenant's `admin_api_keys` and only ever reads that tenant's rows.
  */
 export const adminRoutes = new Hono<AppEnv>()
@@ -24,7 +26,7 @@ const admin = requireTenantKey('admin_api_keys')
 
 adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const query = parseListQuery(c.req.query())
-  const store = createFailedRequestStore(c.get('deps').db)
+  const store = c.get('deps').stores.failedRequests
   // One extra row tells whether another page exists.
   const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
   const page = rows.slice(0, query.limit)
@@ -38,7 +40,7 @@ adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
 
 adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
   const id = c.req.param('id')
-  const row = await createFailedRequestStore(c.get('deps').db).get(c.get('tenant').id, id)
+  const row = await c.get('deps').stores.failedRequests.get(c.get('tenant').id, id)
   if (!row)
     throw new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', {
       details: { id },
@@ -47,22 +49,101 @@ adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
 })
 
 adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
-  const deps = { ...c.get('deps'), log: c.get('log') }
-  const reply = await retryNow(deps, c.get('tenant'), c.req.param('id'))
+  const reply = await retryNow(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
   return c.json(reply.body, reply.status)
 })
 
 adminRoutes.delete(`${base}/failed-requests/:id`, admin, async (c) => {
-  await discard({ ...c.get('deps'), log: c.get('log') }, c.get('tenant'), c.req.param('id'))
+  await discard(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
   return c.body(null, 204)
 })
 
 adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
   const guid = c.req.param('guid')
-  const row = await createDeliveryStore(c.get('deps').db).get(c.get('tenant').id, guid)
+  const row = await c.get('deps').stores.deliveries.get(c.get('tenant').id, guid)
   if (!row)
     throw new AppError('NOT_FOUND', 'No delivery record with this guid for this tenant.', {
       details: { guid },
     })
   return c.json(deliveryRecord(row))
 })
+
+const adminOperation = (
+  method: Operation['method'],
+  path: string,
+  summary: string,
+  responses: Operation['responses'],
+  params: Operation['params'] = [],
+): Operation => ({
+  method,
+  path,
+  summary,
+  tag: 'Operations',
+  security: 'adminKey',
+  params: [tenantParam, ...params],
+  responses: { ...responses, '401': common['401'], '404': err('Unknown id or guid (NOT_FOUND)') },
+})
+const id = { name: 'id', in: 'path' as const, description: 'failed request id', schema: z.string() }
+
+/** The operator API. */
+export const adminOperations: Operation[] = [
+  adminOperation(
+    'get',
+    '/v1/tenants/{tenant}/failed-requests',
+    'List failed requests, newest first',
+    {
+      '200': { description: 'A page', schema: R.FailedRequestList },
+      '400': err('Bad state, kind, limit or cursor (VALIDATION_FAILED)'),
+    },
+    [
+      {
+        name: 'state',
+        in: 'query',
+        description: 'pending | done | dead | expired',
+        schema: z.enum(FAILED_REQUEST_STATES),
+      },
+      {
+        name: 'kind',
+        in: 'query',
+        description: 'scg | twilio | ci360_event',
+        schema: z.enum(FAILED_REQUEST_KINDS),
+      },
+      { name: 'limit', in: 'query', description: '1–100, default 50', schema: z.int() },
+      { name: 'cursor', in: 'query', description: 'next_cursor of the previous page', schema: z.string() },
+    ],
+  ),
+  adminOperation(
+    'get',
+    '/v1/tenants/{tenant}/failed-requests/{id}',
+    'One failed request, with its stored event',
+    { '200': { description: 'The row', schema: R.FailedRequestOne } },
+    [id],
+  ),
+  adminOperation(
+    'post',
+    '/v1/tenants/{tenant}/failed-requests/{id}/retry',
+    'Retry now; answers as the original route would',
+    {
+      '200': { description: 'OK or DUPLICATE (already done)' },
+      '202': { description: 'QUEUED again' },
+      '409': err('Being retried by the cron right now (IN_PROGRESS)'),
+      '422': err('PROVIDER_REJECTED'),
+      '502': err('Failed again on its last attempt (PROVIDER_UNAVAILABLE)'),
+    },
+    [id],
+  ),
+  adminOperation(
+    'delete',
+    '/v1/tenants/{tenant}/failed-requests/{id}',
+    'Discard',
+    { '204': { description: 'Discarded' } },
+    [id],
+  ),
+  adminOperation(
+    'get',
+    '/v1/tenants/{tenant}/messages/{guid}',
+    'Delivery record of one CI360 event',
+    { '200': { description: 'The record', schema: R.DeliveryRecord } },
+    [{ name: 'guid', in: 'path', description: 'CI360 event guid', schema: z.string() }],
+  ),
+]

@@ -1,12 +1,17 @@
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
-import { requireTenantKey } from '../lib/auth'
+import * as z from 'zod/mini'
+import { OutboundEventSchema } from '../ci360/event'
+import { publicOrigin } from '../config/origin'
+import type { AppEnv } from '../http/app-env'
+import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
-import { publicOrigin } from '../lib/origin'
+import type { ProviderId } from '../lib/vocabulary'
 import { PROVIDER_IDS } from '../lib/vocabulary'
+import { common, err, type Operation, tenantParam } from '../openapi/operation'
+import * as R from '../openapi/replies'
 import { handleOutbound } from '../outbound/pipeline'
 
-/** CI360 External System Task endpoints (DESIGN §2.1), one per provider. */
+/** CI360 External System Task endpoints, one per provider. */
 export const messageRoutes = new Hono<AppEnv>()
 
 for (const providerId of PROVIDER_IDS) {
@@ -16,11 +21,45 @@ for (const providerId of PROVIDER_IDS) {
     async (c) => {
       const tenant = c.get('tenant')
       const { text, json } = await readJsonBody(c.req.raw)
-      const reply = await handleOutbound(
-        { ...c.get('deps'), log: c.get('log') },
-        { providerId, tenant, bodyText: text, body: json, origin: publicOrigin(tenant.settings, c.req.url) },
-      )
+      const reply = await handleOutbound(c.get('deps'), {
+        providerId,
+        tenant,
+        bodyText: text,
+        body: json,
+        origin: publicOrigin(tenant.settings, c.req.url),
+      })
       return c.json(reply.body, reply.status)
     },
   )
 }
+
+const outbound = (provider: ProviderId, label: string): Operation => ({
+  method: 'post',
+  path: `/v1/tenants/{tenant}/${provider}/messages`,
+  summary: `CI360 External System Task event → ${label}`,
+  tag: 'Outbound',
+  security: 'apiKey',
+  params: [tenantParam],
+  body: [
+    {
+      type: 'text/plain',
+      schema: OutboundEventSchema,
+      description: 'CI360 sends JSON as text/plain;charset=UTF-8',
+    },
+    { type: 'application/json', schema: OutboundEventSchema },
+  ],
+  responses: {
+    '200': {
+      description: 'Sent (OK), DUPLICATE, STALE or IGNORED',
+      schema: z.union([R.OutboundOk, R.OutboundDuplicate, R.OutboundSkipped]),
+    },
+    '202': { description: 'Provider unavailable: stored and retried (QUEUED)', schema: R.OutboundQueued },
+    ...common,
+    '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
+    '409': err('The same guid is being sent right now (IN_PROGRESS)'),
+    '422': err('The provider refused the message (PROVIDER_REJECTED, with provider_code)'),
+  },
+})
+
+/** The outbound routes. */
+export const messageOperations: Operation[] = [outbound('scg', 'Syniverse SCG'), outbound('twilio', 'Twilio')]

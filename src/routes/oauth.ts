@@ -1,17 +1,20 @@
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
+import * as z from 'zod/mini'
+import type { AppEnv } from '../http/app-env'
 import { isAppError } from '../lib/app-error'
 import { readBodyText } from '../lib/http'
 import { describeError } from '../lib/log'
 import { OAuthError } from '../oauth/errors'
 import { handleTokenRequest } from '../oauth/token-endpoint'
+import type { Operation } from '../openapi/operation'
+import * as R from '../openapi/replies'
 
 /** Token requests are a few hundred bytes; anything near this is not one. */
 const MAX_TOKEN_REQUEST_BYTES = 16 * 1024
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
 
-/** `POST /v1/oauth/token` (DESIGN §2.3): RFC 6749 replies, never the JSON error body of other routes. */
+/** `POST /v1/oauth/token`: RFC 6749 replies, never the JSON error body of other routes. */
 export const oauthRoutes = new Hono<AppEnv>()
 
 oauthRoutes.post('/v1/oauth/token', async (c) => {
@@ -23,7 +26,7 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       }
       throw e
     })
-    const reply = await handleTokenRequest(c.get('deps'), log, {
+    const reply = await handleTokenRequest(c.get('deps'), {
       contentType: c.req.header('content-type'),
       authorization: c.req.header('authorization'),
       body,
@@ -48,3 +51,41 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
     return c.json({ error: e.error, error_description: e.description }, e.status, headers)
   }
 })
+
+/** The token endpoint. */
+export const oauthOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/oauth/token',
+    summary: 'OAuth 2.0 token endpoint for Event Manager (client_credentials, password, refresh_token)',
+    tag: 'Webhooks',
+    security: 'oauthClient',
+    body: [
+      {
+        type: 'application/x-www-form-urlencoded',
+        schema: z.object({
+          grant_type: z.enum(['client_credentials', 'password', 'refresh_token']),
+          client_id: z.optional(z.string()),
+          client_secret: z.optional(z.string()),
+          username: z.optional(z.string()),
+          password: z.optional(z.string()),
+          refresh_token: z.optional(z.string()),
+          scope: z.optional(z.string()),
+          tenant: z.optional(z.string()),
+        }),
+      },
+    ],
+    responses: {
+      '200': { description: 'Token issued', schema: R.TokenReply },
+      '400': {
+        description: 'invalid_request, invalid_grant, unsupported_grant_type, invalid_scope',
+        schema: R.OAuthErrorReply,
+      },
+      '401': { description: 'invalid_client', schema: R.OAuthErrorReply },
+      '503': {
+        description: 'temporarily_unavailable (TOKEN_SIGNING_KEY not set)',
+        schema: R.OAuthErrorReply,
+      },
+    },
+  },
+]

@@ -1,22 +1,28 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
 import type { TenantConfig } from '../config/tenant'
+import type { AppEnv } from '../http/app-env'
+import { requireScgWebhookAuth } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
 import { readBodyText } from '../lib/http'
-import { requireScgWebhookAuth } from '../webhooks/auth'
-import { oauthRoutes } from './oauth'
+import { common, err, type Operation, tenantParam } from '../openapi/operation'
+import * as R from '../openapi/replies'
+import { ScgEnvelopeSchema } from '../providers/scg/webhook'
 
 /**
- * Syniverse Event Manager deliveries (DESIGN §2.2) on the global route and on a tenant's route, plus
- * the OAuth token endpoint Event Manager's OAuth mode fetches its tokens from (DESIGN §2.3).
+ * Syniverse Event Manager deliveries on the global route and on a tenant's route, plus
+ * the OAuth token endpoint Event Manager's OAuth mode fetches its tokens from.
  */
 export const scgWebhookRoutes = new Hono<AppEnv>()
 
 async function receive(c: Context<AppEnv>, route: TenantConfig | undefined) {
   const rawBody = await readBodyText(c.req.raw)
-  const deps = { ...c.get('deps'), log: c.get('log') }
-  const { reply } = await handleInbound(deps, { source: 'scg', route, rawBody, headers: c.req.raw.headers })
+  const { reply } = await handleInbound(c.get('deps'), {
+    source: 'scg',
+    route,
+    rawBody,
+    headers: c.req.raw.headers,
+  })
   return c.json(reply, 200)
 }
 
@@ -24,4 +30,38 @@ scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) =
 scgWebhookRoutes.post('/v1/webhooks/scg/:tenant', requireScgWebhookAuth('tenant'), (c) =>
   receive(c, c.get('tenant')),
 )
-scgWebhookRoutes.route('/', oauthRoutes)
+
+const scgWebhook = (path: string, summary: string, params: Operation['params']): Operation => ({
+  method: 'post',
+  path,
+  summary,
+  tag: 'Webhooks',
+  security: 'scgWebhook',
+  ...(params ? { params } : {}),
+  body: [
+    { type: 'application/json', schema: ScgEnvelopeSchema },
+    {
+      type: 'application/xml',
+      schema: ScgEnvelopeSchema,
+      description: 'Same element names as the JSON envelope; DTDs and entities are refused',
+    },
+  ],
+  responses: {
+    '200': {
+      description: 'OK (injected), QUEUED (stored for retry), DUPLICATE or IGNORED',
+      schema: R.WebhookReply,
+    },
+    ...common,
+    '400': err('INVALID_JSON, INVALID_XML or VALIDATION_FAILED (naming the field)'),
+  },
+})
+
+/** The Event Manager routes. */
+export const scgWebhookOperations: Operation[] = [
+  scgWebhook('/v1/webhooks/scg', 'Event Manager delivery for any tenant (global credentials)', undefined),
+  scgWebhook(
+    '/v1/webhooks/scg/{tenant}',
+    "Event Manager delivery for one tenant (the tenant's scg_webhook credentials)",
+    [tenantParam],
+  ),
+]

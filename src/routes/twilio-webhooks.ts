@@ -1,31 +1,26 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import type { AppEnv } from '../app-env'
+import type { AppEnv } from '../http/app-env'
 import { handleInbound } from '../inbound/flow'
+import { common, err, type Operation, type Schema, tenantParam } from '../openapi/operation'
+import * as R from '../openapi/replies'
+import { TwilioInboundSchema, TwilioStatusCallbackSchema } from '../providers/twilio/schemas'
 import { readTwilioWebhook } from '../providers/twilio/webhook'
 
 /** The empty TwiML document: acknowledge an incoming message without replying to the sender. */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 /**
- * Twilio → us (DESIGN §2.4), authenticated by `X-Twilio-Signature` with the tenant's auth token. Status
+ * Twilio → us, authenticated by `X-Twilio-Signature` with the tenant's auth token. Status
  * callbacks answer JSON; incoming messages answer empty TwiML (errors stay JSON, as on every route).
  */
 export const twilioWebhookRoutes = new Hono<AppEnv>()
 
 /** Verify the signature, then run the delivery through the inbound flow. */
 async function receive(c: Context<AppEnv>, source: 'twilio-status' | 'twilio-inbound') {
-  const log = c.get('log').child({ tenant: c.req.param('tenant') })
-  const { tenant, rawBody } = await readTwilioWebhook(
-    c.get('deps'),
-    log,
-    c.req.param('tenant') ?? '',
-    c.req.raw,
-  )
-  return handleInbound(
-    { ...c.get('deps'), log },
-    { source, route: tenant, rawBody, headers: c.req.raw.headers },
-  )
+  const tenantId = c.req.param('tenant') ?? ''
+  const { tenant, rawBody } = await readTwilioWebhook(c.get('deps'), tenantId, c.req.raw)
+  return handleInbound(c.get('deps'), { source, route: tenant, rawBody, headers: c.req.raw.headers })
 }
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', async (c) => {
@@ -41,3 +36,37 @@ twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', async (c) => {
     'x-connector-status': outcome.status,
   })
 })
+
+const twilioWebhook = (
+  kind: 'status' | 'inbound',
+  schema: Schema,
+  summary: string,
+  ok: Operation['responses'][string],
+): Operation => ({
+  method: 'post',
+  path: `/v1/webhooks/twilio/{tenant}/${kind}`,
+  summary,
+  tag: 'Webhooks',
+  security: 'twilioSignature',
+  params: [tenantParam],
+  body: [{ type: 'application/x-www-form-urlencoded', schema }],
+  responses: {
+    '200': ok,
+    '400': common['400'],
+    '403': err('Missing or invalid X-Twilio-Signature (FORBIDDEN)'),
+    '413': common['413'],
+    '503': common['503'],
+  },
+})
+
+/** The Twilio webhook routes. */
+export const twilioWebhookOperations: Operation[] = [
+  twilioWebhook('status', TwilioStatusCallbackSchema, 'Twilio status callback → CI360 event', {
+    description: 'OK, DUPLICATE, QUEUED or IGNORED',
+    schema: R.WebhookReply,
+  }),
+  twilioWebhook('inbound', TwilioInboundSchema, 'Twilio incoming message → CI360 event', {
+    description: 'Empty TwiML <Response/>',
+    type: 'text/xml',
+  }),
+]

@@ -9,7 +9,7 @@ const requiredText = () =>
   z.string({ error: expected('a string') }).check(z.minLength(1, { error: 'must not be empty' }))
 const optionalText = () => z.optional(z.nullable(z.string({ error: expected('a string') })))
 
-/** The CI360 bulk webhook body, as far as we read it (reference/ci360.md §7.1); other fields are ignored. */
+/** The CI360 bulk webhook body, as far as we read it (docs/protocols.md, "CI360"); other fields are ignored. */
 export const BulkBodySchema = z.object(
   {
     presignedUrls: z.object(
@@ -38,7 +38,7 @@ export interface BulkRequest {
 }
 
 /**
- * Validate a bulk webhook body before anything is fetched (DESIGN §2.5): tenant (403), presence and
+ * Validate a bulk webhook body before anything is fetched: tenant (403), presence and
  * types (400), safe file names, source URLs that are https (http only with `bulk_allow_http_sources`).
  */
 export function parseBulkRequest(body: unknown, tenant: TenantConfig): BulkRequest {

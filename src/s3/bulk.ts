@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
 import { type BulkFile, parseBulkRequest } from './bulk-request'
@@ -7,7 +7,7 @@ import { type CopyResult, copyToS3 } from './copy'
 import { CopyFailure } from './copy-failure'
 import { createS3Client, type S3Client, type S3Target } from './s3-client'
 
-/** What one uploaded file looks like in the reply (DESIGN §2.5). */
+/** What one uploaded file looks like in the reply. */
 export interface UploadedFile {
   upload_filename: string
   s3_uri: string
@@ -31,11 +31,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * `SOURCE_UNAVAILABLE` or `S3_UPLOAD_FAILED`; nothing is fetched when the request or config is invalid.
  */
 export async function handleBulkS3(
-  deps: Deps,
-  log: Logger,
-  tenant: TenantConfig,
-  body: unknown,
+  deps: RequestContext,
+  { tenant, body }: { tenant: TenantConfig; body: unknown },
 ): Promise<BulkReply> {
+  const { log } = deps
   const request = parseBulkRequest(body, tenant)
   const target = s3Target(deps, tenant)
   const s3 = createS3Client(target, deps.fetch, tenant.settings.provider_timeout_ms)

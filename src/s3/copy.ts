@@ -6,7 +6,7 @@ import { probeSource } from './source'
 export type { CopyContext, CopyResult } from './copy-steps'
 
 /**
- * Copy one source file to `ctx.key`, byte for byte (DESIGN §2.5). A ranged source is copied in parallel
+ * Copy one source file to `ctx.key`, byte for byte. A ranged source is copied in parallel
  * parts, each ranged GET body piped into its UploadPart; any other source is read once, one part buffered
  * at a time. A file of at most one part is a single PUT. On failure no multipart upload is left behind.
  */

@@ -1,4 +1,4 @@
-/** Sizes and limits of the multipart copy (reference/providers.md §5.1, reference/workers.md §2). */
+/** Sizes and limits of the multipart copy (docs/protocols.md, "S3"). */
 
 export const MIB = 1024 * 1024
 

@@ -25,7 +25,7 @@ export interface S3Client {
   readonly bucket: string
   putObject(key: string, body: BodyInit, headers: ObjectHeaders, signal?: AbortSignal): Promise<void>
   createMultipartUpload(key: string, headers: ObjectHeaders): Promise<string>
-  /** Returns the part's ETag. `body` must carry its length (see reference/workers.md §6). */
+  /** Returns the part's ETag. `body` must carry its length (see docs/protocols.md, "Workers"). */
   uploadPart(
     key: string,
     uploadId: string,

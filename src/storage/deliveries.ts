@@ -1,6 +1,5 @@
 import { StorageError } from '../lib/app-error'
-import type { DeliveryState } from '../lib/vocabulary'
-import type { ProviderId } from '../providers/types'
+import type { DeliveryState, ProviderId } from '../lib/vocabulary'
 
 export type { DeliveryState }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/log'
 import { describeError } from '../lib/log'
 
-/** KV value under `phone:+<digits>` (DESIGN §4); the field names are the Lambda table's. */
+/** KV value under `phone:+<digits>` (docs/storage.md); the field names are the Lambda table's. */
 export interface IdentityEntry {
   datahub_id: string
   tenant_id: string

@@ -1,6 +1,6 @@
 import { StorageError } from '../lib/app-error'
 
-/** The tables the cron purges by `created_at` (DESIGN §4). */
+/** The tables the cron purges by `created_at` (docs/storage.md). */
 export const PURGED_TABLES = ['deliveries', 'failed_requests', 'webhook_events'] as const
 export type PurgedTable = (typeof PURGED_TABLES)[number]
 

@@ -26,6 +26,13 @@ export interface UpstreamRequest {
   readError?: (reply: { status: number; statusText: string; text: string }) => ErrorReading
 }
 
+/** A POST with the headers every upstream call sends: credentials, the body's type, JSON accepted. */
+export const postInit = (authorization: string, contentType: string, body: string): RequestInit => ({
+  method: 'POST',
+  headers: { authorization, 'content-type': contentType, accept: 'application/json' },
+  body,
+})
+
 /** A 2xx reply, its body read up to the limit. */
 export interface UpstreamReply {
   status: number

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { retryCi360Event } from '../../src/ci360/inject'
 import { createLogger } from '../../src/lib/log'
+import { retryCi360Event } from '../../src/retry/ci360-event'
 import { appWith } from '../support/app'
 import { brokenD1, brokenKv } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'

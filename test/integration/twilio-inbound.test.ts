@@ -118,6 +118,19 @@ describe('Twilio inbound messages', () => {
     })
   })
 
+  it('one tenant rule for every provider: a sender last messaged by another tenant is IGNORED even with identity_field', async () => {
+    const t = twilioTenant(FIXTURE_TENANT, { identity_field: 'subject_id' })
+    const other = twilioTenant(OTHER_TENANT)
+    const phone = freshNumber()
+    await messageFirst(envWith([other]), other, phone)
+    await expectTwiml(
+      await postTwilioWebhook(envWith([t, other]), inboundPath(), inboundParams(t, phone, 'Hi'), t.authToken),
+      'IGNORED',
+    )
+    expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
+    expect(await ci360Fake.requests(other.ci360Key)).toHaveLength(0)
+  })
+
   it('IGNORED (still TwiML) without a cached identity, with another tenant’s identity, or without twilio_mo_event', async () => {
     const t = twilioTenant()
     const other = twilioTenant(OTHER_TENANT)

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers'
-import type { Deps } from '../../src/deps'
+import type { Runtime } from '../../src/deps'
 import { appWith } from './app'
 import type { TestTenant } from './worker'
 
@@ -36,7 +36,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** The app and deps of `testEnv` on a simulated clock. */
-export function clocked(testEnv: Env, clock: Clock, overrides: Partial<Deps> = {}) {
+export function clocked(testEnv: Env, clock: Clock, overrides: Partial<Runtime> = {}) {
   return appWith(testEnv, { now: clock.now, random: seededRandom(42), ...overrides })
 }
 

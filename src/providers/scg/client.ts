@@ -1,9 +1,8 @@
-import type { TenantConfig } from '../../config/tenant'
-import { AppError } from '../../lib/app-error'
+import { externalIdOf } from '../../ci360/event'
+import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
 import { err, ok, type Result } from '../../lib/result'
-import { externalIdOf } from '../../outbound/event'
-import { callUpstream, type ErrorReading } from '../../upstream/call'
+import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
@@ -11,7 +10,7 @@ import { ScgErrorBodySchema, type ScgMessageRequest, ScgSendResponseSchema } fro
 
 const RCS_RAW_CONTENT_TYPE = 'application/vnd.scg.grcs.raw-message'
 
-/** SCG marks 5001 as "non-retriable" even though it arrives as a 500 (reference/providers.md §1.3). */
+/** SCG marks 5001 as "non-retriable" even though it arrives as a 500 (docs/protocols.md, "Syniverse SCG"). */
 const NON_RETRYABLE_CODES = new Set(['5001'])
 
 export interface ScgConfig {
@@ -25,13 +24,8 @@ export interface ScgConfig {
 
 /** Read the SCG settings of a tenant, naming the missing key when it cannot send through SCG. */
 export function scgConfigOf(tenant: TenantConfig): ScgConfig {
-  const { secrets, settings } = tenant
-  if (!secrets.scg_api_url || !secrets.scg_access_token) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      'This tenant is not configured for SCG (scg_api_url and scg_access_token are required).',
-    )
-  }
+  const { settings } = tenant
+  const secrets = requireSecrets(tenant, 'SCG', ['scg_api_url', 'scg_access_token'])
   return {
     apiUrl: secrets.scg_api_url,
     accessToken: secrets.scg_access_token,
@@ -43,7 +37,7 @@ export function scgConfigOf(tenant: TenantConfig): ScgConfig {
 }
 
 /**
- * Sender choice (DESIGN §2.1 step 7): FROM, else the `scg_demo_senders` entry whose country code is the
+ * Sender choice: FROM, else the `scg_demo_senders` entry whose country code is the
  * longest prefix of the recipient, else `scg_default_sender`.
  */
 export function chooseSender(config: ScgConfig, from: string | undefined, phone: string | undefined) {
@@ -97,15 +91,7 @@ export function createScgProvider(
       const reply = await callUpstream(ctx, {
         upstream: 'scg',
         url: config.apiUrl,
-        init: {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${config.accessToken}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-          },
-          body: JSON.stringify(message.payload),
-        },
+        init: postInit(`Bearer ${config.accessToken}`, 'application/json', JSON.stringify(message.payload)),
         timeoutMs: config.timeoutMs,
         readError: readScgError,
       })

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 
-/** `POST …/messaging/message_requests` body (reference/providers.md §1.2). Arrays, never strings. */
+/** `POST …/messaging/message_requests` body (docs/protocols.md, "Syniverse SCG"). Arrays, never strings. */
 export interface ScgMessageRequest {
   from: string
   to: string[]

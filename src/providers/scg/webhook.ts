@@ -6,7 +6,7 @@ import { validationError } from '../../lib/validation'
 import { isXmlContentType, parseXmlDocument } from './xml'
 
 /**
- * Syniverse Event Manager deliveries (reference/providers.md §2, reference/ci360.md §5): the envelope
+ * Syniverse Event Manager deliveries (docs/protocols.md, "Event Manager"): the envelope
  * `{topic, attempt, event:{evt-tp, timestamp, fld-val-list}, event-id|event_id}` as JSON, or as XML
  * with the same element names.
  */

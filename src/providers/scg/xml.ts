@@ -1,7 +1,7 @@
 import { parseXml, XmlElement } from '@rgrove/parse-xml'
 import { AppError } from '../../lib/app-error'
 
-/** `application/xml`, `text/xml` and any `+xml` media type (DESIGN §2.2). */
+/** `application/xml`, `text/xml` and any `+xml` media type. */
 export function isXmlContentType(contentType: string | undefined): boolean {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   return mediaType === 'application/xml' || mediaType === 'text/xml' || mediaType.endsWith('+xml')

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { parseCreative } from '../../ci360/creative'
+import type { OutboundEvent } from '../../ci360/event'
 import { loadConfig } from '../../config/env'
 import type { TenantConfig } from '../../config/tenant'
-import { parseCreative } from '../../outbound/creative'
-import type { OutboundEvent } from '../../outbound/event'
 import {
   buildTwilioRequest,
   createTwilioProvider,

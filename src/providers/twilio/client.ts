@@ -1,16 +1,15 @@
-import type { TenantConfig } from '../../config/tenant'
-import { AppError } from '../../lib/app-error'
+import type { CreativeProblem } from '../../ci360/creative'
+import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
 import { maskPhone } from '../../lib/log'
 import { err, ok, type Result } from '../../lib/result'
-import type { CreativeProblem } from '../../outbound/creative'
-import { callUpstream, type ErrorReading } from '../../upstream/call'
+import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import type { UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
 import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
 import { TwilioErrorBodySchema, type TwilioMessageRequest, TwilioMessageSchema, toFormBody } from './schemas'
 
-/** Twilio accepts at most 10 `MediaUrl` per message (reference/providers.md §3.1). */
+/** Twilio accepts at most 10 `MediaUrl` per message (docs/protocols.md, "Twilio"). */
 export const MAX_MEDIA_URLS = 10
 
 /** CHANNEL values Twilio's Messages API can carry from a CI360 creative. */
@@ -30,19 +29,14 @@ export interface TwilioConfig {
 export const defaultTwilioApiUrl = (accountSid: string) =>
   `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`
 
-/** Our status-callback route for a tenant (DESIGN §2.4). */
+/** Our status-callback route for a tenant. */
 export const twilioStatusCallbackUrl = (origin: string, tenantId: string) =>
   `${origin}/v1/webhooks/twilio/${encodeURIComponent(tenantId)}/status`
 
 /** Read the Twilio settings of a tenant; `CONFIG_INVALID` names the missing keys. */
 export function twilioConfigOf(tenant: TenantConfig, origin: string | undefined): TwilioConfig {
-  const { secrets, settings } = tenant
-  if (!secrets.twilio_account_sid || !secrets.twilio_auth_token) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      'This tenant is not configured for Twilio (twilio_account_sid and twilio_auth_token are required).',
-    )
-  }
+  const { settings } = tenant
+  const secrets = requireSecrets(tenant, 'Twilio', ['twilio_account_sid', 'twilio_auth_token'])
   return {
     apiUrl: secrets.twilio_api_url ?? defaultTwilioApiUrl(secrets.twilio_account_sid),
     accountSid: secrets.twilio_account_sid,
@@ -111,15 +105,11 @@ export function createTwilioProvider(
       const reply = await callUpstream(ctx, {
         upstream: 'twilio',
         url: config.apiUrl,
-        init: {
-          method: 'POST',
-          headers: {
-            authorization,
-            'content-type': 'application/x-www-form-urlencoded',
-            accept: 'application/json',
-          },
-          body: toFormBody(message.payload as TwilioMessageRequest),
-        },
+        init: postInit(
+          authorization,
+          'application/x-www-form-urlencoded',
+          toFormBody(message.payload as TwilioMessageRequest),
+        ),
         timeoutMs: config.timeoutMs,
         readError: readTwilioError,
       })

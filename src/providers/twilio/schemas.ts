@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 
 /**
- * The `CreateMessage` form fields we send (reference/providers.md §3.1). `MediaUrl` is repeated once per
+ * The `CreateMessage` form fields we send (docs/protocols.md, "Twilio"). `MediaUrl` is repeated once per
  * URL; exactly one of `From` / `MessagingServiceSid` may be absent.
  */
 export interface TwilioMessageRequest {
@@ -31,7 +31,7 @@ export const TwilioMessageSchema = z.looseObject({
   status: z.optional(z.nullable(z.string())),
 })
 
-/** Twilio's error body `{code, message, more_info, status}` (providers.md §3.3). */
+/** Twilio's error body `{code, message, more_info, status}` (docs/protocols.md, "Twilio"). */
 export const TwilioErrorBodySchema = z.looseObject({
   code: z.pipe(z.union([z.number(), z.string().check(z.minLength(1))]), z.transform(String)),
   message: z.optional(z.string()),
@@ -40,7 +40,7 @@ export const TwilioErrorBodySchema = z.looseObject({
 
 const field = () => z.string().check(z.trim(), z.minLength(1))
 
-/** A status callback (providers.md §3.4); the parameter set varies by channel, so unknown keys are kept. */
+/** A status callback (docs/protocols.md, "Twilio"); the parameter set varies by channel, so unknown keys are kept. */
 export const TwilioStatusCallbackSchema = z.looseObject({
   MessageSid: field(),
   MessageStatus: field(),
@@ -49,7 +49,7 @@ export const TwilioStatusCallbackSchema = z.looseObject({
 
 export type TwilioStatusCallback = z.infer<typeof TwilioStatusCallbackSchema>
 
-/** An incoming message (providers.md §3.5); `MediaUrl0..N-1` are read separately. */
+/** An incoming message (docs/protocols.md, "Twilio"); `MediaUrl0..N-1` are read separately. */
 export const TwilioInboundSchema = z.looseObject({
   MessageSid: field(),
   From: field(),

@@ -15,7 +15,7 @@ import {
   verifyTwilioSignature,
 } from './signature'
 
-// reference/providers.md §3.6 test vectors.
+// Test vectors of docs/protocols.md, "Twilio".
 const TOKEN = 'test_auth_token_123'
 const URL_1 = 'https://connector.example.workers.dev/twilio/status?tenant=t1'
 const PARAMS_1 = {

@@ -4,7 +4,7 @@ import { base64Encode, hmac, matchesAny, safeEqual, sha256Hex } from '../../lib/
 export type TwilioParams = Record<string, string | string[]>
 
 /**
- * The text Twilio signs (reference/providers.md §3.6): the URL, then every parameter name (sorted by
+ * The text Twilio signs (docs/protocols.md, "Twilio"): the URL, then every parameter name (sorted by
  * UTF-16 code unit, case-sensitive) followed by its value, with no separators. A repeated name
  * contributes each distinct value, in sorted order.
  */
@@ -41,7 +41,7 @@ export async function verifyTwilioSignature(
 }
 
 /**
- * Verify a JSON-body webhook (providers.md §3.6 step 5): the URL carries `bodySHA256`, the signature
+ * Verify a JSON-body webhook (docs/protocols.md, "Twilio"): the URL carries `bodySHA256`, the signature
  * covers the URL alone, and the hex SHA-256 of the raw body must equal `bodySHA256`.
  */
 export async function verifyTwilioBodySignature(

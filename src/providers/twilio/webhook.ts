@@ -1,9 +1,9 @@
+import type { Config } from '../../config/env'
+import { publicOrigin } from '../../config/origin'
 import type { TenantConfig } from '../../config/tenant'
-import type { Deps } from '../../deps'
 import { AppError } from '../../lib/app-error'
 import { readBodyText } from '../../lib/http'
 import type { Logger } from '../../lib/log'
-import { publicOrigin } from '../../lib/origin'
 import { bodyHashOf, type TwilioParams, verifyTwilioBodySignature, verifyTwilioSignature } from './signature'
 
 /** A webhook whose `X-Twilio-Signature` checked out with the route tenant's auth token. */
@@ -18,14 +18,10 @@ const forbidden = () => new AppError('FORBIDDEN', 'Missing or invalid X-Twilio-S
 const PLACEHOLDER_TOKEN = 'no-such-tenant-placeholder-token'
 
 /**
- * The URL Twilio signed (DESIGN §2.4): `public_base_url` + path + query when set (behind a proxy or a
+ * The URL Twilio signed: `public_base_url` + path + query when set (behind a proxy or a
  * custom domain), else the URL the request arrived on.
  */
-export function signedUrlOf(
-  tenant: TenantConfig | undefined,
-  settings: Deps['config']['settings'],
-  url: string,
-) {
+export function signedUrlOf(tenant: TenantConfig | undefined, settings: Config['settings'], url: string) {
   const s = tenant?.settings ?? settings
   if (!s.public_base_url) return url
   const u = new URL(url)
@@ -38,8 +34,7 @@ export function signedUrlOf(
  * tenant, a tenant without `twilio_auth_token`, and a missing or wrong signature all get the same 403.
  */
 export async function readTwilioWebhook(
-  deps: Pick<Deps, 'config'>,
-  log: Logger,
+  deps: { config: Config; log: Logger },
   tenantId: string,
   request: Request,
 ): Promise<VerifiedTwilioWebhook> {
@@ -55,7 +50,8 @@ export async function readTwilioWebhook(
     : await verifyTwilioBodySignature(token, signature, url, raw)
 
   if (!tenant?.secrets.twilio_auth_token || !valid) {
-    log.warn('twilio webhook refused', {
+    deps.log.warn('twilio webhook refused', {
+      tenant: tenantId,
       reason: !tenant
         ? 'unknown tenant'
         : !tenant.secrets.twilio_auth_token

@@ -1,11 +1,11 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { AppEnv } from '../app-env'
-import { AppError, type ErrorCode, StorageError } from './app-error'
-import { createLogger, describeError } from './log'
+import { AppError, type ErrorCode, StorageError } from '../lib/app-error'
+import { createLogger, describeError } from '../lib/log'
+import type { AppEnv } from './app-env'
 
-/** The one error body shape (DESIGN §2). */
+/** The one error body shape. */
 export function errorBody(
   code: ErrorCode,
   message: string,

@@ -1,6 +1,6 @@
-import type { TenantConfig } from './config/tenant'
-import type { Deps } from './deps'
-import type { Logger } from './lib/log'
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import type { Logger } from '../lib/log'
 
 /** Hono context variables set by the app's middleware. */
 export interface AppEnv {

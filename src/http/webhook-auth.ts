@@ -1,9 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../app-env'
 import type { Config } from '../config/env'
 import { AppError } from '../lib/app-error'
 import { authScheme, parseBasicAuth, parseBearer } from '../lib/basic-auth'
-import { verifyToken } from '../oauth/tokens'
 import {
   checkBasic,
   checkClient,
@@ -12,7 +10,9 @@ import {
   tenantRealm,
   tenantScope,
   type WebhookRealm,
-} from './credentials'
+} from '../oauth/realms'
+import { verifyToken } from '../oauth/tokens'
+import type { AppEnv } from './app-env'
 
 /**
  * The challenges do not depend on what is configured (or on whether the tenant exists), so a 401
@@ -25,7 +25,7 @@ const unauthorized = (challenge: string, message = 'Missing or invalid webhook c
   new AppError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': challenge } })
 
 /**
- * Authenticate an Event Manager delivery (DESIGN §2.2) against the credential set in force: the global
+ * Authenticate an Event Manager delivery against the credential set in force: the global
  * `SCG_WEBHOOK_AUTH` on `/v1/webhooks/scg`, the tenant's `scg_webhook` on `/v1/webhooks/scg/:tenant`.
  * Accepts HTTP Basic (constant-time) or a Bearer access token from `/v1/oauth/token` whose scope covers
  * the route (`webhook:*` everywhere, `webhook:<tenant>` on that tenant's route) and whose client is

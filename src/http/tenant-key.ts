@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../app-env'
-import { AppError } from './app-error'
-import { matchesAny, safeEqual } from './crypto'
+import { AppError } from '../lib/app-error'
+import { matchesAny, safeEqual } from '../lib/crypto'
+import type { AppEnv } from './app-env'
 
 export type KeyRealm = 'api_keys' | 'admin_api_keys'
 

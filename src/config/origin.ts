@@ -1,4 +1,4 @@
-import type { Settings } from '../config/settings'
+import type { Settings } from './settings'
 
 /** This Worker's public origin: `public_base_url` when set (behind a proxy or custom domain), else the request's. */
 export function publicOrigin(settings: Settings, requestUrl: string): string {

@@ -1,12 +1,10 @@
+import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { StorageError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
 import type { UpstreamAttempt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
-import type { RetryHandler } from '../retry/types'
-import { createFailedRequestStore } from '../storage/failed-requests'
-import { type Ci360Event, ci360ConfigOf, createCi360Client } from './client'
 
 export interface InjectResult {
   /** `OK`: CI360 accepted it. `QUEUED`: stored in `failed_requests` (kind `ci360_event`) for the cron. */
@@ -29,7 +27,7 @@ export async function injectOrQueue(
   eventKey: string,
   event: Ci360Event,
 ): Promise<InjectResult> {
-  const client = createCi360Client(ci360ConfigOf(tenant), deps)
+  const client = deps.ci360(tenant)
   const at = deps.now()
   const result = await client.send(event)
   if (result.ok) {
@@ -54,7 +52,7 @@ export async function injectOrQueue(
   }
   const failure = afterFirstFailure(error, now, deps.random)
   const retryAt = failure.nextAttemptAt
-  const insert = createFailedRequestStore(deps.db).insert({
+  const insert = deps.stores.failedRequests.insert({
     tenantId: tenant.id,
     kind: 'ci360_event',
     guid: eventKey,
@@ -74,21 +72,4 @@ export async function injectOrQueue(
     retryable: error.retryable,
   })
   return retryAt === null ? { status: 'QUEUED', attempt } : { status: 'QUEUED', retryAt, attempt }
-}
-
-/** Retry of a stored `ci360_event`: post the same body again. */
-export const retryCi360Event: RetryHandler = async ({ deps, tenant, row }) => {
-  const event = JSON.parse(row.event_body) as Ci360Event
-  const result = await createCi360Client(ci360ConfigOf(tenant), deps).send(event)
-  if (result.ok) return { result: 'done', detail: `CI360 answered ${result.value.status}` }
-  const e = result.error
-  if (e.retryable) {
-    return {
-      result: 'retry',
-      error: e.summary(),
-      httpStatus: e.status ?? null,
-      ...(e.retryAfterMs ? { retryAfterMs: e.retryAfterMs } : {}),
-    }
-  }
-  return { result: 'dead', error: e.summary(), httpStatus: e.status ?? null }
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 
 /**
- * The fields of a CI360 External System Task event we act on (reference/ci360.md §1.2). Everything else
+ * The fields of a CI360 External System Task event we act on (docs/protocols.md, "CI360"). Everything else
  * in the (large, mostly null) event is tolerated and ignored.
  */
 const id = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(200))
@@ -19,6 +19,6 @@ export const OutboundEventSchema = z.looseObject({
 
 export type OutboundEvent = z.infer<typeof OutboundEventSchema>
 
-/** `identityId|externalCode|tenant`: read back from SCG's `external_message_request_id` (ci360.md §3.1). */
+/** `identityId|externalCode|tenant`: read back from SCG's `external_message_request_id` (docs/protocols.md, "CI360"). */
 export const externalIdOf = (e: OutboundEvent): string =>
   `${e.identityId}|${e.properties?.externalCode ?? ''}|${e.externalTenantId}`

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../lib/result'
 
-/** CHANNEL values a creative may name (reference/ci360.md §2.4 step 6). */
+/** CHANNEL values a creative may name (docs/protocols.md, "CI360"). */
 export const CHANNELS = ['SMS', 'MMS', 'WHATSAPP', 'WECHAT', 'FACEBOOK', 'RCS'] as const
 export type Channel = (typeof CHANNELS)[number]
 

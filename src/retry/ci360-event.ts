@@ -1,0 +1,37 @@
+import type { Ci360Event } from '../ci360/client'
+import { safeJsonParse } from '../lib/http'
+import type { RetryHandler } from './types'
+
+/** Retry of a stored `ci360_event`: post the same body again. */
+export const retryCi360Event: RetryHandler = async ({ deps, tenant, row, log }) => {
+  const event = storedEvent(row.event_body)
+  if (!event) {
+    // A body that never parses would fail the same way on every run: end it now, with the reason.
+    log.error('stored ci360_event is corrupt; not sent')
+    return {
+      result: 'dead',
+      error: 'stored event body is not a CI360 event (JSON object with an eventName)',
+      httpStatus: null,
+      attempted: false,
+    }
+  }
+  const result = await deps.ci360(tenant).send(event)
+  if (result.ok) return { result: 'done', detail: `CI360 answered ${result.value.status}` }
+  const e = result.error
+  if (e.retryable) {
+    return {
+      result: 'retry',
+      error: e.summary(),
+      httpStatus: e.status ?? null,
+      ...(e.retryAfterMs ? { retryAfterMs: e.retryAfterMs } : {}),
+    }
+  }
+  return { result: 'dead', error: e.summary(), httpStatus: e.status ?? null }
+}
+
+/** The stored body as a CI360 event, or undefined when it is not one. */
+function storedEvent(body: string): Ci360Event | undefined {
+  const value = safeJsonParse(body)
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  return typeof (value as { eventName?: unknown }).eventName === 'string' ? (value as Ci360Event) : undefined
+}

@@ -1,0 +1,20 @@
+import { buildDocument } from '../openapi/operation'
+import { adminOperations } from './admin'
+import { bulkOperations } from './bulk'
+import { healthOperations } from './health'
+import { messageOperations } from './messages'
+import { oauthOperations } from './oauth'
+import { scgWebhookOperations } from './scg-webhooks'
+import { twilioWebhookOperations } from './twilio-webhooks'
+
+/** The OpenAPI document of every route, from the operations each route file exports beside its handlers. */
+export const buildOpenApiDocument = () =>
+  buildDocument([
+    ...healthOperations,
+    ...messageOperations,
+    ...scgWebhookOperations,
+    ...oauthOperations,
+    ...twilioWebhookOperations,
+    ...bulkOperations,
+    ...adminOperations,
+  ])

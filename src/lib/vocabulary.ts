@@ -17,3 +17,7 @@ export type FailedRequestState = (typeof FAILED_REQUEST_STATES)[number]
 /** Our state of one CI360 outbound event (the provider's own status is kept beside it). */
 export const DELIVERY_STATES = ['sending', 'sent', 'queued', 'rejected', 'stale', 'expired', 'dead'] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
+
+/** Who asked for a delivery: a CI360 task or a Genesys conversation. */
+export const DELIVERY_SOURCES = ['ci360', 'genesys'] as const
+export type DeliverySource = (typeof DELIVERY_SOURCES)[number]

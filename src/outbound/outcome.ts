@@ -80,7 +80,10 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
         guid: event.guid,
         generatedTimestamp: event.date.generatedTimestamp,
         eventBody: a.req.bodyText,
-        meta: a.req.origin ? { origin: a.req.origin } : {},
+        meta: {
+          ...(a.req.origin ? { origin: a.req.origin } : {}),
+          ...(a.req.source ? { source: a.req.source } : {}),
+        },
         ...failure,
         now,
       }),

@@ -10,6 +10,8 @@ export interface OutboundRequest {
   body: unknown
   /** This Worker's public origin (for callback URLs). */
   origin: string | undefined
+  /** Set for a Genesys message: the stored failed request is re-read as one by the cron. */
+  source?: 'genesys'
 }
 
 /** A JSON reply for a non-error outcome (errors are thrown as `AppError`). */

@@ -1,5 +1,5 @@
 import { StorageError } from '../lib/app-error'
-import type { DeliveryState, ProviderId } from '../lib/vocabulary'
+import type { DeliverySource, DeliveryState, ProviderId } from '../lib/vocabulary'
 
 export type { DeliveryState }
 
@@ -23,6 +23,9 @@ export interface DeliveryRow {
   last_error: string | null
   generated_timestamp: number | null
   history: string
+  /** Who asked for the send: a CI360 task or a Genesys conversation. */
+  source: DeliverySource
+  genesys_message_id: string | null
   created_at: number
   updated_at: number
 }
@@ -38,6 +41,9 @@ export interface NewDelivery {
   state: 'sending' | 'stale'
   now: number
   detail?: string
+  /** Default `ci360`; Genesys sends also keep the Genesys message id. */
+  source?: DeliverySource
+  genesysMessageId?: string
 }
 
 export type ClaimResult = { claimed: true } | { claimed: false; existing: DeliveryRow }
@@ -76,8 +82,8 @@ export function createDeliveryStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
-               generated_timestamp, history, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?)
+               generated_timestamp, history, created_at, updated_at, source, genesys_message_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO NOTHING`,
           )
           .bind(
@@ -92,6 +98,8 @@ export function createDeliveryStore(db: D1Database) {
             entry(d.state, d.now, d.detail),
             d.now,
             d.now,
+            d.source ?? 'ci360',
+            d.genesysMessageId ?? null,
           )
           .run(),
       )

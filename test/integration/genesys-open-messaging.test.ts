@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:workers'
+import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { verifyOpenMessagingSignature } from '../../src/providers/genesys/open-messaging'
@@ -38,10 +39,7 @@ describe('Open Messaging signature (X-Hub-Signature-256)', () => {
         if (other !== secret && other !== '') {
           expect(await verifyOpenMessagingSignature(other, good, body)).toBe(false)
         }
-        const hex = good.replace(
-          /^sha256=.*/,
-          `sha256=${Buffer.from(good.slice(7), 'base64').toString('hex')}`,
-        )
+        const hex = `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`
         expect(await verifyOpenMessagingSignature(secret, hex, body)).toBe(false)
       }),
       { numRuns: 60 },
@@ -55,7 +53,7 @@ describe('Open Messaging signature (X-Hub-Signature-256)', () => {
     ['tampered body', (raw, s) => hubSignature256(s, `${raw} `)],
     [
       'hex instead of base64',
-      (raw, s) => `sha256=${Buffer.from(hubSignature256(s, raw).slice(7), 'base64').toString('hex')}`,
+      (raw, s) => `sha256=${createHmac('sha256', s).update(raw, 'utf8').digest('hex')}`,
     ],
     ['no sha256= prefix', (raw, s) => hubSignature256(s, raw).slice(7)],
   ]

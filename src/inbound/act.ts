@@ -1,5 +1,6 @@
 import type { Deps } from '../deps'
 import type { InboundOutcome, ProviderId } from '../providers/types'
+import { forwardOrQueue } from './genesys'
 import { injectOrQueue } from './inject'
 import type { InboundPlan } from './plan'
 
@@ -24,6 +25,15 @@ export async function act(
       deliveries.providerStatus(tenant.id, history.guid, history.status, deps.now(), history.detail),
     ])
     deps.log.info('provider status recorded', { guid: history.guid, provider_status: history.status })
+  }
+  if (plan.genesys) {
+    const sent = await forwardOrQueue(deps, deps.log, tenant, `${provider}:${key}`, plan.genesys)
+    return {
+      ...base,
+      status: sent.status,
+      ...(sent.retryAt ? { retryAt: sent.retryAt } : {}),
+      attempts: [sent.attempt],
+    }
   }
   if (!event) return { ...base, status: 'IGNORED', reason: plan.reason ?? 'no event to send' }
   const injected = await injectOrQueue(deps, deps.log, tenant, `${provider}:${key}`, event)

@@ -5,6 +5,7 @@ import { ownString } from '../lib/maps'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent, WebhookFormat } from '../providers/types'
 import { createIdentityCache } from '../storage/identity-cache'
+import { genesysMessageOf } from './genesys'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /** The `message_body` sent to CI360: a postback as is, else the text (upper-cased when configured). */
@@ -25,6 +26,21 @@ export async function planMo(
   e: MoEvent,
 ): Promise<InboundPlan> {
   const routeSettings = route?.settings ?? ctx.config.settings
+  const owner =
+    route ?? (ctx.config.settings.tenant_id ? ctx.config.tenant(ctx.config.settings.tenant_id) : undefined)
+  const genesys = owner && genesysMessageOf(owner, e, ctx.now())
+  // A reply to one of the tenant's Genesys numbers belongs to the Genesys conversation, not to CI360.
+  if (owner && genesys) {
+    return {
+      kind: 'act',
+      tenant: owner,
+      event: undefined,
+      genesys,
+      history: undefined,
+      guid: undefined,
+      reason: undefined,
+    }
+  }
   const phone = normalizePhone(e.from)
   const cached = phone
     ? await createIdentityCache(ctx.kv, routeSettings.cache_ttl, ctx.log).lookup(phone)

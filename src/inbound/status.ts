@@ -1,6 +1,8 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
+import type { DeliveryRow } from '../storage/deliveries'
+import { receiptOf, receiptStatusOf } from './genesys'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /**
@@ -26,6 +28,7 @@ export async function planStatus(
     : undefined
   const ours = row && row.tenant_id === tenant.id ? row : undefined
   if (row && !ours) ctx.log.warn('status names a delivery of another tenant', { guid: row.guid })
+  if (ours?.source === 'genesys') return planGenesysReceipt(ctx, tenant, ours, e)
   if (!ours && !e.echo) {
     ctx.log.warn('status for an unknown message', e.logFields)
     return ignore(format.noIdentityReason)
@@ -46,4 +49,30 @@ export async function planStatus(
   const history = ours && { guid: ours.guid, status: e.status, detail: e.historyDetail }
   if (!event && !history) return ignore(reason ?? 'nothing to do')
   return { kind: 'act', tenant, event, history, guid: ours?.guid, reason }
+}
+
+/**
+ * A status of a message Genesys asked us to send: recorded in the history like any other, and a final
+ * one becomes the message's receipt to Genesys; nothing goes to CI360.
+ */
+function planGenesysReceipt(
+  ctx: PlanContext,
+  tenant: TenantConfig,
+  ours: DeliveryRow,
+  e: StatusEvent,
+): InboundPlan {
+  const status = receiptStatusOf(e.status)
+  const reason =
+    status === 'Failed' ? { code: 'GeneralError', message: `provider status ${e.status}` } : undefined
+  const genesys =
+    status && tenant.secrets.genesys?.open_messaging ? receiptOf(ours, status, ctx.now(), reason) : undefined
+  return {
+    kind: 'act',
+    tenant,
+    event: undefined,
+    ...(genesys ? { genesys } : {}),
+    history: { guid: ours.guid, status: e.status, detail: e.historyDetail },
+    guid: ours.guid,
+    reason: genesys ? undefined : 'not a final status of a Genesys message',
+  }
 }

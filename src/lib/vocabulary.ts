@@ -8,7 +8,7 @@ export const PROVIDER_IDS = ['scg', 'twilio'] as const
 export type ProviderId = (typeof PROVIDER_IDS)[number]
 
 /** What a failed request re-sends: an outbound message, or a CI360 event. */
-export const FAILED_REQUEST_KINDS = [...PROVIDER_IDS, 'ci360_event'] as const
+export const FAILED_REQUEST_KINDS = [...PROVIDER_IDS, 'ci360_event', 'genesys_event'] as const
 export type FailedRequestKind = (typeof FAILED_REQUEST_KINDS)[number]
 
 export const FAILED_REQUEST_STATES = ['pending', 'done', 'dead', 'expired'] as const

@@ -2,8 +2,9 @@ import type { Creative } from '../ci360/creative'
 import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
+import { forwardOrQueue, receiptOf } from '../inbound/genesys'
 import { AppError, guard } from '../lib/app-error'
-import { maskPhone } from '../lib/log'
+import { describeError, maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
 import { type GenesysSend, OpenMessageSchema, sendOf } from '../providers/genesys/open-messaging'
 import type { DeliveryRow } from '../storage/deliveries'
@@ -100,6 +101,7 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
         now,
         source: 'genesys',
         genesysMessageId: send.id,
+        genesysRecipient: send.to,
       },
       claimLeaseMs(tenant),
     ),
@@ -130,6 +132,12 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
     return { status: 200, body: { ...rest, id: send.id } }
   } catch (e) {
     if (e instanceof AppError && e.code === 'PROVIDER_REJECTED') {
+      await sendFailedReceipt(
+        deps,
+        tenant,
+        { genesys_message_id: send.id, genesys_recipient: send.to },
+        e.message,
+      )
       const { guid: _guid, ...details } = e.details ?? {}
       throw new AppError(e.code, e.message, { cause: e, details: { ...details, id: send.id } })
     }
@@ -151,5 +159,26 @@ function duplicateReply(id: string, existing: DeliveryRow): Reply {
       state: existing.state,
       ...(existing.provider_message_id ? { message_id: existing.provider_message_id } : {}),
     },
+  }
+}
+
+/**
+ * Tell Genesys a message will not be delivered (rejected, or our retries ended). A receipt that cannot
+ * be sent is stored for the cron; one that can be neither sent nor stored is logged, since the send
+ * outcome itself is already recorded.
+ */
+export async function sendFailedReceipt(
+  deps: Deps,
+  tenant: TenantConfig,
+  row: Pick<DeliveryRow, 'genesys_message_id' | 'genesys_recipient'>,
+  why: string,
+): Promise<void> {
+  if (!tenant.secrets.genesys?.open_messaging) return
+  const receipt = receiptOf(row, 'Failed', deps.now(), { code: 'GeneralError', message: why.slice(0, 200) })
+  if (!receipt) return
+  try {
+    await forwardOrQueue(deps, deps.log, tenant, `receipt:${row.genesys_message_id}`, receipt)
+  } catch (e) {
+    deps.log.error('genesys receipt lost', { id: row.genesys_message_id, ...describeError(e) })
   }
 }

@@ -81,6 +81,8 @@ export interface MoEvent extends InboundBase {
   type: 'mo'
   /** The sender as the provider wrote it (`+1415…`, `whatsapp:+1415…`). */
   from: string
+  /** Our number the message was sent to (a Genesys number's replies go to Genesys), when given. */
+  to: string | undefined
   /** The sender as sent in `identity_field`. */
   address: string
   body: string
@@ -104,7 +106,7 @@ export type InboundStatus = 'OK' | 'QUEUED' | 'DUPLICATE' | 'IGNORED'
 
 /** One call to an upstream made while handling a delivery (for logs and the operator's event viewer). */
 export interface UpstreamAttempt {
-  upstream: 'ci360'
+  upstream: 'ci360' | 'genesys'
   at: number
   ok: boolean
   http_status: number | null

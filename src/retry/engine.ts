@@ -3,6 +3,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
+import { sendFailedReceipt } from '../outbound/genesys'
 import type { DeliveryState } from '../storage/deliveries'
 import type { Finish } from '../storage/failed-request-leases'
 import type { FailedRequestRow } from '../storage/failed-requests'
@@ -218,6 +219,10 @@ export async function attemptRow(
     )
   }
   await deliveries.exec('retry.finish', statements)
+  if (lookup.tenant && isOutboundKind(row.kind) && ['dead', 'expired'].includes(decided.finish.state)) {
+    const why = decided.outcome.result === 'done' ? 'not delivered' : decided.outcome.error
+    await failedGenesysReceipt(deps, lookup.tenant, row, why)
+  }
   log.info('retry attempt', {
     result: decided.outcome.result,
     state: decided.finish.state,
@@ -231,4 +236,11 @@ export async function attemptRow(
     stored: decided.finish,
     attempts: row.attempts + decided.finish.addAttempts,
   }
+}
+
+/** A Genesys message our retries gave up on gets its `Failed` receipt (docs/protocols.md, "Genesys"). */
+async function failedGenesysReceipt(deps: Deps, tenant: TenantConfig, row: FailedRequestRow, why: string) {
+  const delivery = await deps.stores.deliveries.get(row.tenant_id, row.guid).catch(() => null)
+  if (delivery?.source !== 'genesys') return
+  await sendFailedReceipt(deps, tenant, delivery, why)
 }

@@ -26,6 +26,7 @@ export interface DeliveryRow {
   /** Who asked for the send: a CI360 task or a Genesys conversation. */
   source: DeliverySource
   genesys_message_id: string | null
+  genesys_recipient: string | null
   created_at: number
   updated_at: number
 }
@@ -44,6 +45,7 @@ export interface NewDelivery {
   /** Default `ci360`; Genesys sends also keep the Genesys message id. */
   source?: DeliverySource
   genesysMessageId?: string
+  genesysRecipient?: string
 }
 
 export type ClaimResult = { claimed: true } | { claimed: false; existing: DeliveryRow }
@@ -82,8 +84,9 @@ export function createDeliveryStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
-               generated_timestamp, history, created_at, updated_at, source, genesys_message_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?)
+               generated_timestamp, history, created_at, updated_at, source, genesys_message_id,
+               genesys_recipient)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO NOTHING`,
           )
           .bind(
@@ -100,6 +103,7 @@ export function createDeliveryStore(db: D1Database) {
             d.now,
             d.source ?? 'ci360',
             d.genesysMessageId ?? null,
+            d.genesysRecipient ?? null,
           )
           .run(),
       )

@@ -55,6 +55,7 @@ const moEvent = (key: string, f: ScgMoFields): InboundEvent => ({
   key,
   logFields: {},
   from: f.from_address,
+  to: typeof f.to_address === 'string' ? f.to_address : undefined,
   address: f.from_address,
   body: f.message_body,
   postback: rcsPostback(f.message_body),

@@ -57,6 +57,7 @@ function moEvent(params: TwilioParams): InboundEvent {
     key: `inbound:${sid}`,
     logFields: { message_sid: sid },
     from,
+    to: typeof parsed.data.To === 'string' ? parsed.data.To.replace(/^whatsapp:/i, '') : undefined,
     address: normalizePhone(from) ?? from.replace(/^whatsapp:/i, ''),
     body: parsed.data.Body,
     postback: undefined,

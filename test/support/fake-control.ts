@@ -20,7 +20,7 @@ export interface Recorded {
   raw: string
 }
 
-type FakeName = 'scg' | 'ci360' | 'twilio' | 's3' | 'source'
+type FakeName = 'scg' | 'ci360' | 'twilio' | 's3' | 'source' | 'genesys'
 
 /** Drive a fake provider's control routes from a test. */
 export function control(name: FakeName) {
@@ -46,3 +46,4 @@ export function control(name: FakeName) {
 export const scgFake = control('scg')
 export const ci360Fake = control('ci360')
 export const twilioFake = control('twilio')
+export const genesysFake = control('genesys')

@@ -1,10 +1,12 @@
 import { createHmac } from 'node:crypto'
-import { call, type TestTenant, testTenant } from './worker'
+import { call, fakes, type TestTenant, testTenant } from './worker'
 
 /** Genesys test helpers. Signatures are made with node:crypto, independent of our verifier. */
 
 export interface GenesysTestTenant extends TestTenant {
   outboundSecret: string
+  /** Scopes this tenant's org at the fake Genesys (tokens, scripts, request log). */
+  genesysKey: string
 }
 
 const hex = (bytes: number) =>
@@ -16,6 +18,7 @@ export function genesysTenant(
   genesys: Record<string, unknown> = {},
 ): GenesysTestTenant {
   const outboundSecret = `om-${hex(16)}`
+  const key = `org-${hex(8)}`
   const t = testTenant(undefined, {
     genesys: {
       provider: 'scg',
@@ -23,16 +26,16 @@ export function genesysTenant(
       open_messaging: {
         integration_id: `integration-${hex(8)}`,
         outbound_secret: outboundSecret,
-        client_id: `client-${hex(8)}`,
-        client_secret: `secret-${hex(16)}`,
-        login_url: 'https://login.genesys.example.com',
-        api_url: 'https://api.genesys.example.com',
+        client_id: `client-${key}`,
+        client_secret: `secret-${key}`,
+        login_url: `${fakes().genesys}/${key}`,
+        api_url: `${fakes().genesys}/${key}`,
       },
       ...genesys,
     },
     ...overrides,
   })
-  return { ...t, outboundSecret }
+  return { ...t, outboundSecret, genesysKey: key }
 }
 
 export const hubSignature256 = (secret: string, body: string) =>

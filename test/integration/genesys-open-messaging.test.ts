@@ -28,6 +28,11 @@ describe('Open Messaging signature (X-Hub-Signature-256)', () => {
       ),
     ).toBe(true)
     expect(await verifyOpenMessagingSignature('om-secret-vector', null, body)).toBe(false)
+    // A second vector, composed independently of this code base.
+    const vector = '{"messages":[{"channel":{"id":"16504661149"},"text":"hi"}]}'
+    const expected = 'sha256=VEYy7XjeL3gBqfOqLbMqleZOyiTtQs6nJbRhB5TF2kc='
+    expect(await verifyOpenMessagingSignature('gc_secret', expected, vector)).toBe(true)
+    expect(hubSignature256('gc_secret', vector)).toBe(expected)
   })
 
   it('accepts exactly what node:crypto signs, for random bodies and secrets', async () => {

@@ -38,7 +38,8 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
   const log = deps.log.child({ webhook: delivery.source, tenant: delivery.route?.id, ...event.logFields })
   const ctx = { ...deps, log }
   const done = (outcome: InboundOutcome): InboundResult => {
-    log.info('webhook event handled', { outcome: outcome.status, reason: outcome.reason })
+    // One line per event: the provider status recorded (if any) shows in `guid` and the event's fields.
+    log.info('webhook event handled', { outcome: outcome.status, reason: outcome.reason, guid: outcome.guid })
     return { event, outcome, reply: format.reply(event, outcome) }
   }
 
@@ -53,10 +54,25 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
   // redelivery after the fix is processed.
   if (plan.event) ci360ConfigOf(plan.tenant)
 
+  // The provider status goes into the claim's batch: one round trip, and only the first delivery adds it.
+  const { history } = plan
+  const now = deps.now()
+  const also = history
+    ? [
+        deps.stores.deliveries.providerStatus(
+          plan.tenant.id,
+          history.guid,
+          history.status,
+          now,
+          history.detail,
+          true,
+        ),
+      ]
+    : []
   const once = await handleOnce(
     deps.stores.webhookEvents,
-    log,
-    { source: format.provider, key: event.key, tenantId: plan.tenant.id, now: deps.now() },
+    ctx,
+    { source: format.provider, key: event.key, tenantId: plan.tenant.id, now, also },
     () => act(ctx, format.provider, event.key, plan),
   )
   return done(once.duplicate ? { status: 'DUPLICATE', attempts: [] } : once.result)

@@ -1,5 +1,6 @@
+import { afterReply, type Runtime } from '../deps'
 import { guard } from '../lib/app-error'
-import { describeError, type Logger } from '../lib/log'
+import { describeError } from '../lib/log'
 import type { WebhookEventStore, WebhookSource } from '../storage/webhook-events'
 
 export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
@@ -12,12 +13,14 @@ export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
  */
 export async function handleOnce<T extends { status: string }>(
   store: WebhookEventStore,
-  log: Logger,
-  claim: { source: WebhookSource; key: string; tenantId: string; now: number },
+  ctx: Pick<Runtime, 'log' | 'waitUntil'>,
+  claim: { source: WebhookSource; key: string; tenantId: string; now: number; also?: D1PreparedStatement[] },
   work: () => Promise<T>,
 ): Promise<Once<T>> {
   const { source, key } = claim
-  if (!(await guard(() => store.claim(source, key, claim.tenantId, claim.now)))) return { duplicate: true }
+  const { log } = ctx
+  if (!(await guard(() => store.claim(source, key, claim.tenantId, claim.now, claim.also))))
+    return { duplicate: true }
   let result: T
   try {
     result = await guard(work)
@@ -27,9 +30,11 @@ export async function handleOnce<T extends { status: string }>(
       .catch((re: unknown) => log.error('webhook claim release failed', describeError(re)))
     throw e
   }
-  // For operators only: failing to note the outcome must not undo a handled event.
-  await store.setOutcome(source, key, result.status).catch((e: unknown) => {
-    log.warn('webhook outcome not recorded', describeError(e))
-  })
+  // For operators only, so after the reply: failing to note the outcome must not undo a handled event.
+  await afterReply(ctx, () =>
+    store.setOutcome(source, key, result.status).catch((e: unknown) => {
+      log.warn('webhook outcome not recorded', describeError(e))
+    }),
+  )
   return { duplicate: false, result }
 }

@@ -1,12 +1,12 @@
 import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { afterReply, type Deps } from '../deps'
 import { AppError, storageUnavailable } from '../lib/app-error'
-import { describeError, type Logger } from '../lib/log'
+import { describeError, type Logger, maskPhone } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { OutboundMessage, ProviderId, SendReceipt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
-import { createIdentityCache } from '../storage/identity-cache'
+import { createIdentityCache, type IdentityEntry } from '../storage/identity-cache'
 import type { UpstreamError } from '../upstream/error'
 import type { OutboundRequest, Reply } from './types'
 
@@ -19,20 +19,37 @@ interface Attempt {
   req: OutboundRequest
 }
 
-/** Cache phone → identity after a successful send; a KV failure is only logged. */
-export async function rememberIdentity(
-  deps: Deps,
-  tenant: TenantConfig,
-  event: OutboundEvent,
-  phone?: string,
-) {
-  if (!phone) return
-  await createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log).remember(
-    phone,
-    event.identityId,
-    tenant.id,
-    deps.now(),
-  )
+/**
+ * Whether the phone → identity mapping must be (re)written. KV accepts one write per second per key
+ * (<https://developers.cloudflare.com/kv/platform/limits/>), and a campaign may message one number
+ * several times a second: write only a new or changed mapping, or one past half its TTL (so an
+ * active number does not expire).
+ */
+export function identityNeedsWrite(
+  current: IdentityEntry | undefined,
+  datahubId: string,
+  tenantId: string,
+  nowS: number,
+  ttlS: number,
+): boolean {
+  if (!current || current.datahub_id !== datahubId || current.tenant_id !== tenantId) return true
+  return typeof current.expire_ts !== 'number' || current.expire_ts - nowS < ttlS / 2
+}
+
+/**
+ * Cache phone → identity after a successful send, after the reply (a cache: the send is recorded in D1
+ * already). Read first and write only when `identityNeedsWrite`; a KV failure is only logged.
+ */
+export function rememberIdentity(deps: Deps, tenant: TenantConfig, event: OutboundEvent, phone?: string) {
+  if (!phone) return Promise.resolve()
+  return afterReply(deps, async () => {
+    const cache = createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log)
+    const now = deps.now()
+    const ttl = Math.max(60, tenant.settings.cache_ttl)
+    const current = await cache.lookup(phone)
+    if (identityNeedsWrite(current, event.identityId, tenant.id, Math.floor(now / 1000), ttl))
+      await cache.remember(phone, event.identityId, tenant.id, now)
+  })
 }
 
 /**
@@ -61,7 +78,7 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
       log.error('delivery record update failed after a successful send', describeError(e))
     }
     await rememberIdentity(deps, tenant, event, a.message.phone)
-    log.info('outbound sent', { message_id: messageId })
+    log.info('outbound sent', { to: maskPhone(a.message.to), message_id: messageId })
     return {
       status: 200,
       body: { status: 'OK', provider: a.provider, message_id: messageId, guid: event.guid },
@@ -101,6 +118,7 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
   }
 
   log.warn('outbound failed', {
+    to: maskPhone(a.message.to),
     kind: error.kind,
     http_status: error.status,
     provider_code: error.providerCode,

@@ -129,7 +129,6 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
 
-  log.info('outbound sending', { to: maskPhone(message.to) })
   const result = await provider.send(message)
   return recordFirstAttempt(deps, log, { tenant, event, provider: provider.id, message, result, req })
 }

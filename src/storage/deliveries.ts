@@ -150,12 +150,23 @@ export function createDeliveryStore(db: D1Database) {
         )
     },
 
-    /** Record a status a provider webhook reported (kept apart from our own `state`). */
-    providerStatus(tenantId: string, guid: string, status: string, now: number, detail?: string) {
+    /**
+     * Record a status a provider webhook reported (kept apart from our own `state`). `afterClaim`: the
+     * statement follows a webhook claim in one batch and applies only if that claim inserted a row
+     * (`changes()` is the previous statement's count), so a redelivery adds nothing to the history.
+     */
+    providerStatus(
+      tenantId: string,
+      guid: string,
+      status: string,
+      now: number,
+      detail?: string,
+      afterClaim = false,
+    ) {
       return db
         .prepare(
           `UPDATE deliveries SET provider_status = ?, updated_at = ?, history = json_insert(history, '$[#]', json(?))
-           WHERE tenant_id = ? AND guid = ?`,
+           WHERE tenant_id = ? AND guid = ?${afterClaim ? ' AND changes() = 1' : ''}`,
         )
         .bind(status, now, entry(status, now, detail), tenantId, guid)
     },

@@ -12,17 +12,27 @@ export type WebhookSource = ProviderId
  */
 export function createWebhookEventStore(db: D1Database) {
   return {
-    async claim(source: WebhookSource, key: string, tenantId: string | null, now: number): Promise<boolean> {
-      const r = await d1Call('webhook_events.claim', () =>
-        db
-          .prepare(
-            `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES (?, ?, ?, ?)
+    /**
+     * `also` runs in the same `batch()` (one transaction, one round trip) right after the claim; its
+     * statements must apply only when the claim inserted (see `deliveries.providerStatus`).
+     */
+    async claim(
+      source: WebhookSource,
+      key: string,
+      tenantId: string | null,
+      now: number,
+      also: D1PreparedStatement[] = [],
+    ): Promise<boolean> {
+      const insert = db
+        .prepare(
+          `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (source, event_key) DO NOTHING`,
-          )
-          .bind(source, key, tenantId, now)
-          .run(),
+        )
+        .bind(source, key, tenantId, now)
+      const [r] = await d1Call('webhook_events.claim', () =>
+        also.length ? db.batch([insert, ...also]) : insert.run().then((one) => [one]),
       )
-      return r.meta.changes === 1
+      return r?.meta.changes === 1
     },
 
     /** Remember what the first delivery was answered with (shown to operators; not used for dedupe). */

@@ -1,11 +1,36 @@
 import type { MiddlewareHandler } from 'hono'
 import { AppError } from '../lib/app-error'
-import { matchesAny, safeEqual } from '../lib/crypto'
+import { safeEqual } from '../lib/crypto'
 import type { AppEnv } from './app-env'
 
 export type KeyRealm = 'api_keys' | 'admin_api_keys'
 
 const unauthorized = () => new AppError('UNAUTHORIZED', 'Missing or invalid x-api-key for this tenant.')
+
+const encoder = new TextEncoder()
+const sha256 = (s: string) => crypto.subtle.digest('SHA-256', encoder.encode(s))
+
+/**
+ * The configured keys' SHA-256 digests, computed once per isolate and key list (the tenant config is
+ * built once per isolate): only the caller's key is hashed per request.
+ */
+const configuredDigests = new WeakMap<readonly string[], Promise<ArrayBuffer[]>>()
+function digestsOf(keys: readonly string[]): Promise<ArrayBuffer[]> {
+  let digests = configuredDigests.get(keys)
+  if (!digests) {
+    digests = Promise.all(keys.map(sha256))
+    configuredDigests.set(keys, digests)
+  }
+  return digests
+}
+
+/** Constant time: the digests have one length, and every configured key is compared. */
+async function keyMatches(candidate: string, keys: readonly string[]): Promise<boolean> {
+  const [given, allowed] = await Promise.all([sha256(candidate), digestsOf(keys)])
+  let found = false
+  for (const d of allowed) if (crypto.subtle.timingSafeEqual(given, d)) found = true
+  return found
+}
 
 /**
  * Authenticate `x-api-key` against the `:tenant` path parameter's `api_keys` (CI360 routes) or
@@ -22,7 +47,7 @@ export function requireTenantKey(realm: KeyRealm): MiddlewareHandler<AppEnv> {
       await safeEqual(key, 'no-such-tenant') // keep the timing of a known tenant
       throw unauthorized()
     }
-    if (key === '' || !(await matchesAny(key, tenant.secrets[realm]))) throw unauthorized()
+    if (key === '' || !(await keyMatches(key, tenant.secrets[realm]))) throw unauthorized()
     c.set('tenant', tenant)
     c.set('log', c.get('log').child({ tenant: tenant.id }))
     await next()

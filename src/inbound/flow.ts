@@ -38,8 +38,13 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
   const log = deps.log.child({ webhook: delivery.source, tenant: delivery.route?.id, ...event.logFields })
   const ctx = { ...deps, log }
   const done = (outcome: InboundOutcome): InboundResult => {
-    // One line per event: the provider status recorded (if any) shows in `guid` and the event's fields.
-    log.info('webhook event handled', { outcome: outcome.status, reason: outcome.reason, guid: outcome.guid })
+    // One line per event: the status recorded for `guid` (if any) and the CI360 event sent (if any).
+    log.info('webhook event handled', {
+      outcome: outcome.status,
+      reason: outcome.reason,
+      guid: outcome.guid,
+      event_name: outcome.eventName,
+    })
     return { event, outcome, reply: format.reply(event, outcome) }
   }
 

@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { Deps } from './deps'
 import type { AppEnv } from './http/app-env'
@@ -13,6 +14,16 @@ import { operatorSearchRoutes } from './routes/operator-search'
 import { scgWebhookRoutes } from './routes/scg-webhooks'
 import { twilioWebhookRoutes } from './routes/twilio-webhooks'
 
+/** The request's `waitUntil`, when it runs with an execution context (Hono's getter throws otherwise). */
+function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx
+    return (work) => ctx.waitUntil(work)
+  } catch {
+    return undefined
+  }
+}
+
 /** The whole HTTP surface. Deps are injected so tests can swap clock, storage and fetch. */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -23,7 +34,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const log = deps.log.child({ request_id: requestId })
     c.set('log', log)
     // The one request context handlers use: the isolate's deps with this request's log.
-    c.set('deps', { ...deps, log })
+    c.set('deps', { ...deps, log, waitUntil: waitUntilOf(c) })
     await next()
     c.header('x-request-id', requestId)
   })

@@ -31,6 +31,8 @@ export interface Runtime {
    * `BulkJobParams` of `bulk/params.ts`; absent where only `bulk_mode=sync` is used.
    */
   bulkCopy?: Workflow
+  /** The request's `waitUntil`: work the reply does not wait for. Absent (cron, tests): it is awaited. */
+  waitUntil?: (work: Promise<unknown>) => void
 }
 
 /** The production runtime of one isolate (fetch handler, cron or Workflow): real bindings, clock, fetch. */
@@ -61,6 +63,16 @@ export interface Deps extends Runtime {
   ci360(tenant: TenantConfig): Ci360Client
   /** The tenant's messaging provider; throws `CONFIG_INVALID` naming what the tenant lacks. */
   provider(id: ProviderId, tenant: TenantConfig, origin: string | undefined): MessageProvider
+}
+
+/**
+ * Run `work` after the reply when the request has a `waitUntil`, else now. `work` must not throw (it
+ * logs its own failures): nothing is left to answer once the reply has gone.
+ */
+export async function afterReply(deps: Pick<Runtime, 'waitUntil'>, work: () => Promise<void>): Promise<void> {
+  // Started on a timer, not at once: the reply goes out first, and this work's calls follow it.
+  if (deps.waitUntil) deps.waitUntil(new Promise((r) => setTimeout(r, 0)).then(work))
+  else await work()
 }
 
 /** What a handler works with: the deps, with the log of the request it serves. */

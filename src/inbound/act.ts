@@ -6,8 +6,8 @@ import type { InboundPlan } from './plan'
 type ActPlan = Extract<InboundPlan, { kind: 'act' }>
 
 /**
- * Carry out a plan once its delivery is claimed: add the provider status to our delivery's history, then
- * inject the CI360 event, or store it for the cron when CI360 fails. Each CI360 call is reported in
+ * Carry out a plan once its delivery is claimed (the provider status is written with the claim, see
+ * `flow.ts`): inject the CI360 event, or store it for the cron when CI360 fails. Each CI360 call is reported in
  * `attempts`. Throws `StorageError` when the outcome cannot be made durable (the claim is then released).
  */
 export async function act(
@@ -16,22 +16,8 @@ export async function act(
   key: string,
   plan: ActPlan,
 ): Promise<InboundOutcome> {
-  const { tenant, event, history } = plan
+  const { tenant, event } = plan
   const base = { ...(plan.guid ? { guid: plan.guid } : {}), attempts: [] }
-  if (history) {
-    const deliveries = deps.stores.deliveries
-    await deliveries.exec('deliveries.providerStatus', [
-      deliveries.providerStatus(
-        tenant.id,
-        history.guid,
-        history.status,
-        deps.now(),
-        history.detail,
-        history.apply,
-      ),
-    ])
-    deps.log.info('provider status recorded', { guid: history.guid, provider_status: history.status })
-  }
   if (!event) return { ...base, status: 'IGNORED', reason: plan.reason ?? 'no event to send' }
   const injected = await injectOrQueue(deps, deps.log, tenant, `${provider}:${key}`, event)
   return {

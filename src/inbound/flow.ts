@@ -5,6 +5,7 @@ import { guard } from '../lib/app-error'
 import { webhookFormats } from '../providers/registry'
 import type { InboundEvent, InboundOutcome, InboundSource } from '../providers/types'
 import type { WebhookReplyBody } from '../providers/webhook-reply'
+import type { SqlCondition } from '../storage/d1-call'
 import { act } from './act'
 import { planMo } from './mo'
 import { handleOnce } from './once'
@@ -44,7 +45,13 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
   const ctx = { ...deps, log }
   const record = recorder(ctx, delivery, event, format.provider, delivery.replayOf)
   const done = (outcome: InboundOutcome): InboundResult => {
-    log.info('webhook event handled', { outcome: outcome.status, reason: outcome.reason })
+    // One line per event: the status recorded for `guid` (if any) and the CI360 event sent (if any).
+    log.info('webhook event handled', {
+      outcome: outcome.status,
+      reason: outcome.reason,
+      guid: outcome.guid,
+      event_name: outcome.eventName,
+    })
     return { event, outcome, reply: format.reply(event, outcome) }
   }
 
@@ -63,18 +70,41 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
   // redelivery after the fix is processed.
   if (plan.event) ci360ConfigOf(plan.tenant)
 
+  // The provider status for our delivery's history, written before the reply: with the claim, in its
+  // batch (one round trip), and only by the delivery whose claim took the key; a replay writes it alone.
+  const { history } = plan
+  const deliveries = deps.stores.deliveries
+  const now = deps.now()
+  const status = (onlyIf?: SqlCondition) =>
+    history
+      ? [
+          deliveries.providerStatus(
+            plan.tenant.id,
+            history.guid,
+            history.status,
+            now,
+            history.detail,
+            history.apply,
+            onlyIf,
+          ),
+        ]
+      : []
   const work = () => act(ctx, format.provider, event.key, plan)
   if (delivery.replayOf) {
-    const outcome = await guard(work)
+    const outcome = await guard(async () => {
+      if (history) await deliveries.exec('deliveries.providerStatus', status())
+      return work()
+    })
     await record.write(outcome, plan.tenant.id)
     return done(outcome)
   }
-  const once = await handleOnce(
+  const once = record.once(plan.tenant.id)
+  const claimed = await handleOnce(
     deps.stores.webhookEvents,
-    log,
-    { source: format.provider, key: event.key, tenantId: plan.tenant.id, now: deps.now() },
+    ctx,
+    { source: format.provider, key: event.key, tenantId: plan.tenant.id, now },
     work,
-    record.once(plan.tenant.id),
+    { ...once, withClaim: [...once.withClaim, ...status(once.claimed)] },
   )
-  return done(once.duplicate ? { status: 'DUPLICATE', attempts: [] } : once.result)
+  return done(claimed.duplicate ? { status: 'DUPLICATE', attempts: [] } : claimed.result)
 }

@@ -1,5 +1,6 @@
+import { afterReply, type Runtime } from '../deps'
 import { guard } from '../lib/app-error'
-import { describeError, type Logger } from '../lib/log'
+import { describeError } from '../lib/log'
 import type { WebhookEventStore, WebhookSource } from '../storage/webhook-events'
 
 export type Once<T> = { duplicate: true } | { duplicate: false; result: T }
@@ -17,16 +18,18 @@ export interface OnceRecord<T> {
  * the outcome for operators. A redelivery of a claimed key gets `{duplicate: true}` without running
  * `work`. If `work` throws (e.g. D1 failed while storing a failed request), the claim is released so the
  * provider's redelivery is processed in full, and a D1 failure becomes 503. `record`'s statements ride
- * in the claim's and the outcome's batches, so recording costs no round trip.
+ * in the claim's and the outcome's batches, so recording costs no round trip; the outcome's batch is
+ * for operators and runs after the reply (docs/storage.md, "Round trips per request").
  */
 export async function handleOnce<T extends { status: string }>(
   store: WebhookEventStore,
-  log: Logger,
+  ctx: Pick<Runtime, 'log' | 'waitUntil'>,
   claim: { source: WebhookSource; key: string; tenantId: string; now: number },
   work: () => Promise<T>,
   record?: OnceRecord<T>,
 ): Promise<Once<T>> {
   const { source, key, tenantId } = claim
+  const { log } = ctx
   const claimed = await guard(() => store.claim(source, key, tenantId, claim.now, record?.withClaim))
   if (!claimed) return { duplicate: true }
   let result: T
@@ -39,11 +42,12 @@ export async function handleOnce<T extends { status: string }>(
     await record?.failed()
     throw e
   }
-  // For operators only: failing to note the outcome must not undo a handled event.
-  await store
-    .setOutcome(source, key, tenantId, result.status, record?.withOutcome(result))
-    .catch((e: unknown) => {
+  // For operators only, so after the reply: failing to note the outcome must not undo a handled event.
+  const outcome = record?.withOutcome(result)
+  await afterReply(ctx, () =>
+    store.setOutcome(source, key, tenantId, result.status, outcome).catch((e: unknown) => {
       log.warn('webhook outcome not recorded', describeError(e))
-    })
+    }),
+  )
   return { duplicate: false, result }
 }

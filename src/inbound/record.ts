@@ -1,6 +1,7 @@
 import type { Deps } from '../deps'
 import { describeError } from '../lib/log'
 import type { InboundEvent, InboundOutcome, InboundSource, UpstreamAttempt } from '../providers/types'
+import type { SqlCondition } from '../storage/d1-call'
 import {
   entry,
   type InboundEventRow,
@@ -48,8 +49,11 @@ function trackingOf(o: InboundOutcome, now: number, replay: boolean): TrackingEn
 export const failedRequestGuid = (provider: string, key: string) => `${provider}:${key}`
 
 export interface Recorder {
-  /** Statements for `handleOnce` (a delivery: the row rides in the claim's batch). */
-  once(tenantId: string): OnceRecord<InboundOutcome>
+  /**
+   * Statements for `handleOnce` (a delivery: the row rides in the claim's batch), and the condition,
+   * true later in that batch, that this delivery's claim took the key.
+   */
+  once(tenantId: string): OnceRecord<InboundOutcome> & { claimed: SqlCondition }
   /** Write an outcome reached without a claim: an ignored delivery, or any replay. */
   write(o: InboundOutcome, tenantId: string | undefined): Promise<void>
 }
@@ -86,6 +90,7 @@ export function recorder(
       const inserted = store.insert(row(tenantId), deps.now(), 'claim')
       return {
         withClaim: [inserted.statement],
+        claimed: store.claimedBy(inserted.id),
         withOutcome: (o) => [settle(inserted.id, o, deps.now())],
         failed: () => {
           const now = deps.now()

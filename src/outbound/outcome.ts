@@ -1,8 +1,8 @@
 import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { afterReply, type Deps } from '../deps'
 import { AppError, storageUnavailable } from '../lib/app-error'
-import { describeError, type Logger } from '../lib/log'
+import { describeError, type Logger, maskPhone } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { OutboundMessage, ProviderId, SendReceipt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
@@ -19,19 +19,20 @@ interface Attempt {
   req: OutboundRequest
 }
 
-/** Cache phone → identity after a successful send; a KV failure is only logged. */
-export async function rememberIdentity(
-  deps: Deps,
-  tenant: TenantConfig,
-  event: OutboundEvent,
-  phone?: string,
-) {
-  if (!phone) return
-  await createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log).remember(
-    phone,
-    event.identityId,
-    tenant.id,
-    deps.now(),
+/**
+ * Cache phone → identity after a successful send, after the reply (a cache: the send is recorded in D1
+ * already), and only when the mapping changes (`identity-cache.ts`, `needsWrite`); a KV failure is
+ * only logged.
+ */
+export function rememberIdentity(deps: Deps, tenant: TenantConfig, event: OutboundEvent, phone?: string) {
+  if (!phone) return Promise.resolve()
+  return afterReply(deps, () =>
+    createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log).rememberIfChanged(
+      phone,
+      event.identityId,
+      tenant.id,
+      deps.now(),
+    ),
   )
 }
 
@@ -61,7 +62,7 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
       log.error('delivery record update failed after a successful send', describeError(e))
     }
     await rememberIdentity(deps, tenant, event, a.message.phone)
-    log.info('outbound sent', { message_id: messageId })
+    log.info('outbound sent', { to: maskPhone(a.message.to), message_id: messageId })
     return {
       status: 200,
       body: { status: 'OK', provider: a.provider, message_id: messageId, guid: event.guid },
@@ -103,6 +104,7 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
   }
 
   log.warn('outbound failed', {
+    to: maskPhone(a.message.to),
     kind: error.kind,
     http_status: error.status,
     provider_code: error.providerCode,

@@ -131,7 +131,6 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
 
-  log.info('outbound sending', { to: maskPhone(message.to) })
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
   const result = claim.takeover
     ? (await lookThenSend(provider, message, Math.min(event.date.generatedTimestamp, now))).result

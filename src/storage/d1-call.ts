@@ -1,5 +1,11 @@
 import { StorageError } from '../lib/app-error'
 
+/** A SQL condition and its parameters: one store's statement guarded by another store's rows. */
+export interface SqlCondition {
+  sql: string
+  params: unknown[]
+}
+
 /**
  * D1 failures that a second attempt a moment later usually does not meet, matched on the message
  * texts D1 uses (https://developers.cloudflare.com/d1/observability/debug-d1/#error-list):

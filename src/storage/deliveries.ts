@@ -1,5 +1,5 @@
 import type { DeliveryState, ProviderId } from '../lib/vocabulary'
-import { d1Call as run } from './d1-call'
+import { d1Call as run, type SqlCondition } from './d1-call'
 import { storedList } from './stored-list'
 
 export type { DeliveryState }
@@ -173,7 +173,8 @@ export function createDeliveryStore(db: D1Database) {
 
     /**
      * Record a status a provider webhook reported (kept apart from our own `state`). A late status
-     * (`apply` false: it arrived after a final one) goes to the history only.
+     * (`apply` false: it arrived after a final one) goes to the history only. `onlyIf`: a further
+     * condition (a webhook's claim in the same batch, `inbound-events.ts` `claimedBy`).
      */
     providerStatus(
       tenantId: string,
@@ -182,14 +183,23 @@ export function createDeliveryStore(db: D1Database) {
       now: number,
       detail?: string,
       apply = true,
+      onlyIf?: SqlCondition,
     ) {
       return db
         .prepare(
           `UPDATE deliveries SET provider_status = CASE WHEN ? THEN ? ELSE provider_status END, updated_at = ?,
              history = json_insert(history, '$[#]', json(?))
-           WHERE tenant_id = ? AND guid = ?`,
+           WHERE tenant_id = ? AND guid = ?${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
         )
-        .bind(apply ? 1 : 0, status, now, entry(status, now, detail), tenantId, guid)
+        .bind(
+          apply ? 1 : 0,
+          status,
+          now,
+          entry(status, now, detail),
+          tenantId,
+          guid,
+          ...(onlyIf?.params ?? []),
+        )
     },
 
     findByProviderMessageId: (provider: ProviderId, messageId: string) =>

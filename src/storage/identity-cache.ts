@@ -22,6 +22,11 @@ export interface IdentityCache {
   /** Never throws: a failed write is logged, the send it follows still succeeded. */
   remember(phone: string, datahubId: string, tenantId: string, now: number): Promise<void>
   /**
+   * `remember`, but only when either key's entry `needsWrite` (both keys are read at once, and both are
+   * written together so their `expire_ts` stay equal, which the global route's check relies on).
+   */
+  rememberIfChanged(phone: string, datahubId: string, tenantId: string, now: number): Promise<void>
+  /**
    * The entry a reply on `routeTenantId`'s route (undefined: the global route) is routed by; undefined
    * on a miss. A KV error is a miss too, unless `kvErrors` is `throw`: then it is a `StorageError`
    * (503), for callers whose sender redelivers and whose event would otherwise be lost.
@@ -35,6 +40,23 @@ export interface IdentityCache {
 
 export const identityKey = (phone: string) => `phone:${phone}`
 export const tenantIdentityKey = (tenantId: string, phone: string) => `tenant:${tenantId}:phone:${phone}`
+
+/**
+ * Whether a stored entry must be (re)written. KV accepts one write per second per key
+ * (<https://developers.cloudflare.com/kv/platform/limits/>), and a campaign may message one number
+ * several times a second: write only a new or changed mapping, or one past half its TTL (so an active
+ * number does not expire).
+ */
+export function needsWrite(
+  current: IdentityEntry | undefined,
+  datahubId: string,
+  tenantId: string,
+  nowS: number,
+  ttlS: number,
+): boolean {
+  if (!current || current.datahub_id !== datahubId || current.tenant_id !== tenantId) return true
+  return typeof current.expire_ts !== 'number' || current.expire_ts - nowS < ttlS / 2
+}
 
 const valid = (v: IdentityEntry | null): IdentityEntry | undefined =>
   v && typeof v.datahub_id === 'string' && typeof v.tenant_id === 'string' ? v : undefined
@@ -74,6 +96,18 @@ export function createIdentityCache(kv: KVNamespace, ttlSeconds: number, log: Lo
           log.warn('identity cache write failed', describeError(e))
         })
       await Promise.all([put(identityKey(phone)), put(tenantIdentityKey(tenantId, phone))])
+    },
+    async rememberIfChanged(phone, datahubId, tenantId, now) {
+      const stored = await Promise.all([
+        read(identityKey(phone)),
+        read(tenantIdentityKey(tenantId, phone)),
+      ]).catch((e: unknown) => {
+        log.warn('identity cache read failed', describeError(e))
+        return [undefined]
+      })
+      const nowS = Math.floor(now / 1000)
+      if (stored.length < 2 || stored.some((e) => needsWrite(e, datahubId, tenantId, nowS, ttl)))
+        await this.remember(phone, datahubId, tenantId, now)
     },
     async lookup(phone, routeTenantId, kvErrors = 'miss') {
       try {

@@ -1,5 +1,5 @@
 import type { INBOUND_EVENT_SOURCES, InboundState } from '../lib/vocabulary'
-import { d1Call } from './d1-call'
+import { d1Call, type SqlCondition } from './d1-call'
 import { newFailedRequestId } from './failed-requests'
 import { storedList } from './stored-list'
 
@@ -122,6 +122,16 @@ export function createInboundEventStore(db: D1Database) {
         )
       return { id, statement }
     },
+
+    /**
+     * True, later in the claim's batch, when the row `id` was inserted by a claim that took its key: it
+     * is `failed` until settled (a lost claim inserts it `duplicate`). Guards statements that must
+     * apply only to the first delivery of a key.
+     */
+    claimedBy: (id: string): SqlCondition => ({
+      sql: `EXISTS (SELECT 1 FROM inbound_events WHERE id = ? AND state = 'failed')`,
+      params: [id],
+    }),
 
     /** Set the outcome of one processing and append its tracking entries; a replay also counts an attempt. */
     settle(id: string, state: InboundState, entries: TrackingEntry[], now: number, replay: boolean) {

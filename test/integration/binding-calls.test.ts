@@ -13,18 +13,25 @@ import { envWith, json } from '../support/worker'
  * around the bindings (bench/worker/counter.ts). These are the numbers docs/scaling.md computes the D1
  * ceiling from; work that takes round trips off the response path changes them here, in one place.
  */
-const none: CallCounts = { d1: 0, kv: 0, d1Sequential: 0, kvSequential: 0, sequential: 0 }
 const EXPECTED: Record<'scgSend' | 'scgWebhook', { beforeReply: CallCounts; afterReply: CallCounts }> = {
-  // D1 claim → SCG → D1 update to `sent` → KV identity writes (global and tenant keys, in parallel).
+  // D1 claim → SCG → D1 update to `sent`, then the reply; after it, the identity mapping's two keys
+  // (global and tenant) are read together and, being new, written together.
   scgSend: {
-    beforeReply: { d1: 2, kv: 2, d1Sequential: 2, kvSequential: 1, sequential: 3 },
-    afterReply: none,
+    beforeReply: { d1: 2, kv: 0, d1Sequential: 2, kvSequential: 0, sequential: 2 },
+    afterReply: { d1: 0, kv: 4, d1Sequential: 0, kvSequential: 2, sequential: 2 },
   },
-  // D1 lookup of the delivery → D1 claim of the event id → D1 provider status → CI360 → D1 outcome noted.
+  // D1 lookup of the delivery → D1 batch (claim of the event id, stored event, provider status) → CI360,
+  // then the reply; the outcome noted for operators (one batch) follows it.
   scgWebhook: {
-    beforeReply: { d1: 4, kv: 0, d1Sequential: 4, kvSequential: 0, sequential: 4 },
-    afterReply: none,
+    beforeReply: { d1: 2, kv: 0, d1Sequential: 2, kvSequential: 0, sequential: 2 },
+    afterReply: { d1: 1, kv: 0, d1Sequential: 1, kvSequential: 0, sequential: 1 },
   },
+}
+
+/** Start without any identity mapping (an earlier send may have written the fixture's number). */
+async function clearIdentities() {
+  const keys = await env.IDENTITY_CACHE.list()
+  await Promise.all(keys.keys.map((k) => env.IDENTITY_CACHE.delete(k.name)))
 }
 
 /** The app with counted bindings; `send` runs one request and reports its reply and its counts. */
@@ -61,6 +68,7 @@ describe('binding-call counter: the calls a request waits for', () => {
     const tenant = webhookTenant()
     const send = counted(envWith([tenant]))
     const event = outboundEvent('outbound-sms-oneline')
+    await clearIdentities()
     const sent = await send(`/v1/tenants/${tenant.id}/scg/messages`, {
       method: 'POST',
       headers: { 'x-api-key': tenant.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
@@ -96,5 +104,34 @@ describe('binding-call counter: the calls a request waits for', () => {
       `${tenant.id}/${envelope['event-id']}`,
     )
     expect({ beforeReply: receipt.beforeReply, afterReply: receipt.afterReply }).toEqual(EXPECTED.scgWebhook)
+  })
+  it('two sends to one number in the same second write the identity mapping once (KV: one write per second per key)', async () => {
+    const tenant = webhookTenant()
+    const send = counted(envWith([tenant]))
+    const first = outboundEvent('outbound-sms-oneline')
+    const second = outboundEvent('outbound-sms-oneline')
+    expect(second.guid).not.toBe(first.guid)
+    await clearIdentities()
+    const results = []
+    for (const event of [first, second]) {
+      const r = await send(`/v1/tenants/${tenant.id}/scg/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': tenant.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
+        body: JSON.stringify(event),
+      })
+      expect(r.res.status).toBe(200)
+      expect(await json(r.res)).toMatchObject({ status: 'OK', guid: event.guid })
+      results.push(r)
+    }
+    // First send: both keys read (miss) and written; second: both read (same mapping, fresh TTL), no write.
+    expect(results.map((r) => r.afterReply.kv)).toEqual([4, 2])
+    expect(results.map((r) => r.beforeReply.kv)).toEqual([0, 0])
+    const keys = await env.IDENTITY_CACHE.list()
+    expect(keys.keys.map((k) => k.name.replace(/\d+$/, 'N')).sort()).toEqual(
+      [`phone:+N`, `tenant:${tenant.id}:phone:+N`].sort(),
+    )
+    const stored = await Promise.all(keys.keys.map((k) => env.IDENTITY_CACHE.get(k.name, 'json')))
+    for (const entry of stored)
+      expect(entry).toMatchObject({ datahub_id: first.identityId, tenant_id: tenant.id })
   })
 })

@@ -1,11 +1,36 @@
 import type { MiddlewareHandler } from 'hono'
 import { AppError } from '../lib/app-error'
-import { matchesAny, safeEqual } from '../lib/crypto'
+import { safeEqual } from '../lib/crypto'
 import type { AppEnv } from './app-env'
 
 export type KeyRealm = 'api_keys' | 'admin_api_keys'
 
 const unauthorized = () => new AppError('UNAUTHORIZED', 'Missing or invalid x-api-key for this tenant.')
+
+const encoder = new TextEncoder()
+const sha256 = (s: string) => crypto.subtle.digest('SHA-256', encoder.encode(s))
+
+/**
+ * The configured keys' SHA-256 digests, computed once per isolate and key list (the tenant config is
+ * built once per isolate): only the caller's key is hashed per request.
+ */
+const configuredDigests = new WeakMap<readonly string[], Promise<ArrayBuffer[]>>()
+function digestsOf(keys: readonly string[]): Promise<ArrayBuffer[]> {
+  let digests = configuredDigests.get(keys)
+  if (!digests) {
+    digests = Promise.all(keys.map(sha256))
+    configuredDigests.set(keys, digests)
+  }
+  return digests
+}
+
+/** Constant time: the digests have one length, and every configured key of every list is compared. */
+async function keyMatches(candidate: string, lists: readonly (readonly string[])[]): Promise<boolean> {
+  const [given, ...allowed] = await Promise.all([sha256(candidate), ...lists.map(digestsOf)])
+  let found = false
+  for (const list of allowed) for (const d of list) if (crypto.subtle.timingSafeEqual(given, d)) found = true
+  return found
+}
 
 /**
  * Authenticate `x-api-key` against the `:tenant` path parameter's `api_keys` (CI360 routes) or
@@ -25,9 +50,9 @@ export function requireTenantKey(...realms: [KeyRealm, ...KeyRealm[]]): Middlewa
     }
     if (
       key === '' ||
-      !(await matchesAny(
+      !(await keyMatches(
         key,
-        realms.flatMap((realm) => tenant.secrets[realm]),
+        realms.map((realm) => tenant.secrets[realm]),
       ))
     )
       throw unauthorized()

@@ -31,7 +31,6 @@ export async function injectOrQueue(
   const at = deps.now()
   const result = await client.send(event)
   if (result.ok) {
-    log.info('ci360 event injected', { event_key: eventKey, event_name: event.eventName })
     const attempt = {
       upstream: 'ci360',
       at,

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { FIXTURE_TENANT } from '../test/support/constants'
 import { type AlternateResult, compareLogLevels, printAlternate } from './alternate'
 import { runRole, startChild } from './children'
+import { compareBuilds, printComparison } from './compare'
 import { type BenchWorker, bundleSize, type Storage, startBenchWorker } from './miniflare'
 import { recordProfile, saveProfile, summarise } from './profile'
 import {
@@ -26,7 +27,8 @@ import type { CallCounts } from './worker/counts'
  * D1 ceiling simulation; a CPU profile of SCG sends (in-memory mode); the bundle size. How to read it:
  * docs/bench-method.md.
  *
- * BENCH_ONLY=routes|scaling|loglevel|profile runs one part.
+ * BENCH_ONLY=routes|scaling|loglevel|profile runs one part; BENCH_ONLY=compare BENCH_BASELINE=<other build's
+ * dist/index.js> compares that build with this one in alternating rounds (bench/compare.ts).
  * Options: BENCH_SECONDS or `--seconds N` per load case (default 5); `--quick` (2 s, 1 and 16
  * connections, no scaling run); `--s3` also runs the S3 copy benchmark (else `npm run bench:s3`);
  * BENCH_D1_QUERY_MS (default 8) for the ceiling simulation.
@@ -65,7 +67,7 @@ async function main() {
   const quick = args.includes('--quick')
   const seconds = opt('--seconds') ?? (Number(process.env.BENCH_SECONDS) || (quick ? 2 : 5))
   const connectionsList = quick ? [1, 16] : [1, 16, 64]
-  const only = process.env.BENCH_ONLY as 'routes' | 'scaling' | 'loglevel' | 'profile' | undefined
+  const only = process.env.BENCH_ONLY as 'routes' | 'scaling' | 'loglevel' | 'profile' | 'compare' | undefined
 
   const bundle = bundleSize()
   console.log(
@@ -80,6 +82,19 @@ async function main() {
   let logLines: AlternateResult | undefined
   let profileSummary: Awaited<ReturnType<typeof profileSends>> | undefined
   try {
+    if (only === 'compare') {
+      const baseline = process.env.BENCH_BASELINE
+      if (!baseline)
+        throw new Error('BENCH_ONLY=compare needs BENCH_BASELINE=<path of another dist/index.js>')
+      printComparison(
+        await compareBuilds(vars, {
+          baseline,
+          rounds: 3,
+          seconds: Math.min(seconds, 2),
+          connections: connectionsList,
+        }),
+      )
+    }
     if (only === undefined || only === 'routes')
       ({ rows, counts } = await benchRoutes(vars, seconds, connectionsList))
 

@@ -35,6 +35,8 @@ export interface BenchWorkerOptions {
   /** Memory storage: how long each query holds its (single-threaded) database, in ms. */
   queryMs?: number
   inspectorPort?: number
+  /** Another build of the connector to serve instead of dist/index.js (`BENCH_ONLY=compare`). */
+  bundle?: string
 }
 
 const BUILD = path.join('bench', '.build', 'worker')
@@ -112,7 +114,11 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
         path: path.join(root, 'entry.mjs'),
         contents: readFileSync(path.join(BUILD, 'entry.mjs')),
       },
-      { type: 'ESModule', path: path.join(root, 'index.js'), contents: readFileSync('dist/index.js') },
+      {
+        type: 'ESModule',
+        path: path.join(root, 'index.js'),
+        contents: readFileSync(options.bundle ?? 'dist/index.js'),
+      },
       {
         type: 'CompiledWasm',
         path: path.join(root, 'sql-wasm.wasm'),

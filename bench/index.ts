@@ -28,7 +28,8 @@ import type { CallCounts } from './worker/counts'
  * docs/bench-method.md.
  *
  * BENCH_ONLY=routes|scaling|loglevel|profile runs one part; BENCH_ONLY=compare BENCH_BASELINE=<other build's
- * dist/index.js> compares that build with this one in alternating rounds (bench/compare.ts).
+ * dist/index.js> compares that build with this one in alternating rounds (bench/compare.ts; BENCH_ROUNDS,
+ * default 3).
  * Options: BENCH_SECONDS or `--seconds N` per load case (default 5); `--quick` (2 s, 1 and 16
  * connections, no scaling run); `--s3` also runs the S3 copy benchmark (else `npm run bench:s3`);
  * BENCH_D1_QUERY_MS (default 8) for the ceiling simulation.

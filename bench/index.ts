@@ -90,7 +90,7 @@ async function main() {
       printComparison(
         await compareBuilds(vars, {
           baseline,
-          rounds: 3,
+          rounds: Number(process.env.BENCH_ROUNDS) || 3,
           seconds: Math.min(seconds, 2),
           connections: connectionsList,
         }),

@@ -63,18 +63,13 @@ export async function planStatus(
   if (late)
     reason = `late status ${e.status} after final ${ours?.provider_status}: recorded in the history only`
   else if (ours?.source === 'genesys') {
-    // A message Genesys asked us to send: a final status becomes its receipt; nothing goes to CI360.
+    // A message Genesys asked us to send: its first final status becomes its one final receipt;
+    // nothing goes to CI360.
     const status = receiptStatusOf(e.status)
-    genesys =
-      status &&
-      receiptOf(
-        tenant,
-        ours,
-        status,
-        ctx.now(),
-        status === 'Failed' ? `provider status ${e.status}` : undefined,
-      )
-    if (!genesys) reason = 'not a final status of a Genesys message'
+    const why = status === 'Failed' ? `provider status ${e.status}` : undefined
+    const first = !receiptStatusOf(ours.provider_status ?? '')
+    genesys = status && first ? receiptOf(tenant, ours, status, ctx.now(), why) : undefined
+    if (!genesys) reason = 'no receipt: not the first final status of a Genesys message'
   } else if (!identity) reason = format.noIdentityReason
   else if ('reason' in named) reason = named.reason
   else {

@@ -7,7 +7,7 @@ import { callGenesys, type GenesysCall } from '../providers/genesys/client'
 import type { UpstreamAttempt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
 import { d1Call } from '../storage/d1-call'
-import type { UpstreamError } from '../upstream/error'
+import type { UpstreamError, UpstreamId } from '../upstream/error'
 
 export interface InjectResult {
   /** `OK`: the upstream accepted it. `QUEUED`: stored in `failed_requests` for the cron. */
@@ -16,6 +16,22 @@ export interface InjectResult {
   /** The call made, as the operator's event viewer shows it. */
   attempt: UpstreamAttempt
 }
+
+/** One upstream call as the event viewer shows it; `okStatus` is a success's HTTP status, when known. */
+export const attemptOf = (
+  upstream: UpstreamId,
+  at: number,
+  now: number,
+  r: Result<unknown, UpstreamError>,
+  okStatus: number | null = null,
+): UpstreamAttempt => ({
+  upstream,
+  at,
+  ok: r.ok,
+  http_status: r.ok ? okStatus : (r.error.status ?? null),
+  latency_ms: now - at,
+  error: r.ok ? null : r.error.summary(),
+})
 
 /** One call to pass an event on: to CI360 (kind `ci360_event`) or Genesys (`genesys_event`). */
 interface PassOn {
@@ -42,14 +58,7 @@ async function passOnOrQueue(
   const at = deps.now()
   const result = await p.send()
   const now = deps.now()
-  const attempt: UpstreamAttempt = {
-    upstream: p.upstream,
-    at,
-    ok: result.ok,
-    http_status: result.ok ? result.value : (result.error.status ?? null),
-    latency_ms: now - at,
-    error: result.ok ? null : result.error.summary(),
-  }
+  const attempt = attemptOf(p.upstream, at, now, result, result.ok ? result.value : null)
   if (result.ok) {
     log.info(`${p.upstream} call made`, { event_key: eventKey })
     return { status: 'OK', attempt }

@@ -2,7 +2,7 @@ import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { receiptOf } from '../inbound/genesys'
-import { forwardOrQueue } from '../inbound/inject'
+import { attemptOf, forwardOrQueue } from '../inbound/inject'
 import { attemptEntry } from '../inbound/record'
 import { AppError, guard } from '../lib/app-error'
 import { describeError, maskPhone } from '../lib/log'
@@ -104,7 +104,7 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
         state: 'sending',
         now,
         eventBody: req.rawBody,
-        genesys: { id: send.id, to: send.to, ...(req.channel ? { channel: req.channel } : {}) },
+        genesys: { id: send.id, to: send.to, channel: req.channel },
       },
       claimLeaseMs(tenant),
     ),
@@ -122,14 +122,7 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
   const result = claim.takeover
     ? (await lookThenSend(provider, message, (send.time ?? now) - claimLeaseMs(tenant))).result
     : await provider.send(message)
-  const attempt: UpstreamAttempt = {
-    upstream: provider.id,
-    at,
-    ok: result.ok,
-    http_status: result.ok ? null : (result.error.status ?? null),
-    latency_ms: deps.now() - at,
-    error: result.ok ? null : result.error.summary(),
-  }
+  const attempt = attemptOf(provider.id, at, deps.now(), result)
   const outboundReq = {
     providerId: provider.id,
     tenant,
@@ -138,14 +131,8 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
     origin: req.origin,
   }
   try {
-    const { body } = await recordFirstAttempt(deps, log, {
-      tenant,
-      event,
-      provider: provider.id,
-      message,
-      result,
-      req: outboundReq,
-    })
+    const attempted = { tenant, event, provider: provider.id, message, result, req: outboundReq }
+    const { body } = await recordFirstAttempt(deps, log, attempted)
     const { guid: _, ...rest } = body as Extract<typeof body, { status: 'OK' | 'QUEUED' }>
     await record(
       deps,
@@ -158,18 +145,17 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
     return { ...rest, id: send.id }
   } catch (e) {
     if (!(e instanceof AppError) || e.code !== 'PROVIDER_REJECTED') throw e
-    const receipt = await sendFailedReceipt(deps, tenant, deliveryOf(req), e.message)
+    const row = {
+      genesys_message_id: send.id,
+      genesys_recipient: send.to,
+      genesys_channel: req.channel ?? null,
+    }
+    const receipt = await sendFailedReceipt(deps, tenant, row, e.message)
     await record(deps, req, 'dead', receipt ? [attempt, receipt] : [attempt])
     const { guid: _, ...details } = e.details ?? {}
     throw new AppError(e.code, e.message, { cause: e, details: { ...details, id: send.id } })
   }
 }
-
-const deliveryOf = (req: GenesysRequest) => ({
-  genesys_message_id: req.send.id,
-  genesys_recipient: req.send.to,
-  genesys_channel: req.channel ?? null,
-})
 
 /**
  * The Genesys delivery in `inbound_events`, as every webhook delivery is (docs/console.md); event key

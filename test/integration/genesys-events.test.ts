@@ -1,10 +1,11 @@
+import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { claimLeaseMs } from '../../src/outbound/pipeline'
 import { runScheduled } from '../../src/retry/cron'
 import { clocked, createClock, deliveryRow, wipeTables } from '../support/clock'
 import { genesysFake, scgFake } from '../support/fake-control'
 import { genesysTenant, hubSignature256, openMessage, postOpenMessaging } from '../support/genesys'
-import { postTwilioWebhook, statusParams, twilioTenant } from '../support/twilio'
+import { inboundParams, postTwilioWebhook, statusParams, twilioTenant } from '../support/twilio'
 import { call, envWith, json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -86,6 +87,30 @@ describe('Genesys deliveries in the operator event viewer', () => {
       ['scg', 'ERROR'],
       ['genesys', 'OK'],
     ])
+  })
+})
+
+describe('replaying a customer reply that Genesys missed', () => {
+  it('posts it to Genesys and settles its queued genesys_event, so the cron does not post it twice', async () => {
+    const tw = twilioTenant()
+    const t = { ...genesysTenant({ ...tw.secret }, { provider: 'twilio', numbers: ['+18885550100'] }), tw }
+    const testEnv = envWith([t])
+    await genesysFake.script(t.genesysKey, [{ status: 503, body: { message: 'down' } }])
+    const params = inboundParams(tw, '+14155550123', 'Are you there?')
+    const res = await postTwilioWebhook(testEnv, `/v1/webhooks/twilio/${t.id}/inbound`, params, tw.authToken)
+    expect(res.headers.get('x-connector-status')).toBe('QUEUED')
+    const admin = (path: string, method = 'GET') =>
+      call(testEnv, `/v1/tenants/${t.id}${path}`, { method, headers: { 'x-api-key': t.adminKey } })
+    const [stored] = (await json(await admin('/events?source=twilio'))).items
+    expect(await json(await admin(`/events/${stored.id}/replay`, 'POST'))).toMatchObject({ status: 'OK' })
+    const row = await env.DB.prepare(
+      "SELECT state FROM failed_requests WHERE kind = 'genesys_event'",
+    ).first<any>()
+    expect(row.state).toBe('done')
+    const posted = (await genesysFake.requests(t.genesysKey)).filter((r) =>
+      r.path.endsWith('/inbound/open/message'),
+    )
+    expect(posted.map((r) => r.body.text)).toEqual(['Are you there?', 'Are you there?'])
   })
 })
 

@@ -1,9 +1,10 @@
 /**
  * npm run demo: one CI360 round trip per feature against the local connector (started by `npm start`,
  * or here if nothing answers on 127.0.0.1:8787), printing every hop with its timing:
- * CI360 → Worker → provider, then provider webhook → Worker → CI360 event.
+ * CI360 → Worker → provider, then provider webhook → Worker → CI360 event; and a Genesys conversation
+ * (Genesys → Worker → SMS, receipt and the customer's reply → Genesys).
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 import { DEMO_PORTS, startLocalFakes } from './local/fakes'
@@ -261,6 +262,112 @@ async function run() {
   )
 
   await queuedThenRetried()
+  await genesysConversation()
+}
+
+const GENESYS = { tenant: 'genesys_demo', key: 'genesys-demo', number: '+18885550142' }
+const GENESYS_BASIC = `Basic ${Buffer.from('event-manager-genesys:demo-genesys-webhook-password').toString('base64')}`
+
+/** The calls the fake Genesys org received since `since` at its `…/inbound/open/<kind>` endpoint. */
+async function genesysCalls(kind: 'receipt' | 'message', since: number): Promise<any[]> {
+  for (let i = 0; i < 50; i++) {
+    const log = (await (await fetch(`${FAKE.genesys}/__control/requests?key=${GENESYS.key}`)).json()) as any[]
+    const hits = log.filter((r) => r.at >= since && r.path.endsWith(`/inbound/open/${kind}`))
+    if (hits.length) return hits
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return []
+}
+
+/** CI360 requests of the Genesys tenant since `since` (there must be none: Genesys owns the conversation). */
+const genesysCi360 = async (since: number) =>
+  ((await (await fetch(`${FAKE.ci360}/__control/requests?key=/genesys-demo`)).json()) as any[]).filter(
+    (r) => r.at >= since,
+  )
+
+/** 9–11. A Genesys Cloud agent's message → SMS → DELIVERED → receipt; the customer's reply → Genesys. */
+async function genesysConversation() {
+  const start = step('9. A Genesys Cloud agent texts a customer (Open Messaging → SCG)')
+  const message = {
+    id: `demo-${randomUUID()}`,
+    channel: {
+      platform: 'Open',
+      type: 'Private',
+      to: { id: '+14155550123' },
+      from: { id: 'demo-agent', idType: 'Opaque' },
+      time: new Date().toISOString(),
+    },
+    type: 'Text',
+    text: 'Hi Dana, this is Sam from support: your replacement ships today.',
+    direction: 'Outbound',
+  }
+  const raw = JSON.stringify(message)
+  const signature = `sha256=${createHmac('sha256', 'demo-genesys-outbound-secret').update(raw).digest('base64')}`
+  hop('Genesys', 'Worker', `POST /v1/genesys/${GENESYS.tenant}/open-messaging (X-Hub-Signature-256)`)
+  const sent = await worker(`/v1/genesys/${GENESYS.tenant}/open-messaging`, raw, {
+    'x-hub-signature-256': signature,
+    'content-type': 'application/json',
+  })
+  const sms = await lastRequest(FAKE.scg, 'scg-genesys-demo-token', start)
+  hop(
+    'Worker',
+    'SCG',
+    sms ? `POST message_requests to=${mask(sms.body.to[0])}` : 'no request',
+    !!sms,
+    sms?.at,
+  )
+  hop(
+    'Worker',
+    'Genesys',
+    `${sent.status} ${sent.text}`,
+    sent.json?.status === 'OK' && sent.json?.id === message.id,
+  )
+
+  let since = step('10. Event Manager reports the SMS delivered; Genesys gets the receipt')
+  const delivered = fixture('scg-status-delivered.json')
+  delivered['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
+  delivered.event.timestamp = new Date().toISOString()
+  delivered.event['fld-val-list'].message_request_id = sent.json?.message_id
+  delivered.event['fld-val-list'].external_message_request_id = sms?.body.external_id
+  hop('Event Manager', 'Worker', `POST /v1/webhooks/scg/${GENESYS.tenant} (DELIVERED)`)
+  const status = await worker(`/v1/webhooks/scg/${GENESYS.tenant}`, JSON.stringify(delivered), {
+    authorization: GENESYS_BASIC,
+    'content-type': 'application/json',
+  })
+  const [receipt] = await genesysCalls('receipt', since)
+  hop(
+    'Worker',
+    'Genesys',
+    receipt ? `POST …/inbound/open/receipt ${receipt.body.status} for ${receipt.body.id}` : 'no receipt',
+    receipt?.body.status === 'Delivered' && receipt?.body.id === message.id,
+    receipt?.at,
+  )
+  hop('Worker', 'Event Manager', `${status.status} ${status.text}`, status.json?.status === 'OK')
+
+  since = step('11. The customer replies to the Genesys number; the agent sees it in Genesys, not CI360')
+  const mo = fixture('scg-mo-text.json')
+  mo['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
+  mo.event.timestamp = new Date().toISOString()
+  mo.event['fld-val-list'].to_address = GENESYS.number
+  mo.event['fld-val-list'].message_body = 'Great, thank you!'
+  hop('Event Manager', 'Worker', `POST /v1/webhooks/scg/${GENESYS.tenant} (MO to ${mask(GENESYS.number)})`)
+  const reply = await worker(`/v1/webhooks/scg/${GENESYS.tenant}`, JSON.stringify(mo), {
+    authorization: GENESYS_BASIC,
+    'content-type': 'application/json',
+  })
+  const [inbound] = await genesysCalls('message', since)
+  hop(
+    'Worker',
+    'Genesys',
+    inbound
+      ? `POST …/inbound/open/message "${inbound.body.text}" from ${mask(inbound.body.channel.from.id)}`
+      : 'no message',
+    inbound?.body.text === 'Great, thank you!',
+    inbound?.at,
+  )
+  hop('Worker', 'Event Manager', `${reply.status} ${reply.text}`, reply.json?.status === 'OK')
+  const ci360 = await genesysCi360(start)
+  hop('Worker', 'CI360', `${ci360.length} event(s) for the Genesys tenant`, ci360.length === 0)
 }
 
 /** 8. SCG fails once: the SMS is QUEUED; the retry cron (fired here when it is due) sends it once. */

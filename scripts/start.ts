@@ -1,11 +1,12 @@
 /**
  * npm start: the connector on http://127.0.0.1:8787 (wrangler dev, local KV and D1) with local fakes for
- * SCG, CI360, Twilio, S3 and CI360's file storage. No Cloudflare account, no internet. Ctrl-C stops all.
+ * SCG, CI360, Twilio, S3, CI360's file storage and Genesys Cloud. No Cloudflare account, no internet. Ctrl-C stops all.
  */
 import { DEMO_PORTS, startLocalFakes } from './local/fakes'
 import { fireCron, isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
 
 const TENANT = '6b1f0e2a9c4d30018e7a52c4'
+const GENESYS_TENANT = 'genesys_demo'
 const dim = (s: string) => `\x1b[2m${s}\x1b[0m`
 
 if (await isUp()) {
@@ -89,6 +90,7 @@ CI360 edge connector running locally.
   Demo tenant   ${TENANT}   x-api-key: demo-ci360-key   admin key: demo-admin-key
   Fakes         SCG ${fakes.urls.scg}  CI360 ${fakes.urls.ci360}  Twilio ${fakes.urls.twilio}
                 S3 ${fakes.urls.s3} (bucket demo-exports)  files ${fakes.urls.source}
+                Genesys Cloud ${fakes.urls.genesys} (Open Messaging of tenant ${GENESYS_TENANT})
 
 Send an SMS through SCG (paste into another terminal):
 

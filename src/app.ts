@@ -6,6 +6,7 @@ import { errorBody, renderError } from './http/errors'
 import { AppError } from './lib/app-error'
 import { adminRoutes } from './routes/admin'
 import { bulkRoutes } from './routes/bulk'
+import { genesysRoutes } from './routes/genesys'
 import { healthRoutes } from './routes/health'
 import { messageRoutes } from './routes/messages'
 import { oauthRoutes } from './routes/oauth'
@@ -48,6 +49,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', scgWebhookRoutes)
   app.route('/', oauthRoutes)
   app.route('/', bulkRoutes)
+  app.route('/', genesysRoutes)
 
   app.notFound((c) =>
     c.json(

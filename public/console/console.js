@@ -124,13 +124,25 @@
 
   const bars = (align) => window.uPlot.paths.bars({ size: [0.4, 24], align })
 
+  const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6]
+  // The labels drawn on the y axis, also kept on the chart box so they can be read without the canvas.
+  function countLabels(_u, splits) {
+    const labels = splits.map((v) => String(v))
+    $('chart').dataset.yTicks = labels.join(',')
+    return labels
+  }
+
   function drawChart(data) {
     const box = $('chart')
     const width = Math.max(280, box.clientWidth)
     const opts = {
       width,
       height: width < 500 ? 220 : 260,
-      scales: { x: { time: true, range: (_u, min, max) => [min - 1800, max + 1800] } },
+      scales: {
+        x: { time: true, range: (_u, min, max) => [min - 1800, max + 1800] },
+        // Counts are whole numbers: start at 0, never a fractional tick.
+        y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+      },
       legend: { live: false },
       // Counts per hour are bars (deliveries left, events right of the hour); problems a line over them.
       series: [
@@ -139,7 +151,7 @@
         { label: 'Webhook events', stroke: '#1d7a46', fill: 'rgba(29,122,70,.75)', paths: bars(1) },
         { label: 'Problems', stroke: '#b3261e', width: 2, points: { show: false } },
       ],
-      axes: [{}, { size: 40 }],
+      axes: [{}, { size: 40, incrs: COUNT_STEPS, values: countLabels }],
     }
     if (chart) chart.destroy()
     box.replaceChildren()

@@ -1,15 +1,23 @@
 /**
- * The local stand-ins for SCG, CI360, Twilio, S3 and CI360's file storage — the same fake servers the
+ * The local stand-ins for SCG, CI360, Twilio, S3, CI360's file storage and Genesys Cloud — the same fake servers the
  * tests use — on fixed or random 127.0.0.1 ports, for `npm start`, `npm run demo` and `npm run bench`.
  */
 import type http from 'node:http'
 import { createFakeCi360 } from '../../test/fakes/ci360'
+import { createFakeGenesys } from '../../test/fakes/genesys'
 import { createFakeS3 } from '../../test/fakes/s3'
 import { createFakeScg } from '../../test/fakes/scg'
 import { createFakeSource } from '../../test/fakes/source'
 import { createFakeTwilio } from '../../test/fakes/twilio'
 
-export const DEMO_PORTS = { scg: 8791, ci360: 8792, twilio: 8793, s3: 8794, source: 8795 } as const
+export const DEMO_PORTS = {
+  scg: 8791,
+  ci360: 8792,
+  twilio: 8793,
+  s3: 8794,
+  source: 8795,
+  genesys: 8796,
+} as const
 export type FakeName = keyof typeof DEMO_PORTS
 export type FakeUrls = Record<FakeName, string>
 
@@ -40,6 +48,7 @@ export async function startLocalFakes(
     ['twilio', createFakeTwilio().server],
     ['s3', s3.server],
     ['source', createFakeSource().server],
+    ['genesys', createFakeGenesys().server],
   ]
   const urls = {} as FakeUrls
   for (const [name, server] of servers) {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import { AppError } from '../lib/app-error'
 import { expected, optionalText, optionalUrl, stringList, text } from './coerce'
+import { GenesysSchema } from './genesys'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
 
 const credential = text.check(z.minLength(1, { error: 'must not be empty' }))
@@ -49,6 +50,7 @@ export const TenantSecretSchema = z.object(
     scg_webhook: z.optional(WebhookAuthSchema),
     aws_access_key_id: optionalText,
     aws_secret_access_key: optionalText,
+    genesys: z.optional(GenesysSchema),
   },
   { error: expected('a JSON object') },
 )

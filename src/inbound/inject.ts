@@ -2,71 +2,116 @@ import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
+import { ok, type Result } from '../lib/result'
+import { callGenesys, type GenesysCall } from '../providers/genesys/client'
 import type { UpstreamAttempt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
 import { d1Call } from '../storage/d1-call'
+import type { UpstreamError, UpstreamId } from '../upstream/error'
 
 export interface InjectResult {
-  /** `OK`: CI360 accepted it. `QUEUED`: stored in `failed_requests` (kind `ci360_event`) for the cron. */
+  /** `OK`: the upstream accepted it. `QUEUED`: stored in `failed_requests` for the cron. */
   status: 'OK' | 'QUEUED'
   retryAt?: number
-  /** The call made to CI360, as the operator's event viewer shows it. */
+  /** The call made, as the operator's event viewer shows it. */
   attempt: UpstreamAttempt
 }
 
+/** One upstream call as the event viewer shows it; `okStatus` is a success's HTTP status, when known. */
+export const attemptOf = (
+  upstream: UpstreamId,
+  at: number,
+  now: number,
+  r: Result<unknown, UpstreamError>,
+  okStatus: number | null = null,
+): UpstreamAttempt => ({
+  upstream,
+  at,
+  ok: r.ok,
+  http_status: r.ok ? okStatus : (r.error.status ?? null),
+  latency_ms: now - at,
+  error: r.ok ? null : r.error.summary(),
+})
+
+/** One call to pass an event on: to CI360 (kind `ci360_event`) or Genesys (`genesys_event`). */
+interface PassOn {
+  upstream: 'ci360' | 'genesys'
+  kind: 'ci360_event' | 'genesys_event'
+  body: object
+  /** Answers the upstream's HTTP status. */
+  send: () => Promise<Result<number, UpstreamError>>
+}
+
 /**
- * Send an event to the tenant's CI360 gateway; when that fails, store it as a `ci360_event` failed
- * request (pending when retryable, dead otherwise) so nothing is lost. `eventKey` identifies the
- * webhook delivery (`scg:<event-id>`, `twilio:<sid>:<status>`) and makes the store idempotent.
- * Throws `StorageError` only when the event could be neither injected nor stored.
+ * Make the call; when it fails, store the body as a failed request (pending when retryable, dead
+ * otherwise) so nothing is lost. `eventKey` identifies the webhook delivery (`scg:<event-id>`,
+ * `twilio:<sid>:<status>`) and makes the store idempotent. Throws `StorageError` only when the event
+ * could be neither passed on nor stored.
  */
-export async function injectOrQueue(
+async function passOnOrQueue(
   deps: Deps,
   log: Logger,
   tenant: TenantConfig,
   eventKey: string,
-  event: Ci360Event,
+  p: PassOn,
 ): Promise<InjectResult> {
-  const client = deps.ci360(tenant)
   const at = deps.now()
-  const result = await client.send(event)
+  const result = await p.send()
+  const now = deps.now()
+  const attempt = attemptOf(p.upstream, at, now, result, result.ok ? result.value : null)
   if (result.ok) {
-    const attempt = {
-      upstream: 'ci360',
-      at,
-      ok: true,
-      http_status: result.value.status,
-      latency_ms: deps.now() - at,
-      error: null,
-    } as const
     return { status: 'OK', attempt }
   }
   const error = result.error
-  const now = deps.now()
-  const attempt: UpstreamAttempt = {
-    upstream: 'ci360',
-    at,
-    ok: false,
-    http_status: error.status ?? null,
-    latency_ms: now - at,
-    error: error.summary(),
-  }
   const failure = afterFirstFailure(error, now, deps.random)
   const retryAt = failure.nextAttemptAt
   const insert = deps.stores.failedRequests.insert({
     tenantId: tenant.id,
-    kind: 'ci360_event',
+    kind: p.kind,
     guid: eventKey,
     generatedTimestamp: null,
-    eventBody: JSON.stringify(event),
+    eventBody: JSON.stringify(p.body),
     ...failure,
     now,
   })
   await d1Call('failed_requests.insert', () => insert.run())
-  log.warn('ci360 event stored for retry', {
+  log.warn(`${p.upstream} call stored for retry`, {
     event_key: eventKey,
     http_status: error.status,
     retryable: error.retryable,
   })
   return retryAt === null ? { status: 'QUEUED', attempt } : { status: 'QUEUED', retryAt, attempt }
 }
+
+/** Send an event to the tenant's CI360 gateway, or store it as a `ci360_event` failed request. */
+export const injectOrQueue = (
+  deps: Deps,
+  log: Logger,
+  tenant: TenantConfig,
+  key: string,
+  event: Ci360Event,
+) =>
+  passOnOrQueue(deps, log, tenant, key, {
+    upstream: 'ci360',
+    kind: 'ci360_event',
+    body: event,
+    send: async () => {
+      const r = await deps.ci360(tenant).send(event)
+      return r.ok ? ok(r.value.status) : r
+    },
+  })
+
+/** Post a receipt or a customer's message to Genesys, or store it as a `genesys_event` failed request. */
+export const forwardOrQueue = (
+  deps: Deps,
+  log: Logger,
+  tenant: TenantConfig,
+  key: string,
+  call: GenesysCall,
+) =>
+  passOnOrQueue(deps, log, tenant, key, {
+    upstream: 'genesys',
+    kind: 'genesys_event',
+    body: call,
+    send: () => callGenesys(deps, tenant, call),
+  })

@@ -5,6 +5,7 @@ import { ownString } from '../lib/maps'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent, WebhookFormat } from '../providers/types'
 import { createIdentityCache, STALE } from '../storage/identity-cache'
+import { genesysMessageOf } from './genesys'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /** The `message_body` sent to CI360: a postback as is, else the text (upper-cased when configured). */
@@ -26,6 +27,19 @@ export async function planMo(
   e: MoEvent,
 ): Promise<InboundPlan> {
   const routeSettings = route?.settings ?? ctx.config.settings
+  // A reply to one of the tenant's Genesys numbers belongs to the Genesys conversation, not to CI360.
+  const owner = route ?? ctx.config.tenant(routeSettings.tenant_id ?? '')
+  const genesys = owner && genesysMessageOf(owner, e, ctx.now())
+  if (owner && genesys)
+    return {
+      kind: 'act',
+      tenant: owner,
+      event: undefined,
+      genesys,
+      history: undefined,
+      guid: undefined,
+      reason: undefined,
+    }
   const phone = normalizePhone(e.from)
   // KV failing is not "no identity": a StorageError (503) lets Event Manager redeliver instead of the
   // reply being dropped as from an unknown sender.

@@ -2,6 +2,7 @@ import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
+import type { GenesysCall } from '../providers/genesys/client'
 
 /** A provider status to add to one of our deliveries' history. */
 export interface HistoryUpdate {
@@ -24,6 +25,8 @@ export type InboundPlan =
       tenant: TenantConfig
       event: Ci360Event | undefined
       history: HistoryUpdate | undefined
+      /** A Genesys receipt or customer message, sent instead of a CI360 event (docs/protocols.md, "Genesys"). */
+      genesys?: GenesysCall
       /** Our delivery the event is about, when there is one. */
       guid: string | undefined
       /** Why no CI360 event is sent when `event` is undefined (the history is still recorded). */
@@ -34,7 +37,7 @@ export const ignore = (reason: string, tenantId?: string): InboundPlan =>
   tenantId ? { kind: 'ignore', reason, tenantId } : { kind: 'ignore', reason }
 
 /** Lookups a plan may make; nothing is written while planning. */
-export type PlanContext = Pick<Deps, 'config' | 'kv' | 'stores'> & { log: Logger }
+export type PlanContext = Pick<Deps, 'config' | 'kv' | 'stores' | 'now'> & { log: Logger }
 
 /**
  * The tenant an event belongs to: the one the event names (`named`), else the route's, else the global

@@ -104,12 +104,12 @@ export function recorder(
       const now = deps.now()
       if (replayOf) {
         const statements = [settle(replayOf.id, o, now)]
-        // The event reached CI360: a pending retry of its earlier failure would send it twice.
+        // The event reached CI360 (or Genesys): a pending retry of its earlier failure would send it twice.
         if (o.status === 'OK' && tenantId) {
           statements.push(
             deps.stores.failedRequests.doneElsewhere(
               tenantId,
-              'ci360_event',
+              o.attempts[0]?.upstream === 'genesys' ? 'genesys_event' : 'ci360_event',
               failedRequestGuid(provider, event.key),
               'sent by a replay of its webhook event',
               now,

@@ -1,7 +1,9 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
+import type { GenesysCall } from '../providers/genesys/client'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import { receiptOf, receiptStatusOf } from './genesys'
 import { isLateStatus } from './order'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
@@ -57,9 +59,18 @@ export async function planStatus(
   const late = ours !== undefined && isLateStatus(format.statusOrder, ours.provider_status, e.status)
   let event: Ci360Event | undefined
   let reason: string | undefined
+  let genesys: GenesysCall | undefined
   if (late)
     reason = `late status ${e.status} after final ${ours?.provider_status}: recorded in the history only`
-  else if (!identity) reason = format.noIdentityReason
+  else if (ours?.source === 'genesys') {
+    // A message Genesys asked us to send: its first final status becomes its one final receipt;
+    // nothing goes to CI360.
+    const status = receiptStatusOf(e.status)
+    const why = status === 'Failed' ? `provider status ${e.status}` : undefined
+    const first = !receiptStatusOf(ours.provider_status ?? '')
+    genesys = status && first ? receiptOf(tenant, ours, status, ctx.now(), why) : undefined
+    if (!genesys) reason = 'no receipt: not the first final status of a Genesys message'
+  } else if (!identity) reason = format.noIdentityReason
   else if ('reason' in named) reason = named.reason
   else {
     event = { eventName: named.name, ...identity }
@@ -73,5 +84,5 @@ export async function planStatus(
     apply: !late,
   }
   if (!event && !history) return ignore(reason ?? 'nothing to do', tenant.id)
-  return { kind: 'act', tenant, event, history, guid: ours?.guid, reason }
+  return { kind: 'act', tenant, event, ...(genesys ? { genesys } : {}), history, guid: ours?.guid, reason }
 }

@@ -7,8 +7,8 @@
 export const PROVIDER_IDS = ['scg', 'twilio'] as const
 export type ProviderId = (typeof PROVIDER_IDS)[number]
 
-/** What a failed request re-sends: an outbound message, or a CI360 event. */
-export const FAILED_REQUEST_KINDS = [...PROVIDER_IDS, 'ci360_event'] as const
+/** What a failed request re-sends: an outbound message, a CI360 event, or a call to Genesys. */
+export const FAILED_REQUEST_KINDS = [...PROVIDER_IDS, 'ci360_event', 'genesys_event'] as const
 export type FailedRequestKind = (typeof FAILED_REQUEST_KINDS)[number]
 
 export const FAILED_REQUEST_STATES = ['pending', 'done', 'dead', 'expired'] as const
@@ -26,6 +26,10 @@ export const DELIVERY_STATES = [
   'uncertain',
 ] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
+
+/** Who asked for a delivery (`deliveries.source`): a CI360 task or a Genesys conversation. */
+export const DELIVERY_SOURCES = ['ci360', 'genesys'] as const
+export type DeliverySource = (typeof DELIVERY_SOURCES)[number]
 
 /** The message search's `state` filter: every delivery state (`uncertain` included). */
 export const MESSAGE_SEARCH_STATES = DELIVERY_STATES

@@ -12,7 +12,14 @@ import * as R from './replies'
  */
 
 export type Schema = z.ZodMiniType
-export type Security = 'apiKey' | 'adminKey' | 'scgWebhook' | 'twilioSignature' | 'oauthClient' | 'none'
+export type Security =
+  | 'apiKey'
+  | 'adminKey'
+  | 'scgWebhook'
+  | 'twilioSignature'
+  | 'genesysSignature'
+  | 'oauthClient'
+  | 'none'
 
 export interface Operation {
   method: 'get' | 'post' | 'delete'
@@ -65,6 +72,7 @@ const SECURITY: Record<Exclude<Security, 'none'>, Record<string, string[]>[]> = 
   adminKey: [{ adminApiKey: [] }],
   scgWebhook: [{ webhookBasic: [] }, { webhookBearer: [] }],
   twilioSignature: [{ twilioSignature: [] }],
+  genesysSignature: [{ genesysSignature: [] }],
   oauthClient: [{ clientBasic: [] }, {}],
 }
 
@@ -167,6 +175,12 @@ export function buildDocument(operations: readonly Operation[]) {
           in: 'header',
           name: 'X-Twilio-Signature',
           description: "HMAC-SHA1 of URL + sorted params with the tenant's twilio_auth_token",
+        },
+        genesysSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Hub-Signature-256',
+          description: "sha256= + base64 HMAC-SHA256 of the raw body with the integration's outbound_secret",
         },
         clientBasic: {
           type: 'http',

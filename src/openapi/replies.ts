@@ -45,6 +45,17 @@ export const OutboundSkipped = z.object({
   reason: z.string(),
 })
 
+/** Genesys Open Messaging replies: keyed by the Genesys message `id`. */
+export const GenesysReply = z.object({
+  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED']),
+  id: z.string(),
+  provider: z.optional(z.enum(PROVIDER_IDS)),
+  message_id: z.optional(z.nullable(z.string())),
+  retry_at: z.optional(iso()),
+  state: z.optional(z.string()),
+  reason: z.optional(z.string()),
+})
+
 export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped])
 
 export { TokenReply, WebhookReply }

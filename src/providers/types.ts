@@ -6,7 +6,7 @@ import type { FetchFn } from '../lib/http'
 import type { Logger } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { ProviderId } from '../lib/vocabulary'
-import type { UpstreamError } from '../upstream/error'
+import type { UpstreamError, UpstreamId } from '../upstream/error'
 import type { WebhookReplyBody } from './webhook-reply'
 
 export type { ProviderId }
@@ -102,6 +102,8 @@ export interface MoEvent extends InboundBase {
   type: 'mo'
   /** The sender as the provider wrote it (`+1415…`, `whatsapp:+1415…`). */
   from: string
+  /** Our number it was sent to, when given (replies to a Genesys number go to Genesys). */
+  to: string | undefined
   /** The sender as sent in `identity_field`. */
   address: string
   body: string
@@ -125,7 +127,7 @@ export type InboundStatus = 'OK' | 'QUEUED' | 'DUPLICATE' | 'IGNORED'
 
 /** One call to an upstream made while handling a delivery (for logs and the operator's event viewer). */
 export interface UpstreamAttempt {
-  upstream: 'ci360'
+  upstream: UpstreamId
   at: number
   ok: boolean
   http_status: number | null

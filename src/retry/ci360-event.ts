@@ -53,8 +53,9 @@ const EVENT_STATE: Record<RetryOutcome['result'], InboundState> = {
 }
 
 /**
- * The retry of a `ci360_event` row (cron or an operator's Retry), tracked on the stored webhook event
- * it came from, whose state follows (docs/console.md). Written in the batch that stores the result.
+ * The retry of a `ci360_event` or `genesys_event` row, or of a Genesys message (cron or an operator's
+ * Retry), tracked on the stored webhook event it came from, whose state follows (docs/console.md). The
+ * target is the upstream the kind names (`ci360`, `genesys`, or the provider). Written in the batch that stores the result.
  */
 export function trackedOnEvent(
   deps: Deps,
@@ -66,7 +67,7 @@ export function trackedOnEvent(
   const called = outcome.result !== 'expired' && (outcome.result === 'done' || outcome.attempted !== false)
   return deps.stores.inboundEvents.trackRetry(row.tenant_id, row.guid, EVENT_STATE[outcome.result], {
     at: new Date(at).toISOString(),
-    target: called ? 'ci360' : null,
+    target: called ? row.kind.replace('_event', '') : null,
     http_status: outcome.result === 'expired' ? null : (outcome.httpStatus ?? null),
     latency_ms: called ? latencyMs : null,
     outcome: outcome.result === 'done' ? 'OK' : 'ERROR',

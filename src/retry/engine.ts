@@ -3,6 +3,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
+import { receiptForEndedRetry } from '../outbound/genesys'
 import type { DeliveryState } from '../storage/deliveries'
 import type { Finish } from '../storage/failed-request-leases'
 import type { FailedRequestRow } from '../storage/failed-requests'
@@ -224,8 +225,12 @@ export async function attemptRow(
       ),
     )
   }
-  if (row.kind === 'ci360_event') statements.push(trackedOnEvent(deps, row, decided.outcome, now, latencyMs))
+  if (!isOutboundKind(row.kind) || row.guid.startsWith('genesys:'))
+    statements.push(trackedOnEvent(deps, row, decided.outcome, now, latencyMs))
   await deliveries.exec('retry.finish', statements)
+  const ended = decided.outcome
+  if (lookup.tenant && isOutboundKind(row.kind) && (ended.result === 'dead' || ended.result === 'expired'))
+    await receiptForEndedRetry(deps, lookup.tenant, row.guid, ended.error)
   log.info('retry attempt', {
     result: decided.outcome.result,
     state: decided.finish.state,

@@ -1,3 +1,4 @@
+import { storedGenesysOutbound } from '../outbound/genesys'
 import { type LookedSend, lookThenSend } from '../outbound/lookup'
 import { rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
@@ -39,8 +40,8 @@ export function providerOutcome(e: UpstreamError): RetryOutcome {
 
 /**
  * Retry of an outbound message, for every provider (the row's `kind` is the provider id): the stored
- * CI360 event goes through the same validation, staleness check, creative parsing and provider adapter
- * as the original request. `AppError`s from that path (a creative that no longer builds, missing
+ * CI360 event (or Genesys message) goes through the same validation, staleness check, creative parsing
+ * and provider adapter as the original request. `AppError`s from that path (a creative that no longer builds, missing
  * credentials) propagate to the engine.
  */
 export const retryOutbound: RetryHandler = async ({ deps, tenant, row, log, now }) => {
@@ -50,24 +51,24 @@ export const retryOutbound: RetryHandler = async ({ deps, tenant, row, log, now 
   } catch {
     return { result: 'dead', error: 'stored event body is not JSON', httpStatus: null, attempted: false }
   }
-  const validated = validateOutbound(body, tenant)
-  if ('reply' in validated) {
-    return {
-      result: 'dead',
-      error: 'stored event is not an outboundSystem event',
-      httpStatus: null,
-      attempted: false,
-    }
+  const delivery = await deps.stores.deliveries.get(tenant.id, row.guid)
+  const origin = originOf(row.meta)
+  // A Genesys message is stored as Genesys sent it; everything else is a CI360 event.
+  const validated = delivery?.source === 'genesys' ? undefined : validateOutbound(body, tenant)
+  const prepared = !validated
+    ? storedGenesysOutbound(deps, tenant, body, row.generated_timestamp ?? now, origin)
+    : 'event' in validated
+      ? buildOutbound({ ...deps, log }, row.kind as ProviderId, tenant, validated.event, origin)
+      : undefined
+  if (!prepared) {
+    return { result: 'dead', error: 'stored event is not one to send', httpStatus: null, attempted: false }
   }
-  const { event } = validated
+  const { event, provider, message } = prepared
   if (isStale(event, tenant, now)) {
     return { result: 'expired', error: `older than event_ttl (${tenant.settings.event_ttl} s); not sent` }
   }
-  const providerId = row.kind as ProviderId
-  const { provider, message } = buildOutbound({ ...deps, log }, providerId, tenant, event, originOf(row.meta))
   // After a call whose outcome we never saw (or a claim the Worker never finished), the provider is
   // asked first: a second send could be a second SMS (docs/guarantees.md).
-  const delivery = await deps.stores.deliveries.get(tenant.id, row.guid)
   const lookFirst = delivery !== null && (delivery.outcome_unknown === 1 || delivery.state === 'uncertain')
   const looked: LookedSend = lookFirst
     ? await lookThenSend(provider, message, delivery.created_at)

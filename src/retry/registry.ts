@@ -1,6 +1,7 @@
 import type { ProviderId } from '../providers/types'
 import type { FailedRequestKind } from '../storage/failed-requests'
 import { retryCi360Event } from './ci360-event'
+import { retryGenesysEvent } from './genesys-event'
 import { retryOutbound } from './outbound'
 import type { RetryHandler } from './types'
 
@@ -12,6 +13,7 @@ export const RETRY_HANDLERS: Record<FailedRequestKind, RetryHandler> = {
   scg: retryOutbound,
   twilio: retryOutbound,
   ci360_event: retryCi360Event,
+  genesys_event: retryGenesysEvent,
 }
 
 /** Kinds that are outbound messages: they have a `deliveries` row to keep in step. */

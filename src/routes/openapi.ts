@@ -1,6 +1,7 @@
 import { buildDocument } from '../openapi/operation'
 import { adminOperations } from './admin'
 import { bulkOperations } from './bulk'
+import { genesysOperations } from './genesys'
 import { healthOperations } from './health'
 import { messageOperations } from './messages'
 import { oauthOperations } from './oauth'
@@ -18,6 +19,7 @@ export const buildOpenApiDocument = () =>
     ...oauthOperations,
     ...twilioWebhookOperations,
     ...bulkOperations,
+    ...genesysOperations,
     ...adminOperations,
     ...operatorEventOperations,
     ...operatorSearchOperations,

@@ -1,4 +1,4 @@
-import type { DeliveryState, ProviderId } from '../lib/vocabulary'
+import type { DeliverySource, DeliveryState, ProviderId } from '../lib/vocabulary'
 import { d1Call as run, type SqlCondition } from './d1-call'
 import { storedList } from './stored-list'
 
@@ -32,6 +32,11 @@ export interface DeliveryRow {
   event_body: string | null
   /** 1 after a provider call whose outcome is unknown: look before sending again. */
   outcome_unknown: number
+  source: DeliverySource
+  /** Genesys sends: the message id and customer its receipts name, and its Multicloud channel (else null). */
+  genesys_message_id: string | null
+  genesys_recipient: string | null
+  genesys_channel: string | null
 }
 
 export interface NewDelivery {
@@ -48,6 +53,8 @@ export interface NewDelivery {
   responseTrackingCode?: string | null
   /** Kept only for `sending` claims, so the cron can settle one the Worker never finished. */
   eventBody?: string | null
+  /** A Genesys send (source `genesys`): its message id, customer and Multicloud channel. */
+  genesys?: { id: string; to: string; channel?: string }
 }
 
 /** States after which nothing is sent again: the stored event body is no longer needed. */
@@ -82,8 +89,9 @@ export function createDeliveryStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
-               generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?)
+               generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body, source,
+               genesys_message_id, genesys_recipient, genesys_channel)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO NOTHING`,
           )
           .bind(
@@ -100,6 +108,10 @@ export function createDeliveryStore(db: D1Database) {
             d.now,
             d.responseTrackingCode ?? null,
             d.state === 'sending' ? (d.eventBody ?? null) : null,
+            d.genesys ? 'genesys' : 'ci360',
+            d.genesys?.id ?? null,
+            d.genesys?.to ?? null,
+            d.genesys?.channel ?? null,
           )
           .run(),
       )

@@ -2,7 +2,7 @@ import type { FetchFn } from '../lib/http'
 import { err, ok, type Result } from '../lib/result'
 import { isRetryableStatus, UpstreamError, type UpstreamId } from './error'
 
-const NAMES: Record<UpstreamId, string> = { scg: 'SCG', twilio: 'Twilio', ci360: 'CI360' }
+const NAMES: Record<UpstreamId, string> = { scg: 'SCG', twilio: 'Twilio', ci360: 'CI360', genesys: 'Genesys' }
 
 /** What an upstream's wire format reads from a non-2xx reply. */
 export interface ErrorReading {

@@ -1,7 +1,7 @@
 import type { ProviderId } from '../lib/vocabulary'
 
 /** The services this Worker calls with `callUpstream`: the messaging providers and CI360's gateway. */
-export type UpstreamId = ProviderId | 'ci360'
+export type UpstreamId = ProviderId | 'ci360' | 'genesys'
 
 export type UpstreamErrorKind = 'rejected' | 'unavailable' | 'timeout' | 'bad_response' | 'auth'
 

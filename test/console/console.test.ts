@@ -138,6 +138,11 @@ describe('operator console in Chromium', () => {
     await expect.poll(() => page.locator('#counts').textContent()).toContain('Failed requests pending')
     expect(await page.locator('#counts .count').first().locator('b').textContent()).toBe('1')
     expect(await page.locator('#counts').textContent()).toContain('Deliveries, 24 h')
+    // The y axis counts whole events: its labels are integers from 0, even for small counts.
+    const ticks = (await page.locator('#chart').getAttribute('data-y-ticks'))?.split(',') ?? []
+    expect(ticks[0]).toBe('0')
+    expect(ticks.length).toBeGreaterThan(1)
+    for (const t of ticks) expect(t).toMatch(/^\d+$/)
     expect(await page.evaluate('sessionStorage.getItem("console.key")')).toBe(ADMIN_KEY)
     expect(await page.evaluate('localStorage.length')).toBe(0)
     const res = await fetch(`${server.url}/console/`)

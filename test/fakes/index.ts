@@ -1,6 +1,7 @@
 import type http from 'node:http'
 import type { FakeUrls } from '../support/constants'
 import { createFakeCi360 } from './ci360'
+import { createFakeGenesys } from './genesys'
 import { createFakeS3 } from './s3'
 import { createFakeScg } from './scg'
 import { createFakeSource } from './source'
@@ -23,6 +24,7 @@ export async function startFakes(): Promise<{ urls: FakeUrls; close: () => Promi
     twilio: await listen(createFakeTwilio().server),
     s3: await listen(s3.server),
     source: await listen(createFakeSource().server),
+    genesys: await listen(createFakeGenesys().server),
   }
   return {
     urls,

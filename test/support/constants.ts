@@ -34,4 +34,6 @@ export interface FakeUrls {
   s3: string
   /** Serves generated and fixture files for bulk copies, with or without Range support. */
   source: string
+  /** Genesys Cloud (OAuth token endpoint and the Open Messaging inbound API), keyed by path prefix. */
+  genesys: string
 }

@@ -21,7 +21,7 @@ export interface Recorded {
   raw: string
 }
 
-type FakeName = 'scg' | 'ci360' | 'twilio' | 's3' | 'source'
+type FakeName = 'scg' | 'ci360' | 'twilio' | 's3' | 'source' | 'genesys'
 
 /** Drive a fake provider's control routes from a test. */
 export function control(name: FakeName) {
@@ -61,3 +61,4 @@ export const ci360Fake = {
   },
 }
 export const twilioFake = control('twilio')
+export const genesysFake = control('genesys')

@@ -61,6 +61,7 @@ const moEvent = (key: string, f: ScgMoFields): InboundEvent => ({
   eventType: 'mo_message_received',
   messageId: f.message_id || undefined,
   from: f.from_address,
+  to: typeof f.to_address === 'string' ? f.to_address : undefined,
   address: f.from_address,
   body: f.message_body,
   postback: rcsPostback(f.message_body),

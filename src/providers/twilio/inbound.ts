@@ -69,6 +69,7 @@ function moEvent(params: TwilioParams): InboundEvent {
     eventType: 'inbound',
     messageId: sid,
     from,
+    to: typeof parsed.data.To === 'string' ? parsed.data.To : undefined,
     address: normalizePhone(from) ?? from.replace(/^whatsapp:/i, ''),
     body: parsed.data.Body,
     postback: undefined,

@@ -21,7 +21,7 @@ export interface ComparisonRow {
   current: { cpu_ms_per_req: number; rps: number }
 }
 
-const ROUTES = ['GET /health', 'SCG send']
+const ROUTES = ['GET /health', 'SCG send', 'SCG webhook']
 const round3 = (n: number) => Math.round(n * 1000) / 1000
 
 export async function compareBuilds(

@@ -7,6 +7,11 @@ import { MemoryD1 } from './memory-d1'
 import { MemoryKV } from './memory-kv'
 import sqlWasm from './sql-wasm.wasm'
 
+// wrangler.toml binds the bulk-copy Workflow to this Worker's `BulkCopyWorkflow` class: without the
+// re-export, workerd refuses to start the benchmark's Worker.
+// @ts-expect-error resolved by the benchmark's Miniflare module list, not by TypeScript
+export { BulkCopyWorkflow } from './index.js'
+
 /**
  * The benchmark's entry in front of the built connector. It changes nothing the connector does; it only
  * chooses the storage behind `env.DB` / `env.IDENTITY_CACHE` and counts calls to them:

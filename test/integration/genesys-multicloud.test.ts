@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { multicloudSignature, verifyMulticloudSignature } from '../../src/providers/genesys/multicloud'
 import { runScheduled } from '../../src/retry/cron'
 import { clocked, createClock, failedRow, wipeTables } from '../support/clock'
@@ -18,6 +18,7 @@ import { webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 beforeEach(wipeTables)
+afterEach(() => vi.restoreAllMocks())
 
 const CUSTOMER = '+14155550123'
 const nexusCalls = async (t: MulticloudTestTenant, channel = 'ch-a') =>
@@ -289,6 +290,29 @@ describe('Multicloud round trip through SCG and the fake Nexus', () => {
 })
 
 describe('Multicloud webhook input', () => {
+  it('logs X-B3-TraceId with the channel, and no number, text or secret', async () => {
+    const t = multicloudTenant()
+    const lines: string[] = []
+    for (const level of ['log', 'warn', 'error'] as const)
+      vi.spyOn(console, level).mockImplementation((text: unknown) => void lines.push(String(text)))
+    const res = await postMulticloud(
+      envWith([t], { log_level: 'debug' }),
+      t,
+      { messages: [multicloudMessage()] },
+      {
+        headers: { 'x-b3-traceid': '463ac35c9f6413ad48485a3953bb6124' },
+      },
+    )
+    expect(res.status).toBe(200)
+    const traced = lines
+      .map((l) => JSON.parse(l))
+      .find((l) => l.trace_id === '463ac35c9f6413ad48485a3953bb6124')
+    expect(traced).toMatchObject({ tenant: t.id, channel: 'ch-a' })
+    const all = lines.join('\n')
+    for (const secret of ['4155550123', 'Hello from Genesys', t.webhookSecrets['ch-a'] as string])
+      expect(all).not.toContain(secret)
+  })
+
   it('a redelivery → DUPLICATE with the same messageId, one SMS', async () => {
     const t = multicloudTenant()
     const testEnv = envWith([t])

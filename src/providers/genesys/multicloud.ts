@@ -35,11 +35,12 @@ export const nexusUrlOf = (m: Multicloud, channelId: string) =>
   m.nexus_url.replace(/\/+$/, '') +
   (m.inbound_path ?? DEFAULT_INBOUND_PATH).replaceAll('{channelId}', encodeURIComponent(channelId))
 
+const hexOf = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+const sha1 = async (secret: string, body: string) => new Uint8Array(await hmac('SHA-1', secret, body))
+
 /** `sha1=` + hex HMAC-SHA1 of the body (A4). */
-export async function multicloudSignature(secret: string, body: string): Promise<string> {
-  const bytes = new Uint8Array(await hmac('SHA-1', secret, body))
-  return `sha1=${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`
-}
+export const multicloudSignature = async (secret: string, body: string) =>
+  `sha1=${hexOf(await sha1(secret, body))}`
 
 /**
  * Constant-time check of `X-Hub-Signature` against the hex and the base64 form of the digest (A4); both
@@ -50,9 +51,12 @@ export async function verifyMulticloudSignature(
   header: string | null,
   rawBody: string,
 ): Promise<boolean> {
-  const hex = await multicloudSignature(secret, rawBody)
-  const b64 = `sha1=${base64Encode(await hmac('SHA-1', secret, rawBody))}`
-  const given = header?.replace(/^sha1=[0-9a-f]{40}$/i, (s) => s.toLowerCase()) ?? ''
-  const [a, b] = await Promise.all([safeEqual(given, hex), safeEqual(given, b64)])
-  return header !== null && (a || b)
+  const digest = await sha1(secret, rawBody)
+  const given =
+    header?.replace(/^sha1=([0-9a-fA-F]{40})$/, (_, hex: string) => `sha1=${hex.toLowerCase()}`) ?? ''
+  const [hex, b64] = await Promise.all([
+    safeEqual(given, `sha1=${hexOf(digest)}`),
+    safeEqual(given, `sha1=${base64Encode(digest)}`),
+  ])
+  return header !== null && (hex || b64)
 }

@@ -3,6 +3,7 @@ import { type GenesysCall, transportOf } from '../providers/genesys/client'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import type { PlanContext } from './plan'
 
 /** The receipt-relevant columns of a Genesys delivery. */
 export type GenesysDelivery = Pick<
@@ -36,7 +37,12 @@ export function receiptOf(
     ...(row.genesys_channel ? { channel: row.genesys_channel } : {}),
     body: {
       id: row.genesys_message_id,
-      channel: { to: { id: row.genesys_recipient ?? '' }, time: new Date(now).toISOString() },
+      channel: {
+        // Multicloud matches receipts on the `messageId` our webhook reply gave (the delivery's guid).
+        ...(row.genesys_channel ? { messageId: `genesys:${row.genesys_message_id}` } : {}),
+        to: { id: row.genesys_recipient ?? '' },
+        time: new Date(now).toISOString(),
+      },
       status,
       direction: 'Outbound',
       isFinalReceipt: true,
@@ -45,20 +51,49 @@ export function receiptOf(
   }
 }
 
-/** A customer's reply to one of the tenant's Genesys numbers, as an inbound Open message; else undefined. */
-export function genesysMessageOf(tenant: TenantConfig, e: MoEvent, now: number): GenesysCall | undefined {
+/**
+ * The channel a customer's reply goes to (docs/protocols.md, "Genesys Multicloud"): the one of the
+ * newest Genesys message sent to that customer, else Open Messaging, else the first Multicloud channel;
+ * undefined when none is configured. `null` is Open Messaging.
+ */
+async function replyChannelOf(
+  ctx: PlanContext,
+  tenant: TenantConfig,
+  from: string,
+): Promise<string | null | undefined> {
+  const g = tenant.secrets.genesys
+  if (g?.multicloud) {
+    // Genesys may name the customer with or without the `+`: look for both spellings.
+    const last = await ctx.stores.deliveries.lastGenesysChannel(tenant.id, [from, from.replace(/^\+/, '')])
+    if (last && transportOf(tenant, last.genesys_channel)) return last.genesys_channel
+  }
+  if (transportOf(tenant)) return null
+  return g?.multicloud?.channels[0]?.channel_id
+}
+
+/** A customer's reply to one of the tenant's Genesys numbers, as an inbound normalized message; else undefined. */
+export async function genesysMessageOf(
+  ctx: PlanContext,
+  tenant: TenantConfig,
+  e: MoEvent,
+): Promise<GenesysCall | undefined> {
   const to = e.to && normalizePhone(e.to)
-  if (!to || !tenant.secrets.genesys?.numbers.includes(to) || !transportOf(tenant)) return undefined
+  if (!to || !tenant.secrets.genesys?.numbers.includes(to)) return undefined
+  const from = normalizePhone(e.from) ?? e.address
+  const channel = await replyChannelOf(ctx, tenant, from)
+  if (channel === undefined) return undefined
+  const now = ctx.now()
   const media = e.attributes.media_urls?.split(',') ?? []
   return {
     kind: 'message',
+    ...(channel ? { channel } : {}),
     body: {
       channel: {
         platform: 'Open',
         type: 'Private',
         messageId: e.messageId ?? e.key,
         to: { id: to },
-        from: { id: normalizePhone(e.from) ?? e.address, idType: 'Phone' },
+        from: { id: from, idType: 'Phone' },
         time: new Date(now).toISOString(),
       },
       type: 'Text',

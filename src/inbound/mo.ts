@@ -29,7 +29,7 @@ export async function planMo(
   const routeSettings = route?.settings ?? ctx.config.settings
   // A reply to one of the tenant's Genesys numbers belongs to the Genesys conversation, not to CI360.
   const owner = route ?? ctx.config.tenant(routeSettings.tenant_id ?? '')
-  const genesys = owner && genesysMessageOf(owner, e, ctx.now())
+  const genesys = owner && (await genesysMessageOf(ctx, owner, e))
   if (owner && genesys)
     return {
       kind: 'act',

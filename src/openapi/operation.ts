@@ -18,6 +18,7 @@ export type Security =
   | 'scgWebhook'
   | 'twilioSignature'
   | 'genesysSignature'
+  | 'multicloudSignature'
   | 'oauthClient'
   | 'none'
 
@@ -73,6 +74,7 @@ const SECURITY: Record<Exclude<Security, 'none'>, Record<string, string[]>[]> = 
   scgWebhook: [{ webhookBasic: [] }, { webhookBearer: [] }],
   twilioSignature: [{ twilioSignature: [] }],
   genesysSignature: [{ genesysSignature: [] }],
+  multicloudSignature: [{ multicloudSignature: [] }],
   oauthClient: [{ clientBasic: [] }, {}],
 }
 
@@ -181,6 +183,12 @@ export function buildDocument(operations: readonly Operation[]) {
           in: 'header',
           name: 'X-Hub-Signature-256',
           description: "sha256= + base64 HMAC-SHA256 of the raw body with the integration's outbound_secret",
+        },
+        multicloudSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Hub-Signature',
+          description: "sha1= + hex (or base64) HMAC-SHA1 of the raw body with the channel's webhook_secret",
         },
         clientBasic: {
           type: 'http',

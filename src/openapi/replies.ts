@@ -56,6 +56,21 @@ export const GenesysReply = z.object({
   reason: z.optional(z.string()),
 })
 
+/**
+ * Genesys Multicloud webhook reply: Genesys reads `messageId` (our id: the delivery's guid); `status`
+ * and `messages` (one outcome per message of the body, in order) are ours.
+ */
+const MulticloudOutcome = z.extend(GenesysReply, {
+  messageId: z.string(),
+  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED', 'PROVIDER_REJECTED', 'IN_PROGRESS']),
+  provider_code: z.optional(z.nullable(z.string())),
+})
+export const MulticloudReply = z.object({
+  messageId: z.string(),
+  status: MulticloudOutcome.shape.status,
+  messages: z.array(MulticloudOutcome),
+})
+
 export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped])
 
 export { TokenReply, WebhookReply }

@@ -61,16 +61,23 @@ export function buildGenesysOutbound(
 }
 
 /** A verified Open Messaging body: what to send, or why it is not sent. Throws 400 for a bad shape. */
-export function parseGenesysMessage(body: unknown): { send: GenesysSend } | { ignored: GenesysBody } {
+export function parseGenesysMessage(
+  body: unknown,
+  prefix = '',
+): { send: GenesysSend } | { ignored: GenesysBody } {
   const parsed = OpenMessageSchema.safeParse(body)
-  if (!parsed.success) throw validationError(parsed.error)
+  if (!parsed.success) throw validationError(parsed.error, prefix)
   const outcome = sendOf(parsed.data)
   if ('ignored' in outcome)
     return { ignored: { status: 'IGNORED', id: parsed.data.id, reason: outcome.ignored } }
   if (outcome.send.text.trim() === '' && outcome.send.mediaUrls.length === 0) {
-    throw new AppError('VALIDATION_FAILED', 'Invalid request: text: is required (or an attachment).', {
-      details: { fields: ['text'] },
-    })
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `Invalid request: ${prefix}text: is required (or an attachment).`,
+      {
+        details: { fields: [`${prefix}text`] },
+      },
+    )
   }
   return outcome
 }

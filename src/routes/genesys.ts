@@ -1,4 +1,6 @@
+import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
+import * as z from 'zod/mini'
 import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
 import { reply } from '../http/reply'
@@ -7,6 +9,8 @@ import { parseJsonText, readBodyText } from '../lib/http'
 import { common, err, type Operation, tenantParam } from '../openapi/operation'
 import * as R from '../openapi/replies'
 import { handleGenesysSend, parseGenesysMessage, record } from '../outbound/genesys'
+import { handleMulticloud } from '../outbound/multicloud'
+import { verifyMulticloudSignature } from '../providers/genesys/multicloud'
 import { OpenMessageSchema, verifyOpenMessagingSignature } from '../providers/genesys/open-messaging'
 
 /** Keeps the work for an unknown tenant close to that of a known one (no tenant probing by timing). */
@@ -23,17 +27,7 @@ genesysRoutes.post('/v1/genesys/:tenant/open-messaging', async (c) => {
   const secret = tenant?.secrets.genesys?.open_messaging?.outbound_secret
   const header = c.req.header('x-hub-signature-256') ?? null
   const valid = await verifyOpenMessagingSignature(secret ?? PLACEHOLDER_SECRET, header, rawBody)
-  if (!tenant || !secret || !valid) {
-    const reason = !tenant
-      ? 'unknown tenant'
-      : !secret
-        ? 'no open_messaging'
-        : header
-          ? 'bad signature'
-          : 'no signature'
-    deps.log.warn('genesys webhook refused', { tenant: tenantId, reason })
-    throw new AppError('FORBIDDEN', 'Missing or invalid X-Hub-Signature-256 for this tenant.')
-  }
+  if (!tenant || !secret || !valid) refuse(c, !tenant, !secret && 'no open_messaging', 'X-Hub-Signature-256')
   const parsed = parseGenesysMessage(parseJsonText(rawBody))
   if ('ignored' in parsed) {
     await record(deps, { tenant, rawBody, send: parsed.ignored }, 'ignored', [])
@@ -43,6 +37,39 @@ genesysRoutes.post('/v1/genesys/:tenant/open-messaging', async (c) => {
   const body = await handleGenesysSend(deps, { tenant, rawBody, send: parsed.send, origin })
   return reply(c, 200, R.GenesysReply, body)
 })
+
+/**
+ * Genesys Multicloud "Async" channel webhook. An unknown channel is refused like a bad signature (403):
+ * without its secret the request cannot be authenticated, and a distinct answer would let anyone probe
+ * channel ids.
+ */
+genesysRoutes.post('/v1/genesys/:tenant/channels/:channelId/webhook', async (c) => {
+  const deps = c.get('deps')
+  const tenant = deps.config.tenant(c.req.param('tenant'))
+  const channel = c.req.param('channelId')
+  const rawBody = await readBodyText(c.req.raw)
+  const ch = tenant?.secrets.genesys?.multicloud?.channels.find((x) => x.channel_id === channel)
+  const header = c.req.header('x-hub-signature') ?? null
+  const valid = await verifyMulticloudSignature(ch?.webhook_secret ?? PLACEHOLDER_SECRET, header, rawBody)
+  if (!tenant || !ch || !valid) refuse(c, !tenant, !ch && 'unknown channel', 'X-Hub-Signature')
+  // Genesys's trace id ties our logs to its own (the header is optional; kept short in the log).
+  const trace = c.req.header('x-b3-traceid')?.slice(0, 64)
+  deps.log.info('genesys multicloud webhook', { tenant: tenant.id, channel, trace_id: trace })
+  const origin = publicOrigin(tenant.settings, c.req.url)
+  const body = await handleMulticloud(deps, { tenant, channel, origin }, parseJsonText(rawBody))
+  return reply(c, 200, R.MulticloudReply, body)
+})
+
+/** 403 for an unknown tenant, a tenant without that Genesys product, or a missing/bad signature. */
+function refuse(c: Context<AppEnv>, noTenant: boolean, missing: string | false, header: string): never {
+  const signed = c.req.header(header) !== undefined
+  const reason = noTenant ? 'unknown tenant' : missing || (signed ? 'bad signature' : 'no signature')
+  c.get('deps').log.warn('genesys webhook refused', { tenant: c.req.param('tenant'), reason })
+  throw new AppError('FORBIDDEN', `Missing or invalid ${header} for this tenant.`)
+}
+
+/** The documented body: each message in the normalized shape (`type`/`direction` default to Text/Outbound). */
+const MulticloudDocSchema = z.looseObject({ messages: z.array(OpenMessageSchema) })
 
 /** The Genesys routes. */
 export const genesysOperations: Operation[] = [
@@ -65,6 +92,36 @@ export const genesysOperations: Operation[] = [
       '413': common['413'],
       '422': err('The provider refused the message (PROVIDER_REJECTED, with provider_code)'),
       '503': common['503'],
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/genesys/{tenant}/channels/{channelId}/webhook',
+    summary: 'Genesys Multicloud Digital Channels (Async) messages → SCG or Twilio',
+    tag: 'Genesys',
+    security: 'multicloudSignature',
+    params: [
+      tenantParam,
+      {
+        name: 'channelId',
+        in: 'path',
+        description: 'A channel_id of genesys.multicloud',
+        schema: z.string(),
+      },
+    ],
+    body: [{ type: 'application/json', schema: MulticloudDocSchema }],
+    responses: {
+      '200': {
+        description:
+          'Every message handled: messageId/status of the first, `messages` one outcome each (OK, QUEUED, DUPLICATE, IGNORED, PROVIDER_REJECTED, IN_PROGRESS)',
+        schema: R.MulticloudReply,
+      },
+      '400': common['400'],
+      '403': err('Missing or invalid X-Hub-Signature, unknown tenant or unknown channel (FORBIDDEN)'),
+      '413': common['413'],
+      '503': err(
+        'Storage unavailable: not every message was stored; Genesys redelivers (STORAGE_UNAVAILABLE)',
+      ),
     },
   },
 ]

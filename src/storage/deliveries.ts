@@ -80,6 +80,18 @@ export function createDeliveryStore(db: D1Database) {
   return {
     get,
 
+    /** The Multicloud channel (null: Open Messaging) of the newest Genesys delivery to one of `to`. */
+    lastGenesysChannel: (tenantId: string, to: string[]) =>
+      run('deliveries.last_genesys', () =>
+        db
+          .prepare(
+            `SELECT genesys_channel FROM deliveries WHERE tenant_id = ? AND genesys_recipient IN (${to.map(() => '?').join(',')})
+             ORDER BY created_at DESC LIMIT 1`,
+          )
+          .bind(tenantId, ...to)
+          .first<{ genesys_channel: string | null }>(),
+      ),
+
     /**
      * Insert the row for a new guid; when it exists already, return it. A row stuck in `sending` for
      * longer than `leaseMs` (the Worker died mid-send) is taken over so the event is not lost.

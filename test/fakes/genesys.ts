@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
+import { answerNexus, NEXUS_PATH, same } from './nexus'
 import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
 
 /**
@@ -11,6 +11,7 @@ import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } 
  *        Bearer token issued for <key>; else 401 (as Genesys answers an expired token)
  *   POST /__control/expire {key}  every token of <key> stops working
  * Scripted behaviours (fail N times) apply to the API endpoints after the token check.
+ * It also serves the Multicloud Nexus API of test/fakes/nexus.ts under the same keys.
  */
 export function createFakeGenesys() {
   const scripts = new Scripts()
@@ -25,6 +26,11 @@ export function createFakeGenesys() {
       return
     }
     if (await handleControl(scripts, req, res, url)) return
+    const nexus = req.method === 'POST' ? NEXUS_PATH.exec(url.pathname) : null
+    if (nexus) {
+      await answerNexus(scripts, req, res, nexus, await readRaw(req))
+      return
+    }
     const m =
       /^\/([^/]+)(\/oauth\/token|\/api\/v2\/conversations\/messages\/[^/]+\/inbound\/open\/(?:message|receipt))$/.exec(
         url.pathname,
@@ -76,10 +82,4 @@ export function createFakeGenesys() {
     sendJson(res, 202, { id: `gen-${issued}-${Date.now()}`, ...(body as object) })
   })
   return { server, scripts }
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
 }

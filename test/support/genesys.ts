@@ -75,3 +75,74 @@ export function postOpenMessaging(
     headers: { 'content-type': 'application/json', ...(sig === null ? {} : { 'x-hub-signature-256': sig }) },
   })
 }
+
+export interface MulticloudTestTenant extends TestTenant {
+  /** Scopes this tenant's contact centre at the fake Nexus (`ccid-<key>`, API secrets `api-<key>-<ch>`). */
+  genesysKey: string
+  /** The webhook secret of each channel (`ch-a`, `ch-b`). */
+  webhookSecrets: Record<string, string>
+}
+
+/** A tenant with two Multicloud channels `ch-a` and `ch-b` (no Open Messaging unless `genesys` adds it). */
+export function multicloudTenant(
+  overrides: Record<string, unknown> = {},
+  genesys: Record<string, unknown> = {},
+): MulticloudTestTenant {
+  const key = `cc-${hex(8)}`
+  const webhookSecrets = { 'ch-a': `wh-${hex(16)}`, 'ch-b': `wh-${hex(16)}` }
+  const t = testTenant(undefined, {
+    genesys: {
+      provider: 'scg',
+      numbers: ['+18885550199'],
+      multicloud: {
+        ccid: `ccid-${key}`,
+        nexus_url: `${fakes().genesys}/${key}`,
+        channels: Object.entries(webhookSecrets).map(([id, secret]) => ({
+          channel_id: id,
+          webhook_secret: secret,
+          api_secret: `api-${key}-${id}`,
+        })),
+      },
+      ...genesys,
+    },
+    ...overrides,
+  })
+  return { ...t, genesysKey: key, webhookSecrets }
+}
+
+/** `sha1=` + HMAC-SHA1 of the body, hex (the assumed form) or base64, by node:crypto. */
+export const hubSignatureSha1 = (secret: string, body: string, encoding: 'hex' | 'base64' = 'hex') =>
+  `sha1=${createHmac('sha1', secret).update(body, 'utf8').digest(encoding)}`
+
+/** A Multicloud outbound message in the assumed normalized shape (no `type`/`direction`: the defaults). */
+export function multicloudMessage(patch: Record<string, unknown> = {}) {
+  return {
+    id: `mc-${hex(12)}`,
+    channel: { to: { id: '+14155550123' } },
+    text: 'Hello from Genesys',
+    ...patch,
+  }
+}
+
+/** POST raw text to a channel's webhook, signed (hex) with its secret unless a header is given. */
+export function postMulticloud(
+  testEnv: Env,
+  tenant: MulticloudTestTenant,
+  body: unknown,
+  opts: { channel?: string; signature?: string | null; headers?: Record<string, string> } = {},
+) {
+  const channel = opts.channel ?? 'ch-a'
+  const raw = typeof body === 'string' ? body : JSON.stringify(body)
+  const sig =
+    opts.signature === undefined
+      ? hubSignatureSha1(tenant.webhookSecrets[channel] ?? 'none', raw)
+      : opts.signature
+  return call(testEnv, `/v1/genesys/${tenant.id}/channels/${channel}/webhook`, {
+    body: raw,
+    headers: {
+      'content-type': 'application/json',
+      ...(sig === null ? {} : { 'x-hub-signature': sig }),
+      ...opts.headers,
+    },
+  })
+}

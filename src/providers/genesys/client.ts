@@ -7,6 +7,7 @@ import { safeJsonParse } from '../../lib/http'
 import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, postInit } from '../../upstream/call'
 import { UpstreamError } from '../../upstream/error'
+import { type MulticloudChannel, multicloudSignature, nexusUrlOf } from './multicloud'
 
 type OpenMessagingConfig = NonNullable<GenesysConfig['open_messaging']>
 
@@ -104,10 +105,38 @@ const openMessaging =
     }
   }
 
+/**
+ * Genesys Multicloud, one channel: POST `{"messages":[body]}` to the channel's Nexus path, signed with
+ * its API secret and naming the contact centre in `x-ccid` (docs/protocols.md, "Genesys Multicloud").
+ */
+const multicloud =
+  (m: NonNullable<GenesysConfig['multicloud']>, ch: MulticloudChannel): GenesysTransport =>
+  async (call, deps) => {
+    const body = JSON.stringify({ messages: [call.body] })
+    const reply = await callUpstream(deps, {
+      upstream: 'genesys',
+      url: nexusUrlOf(m, ch.channel_id),
+      init: {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'x-ccid': m.ccid,
+          'x-hub-signature': await multicloudSignature(ch.api_secret, body),
+        },
+        body,
+      },
+      timeoutMs: deps.timeoutMs,
+    })
+    return reply.ok ? ok(reply.value.status) : reply
+  }
+
 /** The transport for calls on `channel` (none: Open Messaging), or undefined when the tenant has none. */
 export function transportOf(tenant: TenantConfig, channel?: string | null): GenesysTransport | undefined {
-  const om = tenant.secrets.genesys?.open_messaging
-  return channel == null && om ? openMessaging(om) : undefined
+  const g = tenant.secrets.genesys
+  if (channel == null) return g?.open_messaging && openMessaging(g.open_messaging)
+  const ch = g?.multicloud?.channels.find((c) => c.channel_id === channel)
+  return g?.multicloud && ch && multicloud(g.multicloud, ch)
 }
 
 /** Post one call to the tenant's Genesys over the transport its `channel` names. */

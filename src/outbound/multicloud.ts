@@ -1,0 +1,56 @@
+import type { TenantConfig } from '../config/tenant'
+import type { Deps } from '../deps'
+import { AppError } from '../lib/app-error'
+import { validationError } from '../lib/validation'
+import type { MulticloudReply } from '../openapi/replies'
+import type { Body } from '../openapi/reply'
+import { asOpenMessage, MulticloudBodySchema } from '../providers/genesys/multicloud'
+import { genesysGuid, handleGenesysSend, parseGenesysMessage, record } from './genesys'
+
+type Reply = Body<typeof MulticloudReply>
+type Outcome = Reply['messages'][number]
+
+export interface MulticloudRequest {
+  tenant: TenantConfig
+  channel: string
+  origin: string | undefined
+}
+
+/**
+ * A verified Multicloud webhook body (docs/protocols.md, "Genesys Multicloud"). Every message is checked
+ * before any is sent, so a bad one refuses the whole body (400) and nothing goes out. Each is then sent
+ * as an Open message would be, in order, stored as its normalized form (what a retry re-reads). The
+ * reply's `messageId`/`status` are the first message's; `messages` has every outcome. A storage failure
+ * is a 503 so Genesys redelivers: messages already stored are then duplicates, never sent twice.
+ */
+export async function handleMulticloud(deps: Deps, req: MulticloudRequest, body: unknown): Promise<Reply> {
+  const parsed = MulticloudBodySchema.safeParse(body)
+  if (!parsed.success) throw validationError(parsed.error)
+  const items = parsed.data.messages.map((m, i) => {
+    const message = asOpenMessage(m)
+    return { ...parseGenesysMessage(message, `messages.${i}.`), rawBody: JSON.stringify(message) }
+  })
+  const messages: Outcome[] = []
+  for (const item of items) {
+    const r = { ...req, rawBody: item.rawBody }
+    if ('ignored' in item) {
+      await record(deps, { ...r, send: item.ignored }, 'ignored', [])
+      messages.push({ messageId: genesysGuid(item.ignored.id), ...item.ignored })
+    } else messages.push(await sendOne(deps, { ...r, send: item.send }))
+  }
+  const first = messages[0] as Outcome
+  return { messageId: first.messageId, status: first.status, messages }
+}
+
+/** One message: a rejection or a send already under way is an outcome here, not the whole reply. */
+async function sendOne(deps: Deps, req: Parameters<typeof handleGenesysSend>[1]): Promise<Outcome> {
+  const { id } = req.send
+  const messageId = genesysGuid(id)
+  try {
+    return { messageId, ...(await handleGenesysSend(deps, req)) }
+  } catch (e) {
+    if (!(e instanceof AppError) || (e.code !== 'PROVIDER_REJECTED' && e.code !== 'IN_PROGRESS')) throw e
+    const code = e.details?.provider_code
+    return { messageId, status: e.code, id, ...(typeof code === 'string' ? { provider_code: code } : {}) }
+  }
+}

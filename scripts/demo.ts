@@ -365,7 +365,9 @@ const MULTICLOUD: GenesysLeg = {
   messageIdOf: (json) => json?.messages?.[0]?.message_id,
   unwrap: (call, kind) => {
     const m = call.path.endsWith(`/channels/${NEXUS.channel}/messages`) ? call.body?.messages?.[0] : undefined
-    return m && (kind === 'receipt') === 'status' in m ? m : undefined
+    // Receipts and replies share the path: a receipt has a `status`, a reply does not.
+    const isReceipt = m !== undefined && 'status' in m
+    return m && isReceipt === (kind === 'receipt') ? m : undefined
   },
   endpoint: () => `Nexus …/channels/${NEXUS.channel}/messages`,
   // Checked here with node:crypto, independently of the Worker (the fake Nexus answers 403 otherwise).

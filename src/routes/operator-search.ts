@@ -1,17 +1,13 @@
 import { Hono } from 'hono/tiny'
-import * as z from 'zod/mini'
 import { messageItem, parseStatsQuery } from '../admin/operator-present'
 import { encodeMessageCursor, parseMessageQuery } from '../admin/operator-query'
 import { pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
 import { reply } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
-import { MESSAGE_SEARCH_STATES, PROVIDER_IDS } from '../lib/vocabulary'
-import { err, type Operation } from '../openapi/operation'
 import { MessageList, StatsReply } from '../openapi/operator-replies'
 import { searchMessages } from '../storage/message-search'
 import { readStats } from '../storage/stats'
-import { adminOperation } from './admin'
 
 /** The operator console's message search and dashboard counts (docs/console.md). Tenant admin keys only. */
 export const operatorSearchRoutes = new Hono<AppEnv>()
@@ -34,54 +30,3 @@ operatorSearchRoutes.get(`${base}/stats`, admin, async (c) => {
   const stats = await readStats(deps.db, c.get('tenant').id, parseStatsQuery(c.req.query(), deps))
   return reply(c, 200, StatsReply, { status: 'OK', ...stats })
 })
-
-export const query = (name: string, description: string, schema: z.ZodMiniType = z.string()) => ({
-  name,
-  in: 'query' as const,
-  description,
-  schema,
-})
-export const page = [
-  query('from', 'ISO 8601, inclusive'),
-  query('to', 'ISO 8601, exclusive'),
-  query('limit', '1–100, default 50', z.int()),
-  query('cursor', 'next_cursor of the previous page'),
-]
-
-/** A console search: GET, newest first, filtered by `filters` and paged; a bad parameter is a 400. */
-export const searchOperation = (
-  path: string,
-  summary: string,
-  ok: Operation['responses'][string],
-  bad: string,
-  filters: NonNullable<Operation['params']>,
-) => adminOperation('get', path, summary, { '200': ok, '400': err(bad) }, [...filters, ...page])
-
-/** Message search and stats. */
-export const operatorSearchOperations: Operation[] = [
-  searchOperation(
-    '/v1/tenants/{tenant}/messages',
-    'Search delivery records, newest first',
-    { description: 'A page of records (as messages/{guid}, without history)', schema: MessageList },
-    'Bad state, provider, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)',
-    [
-      query('state', MESSAGE_SEARCH_STATES.join(' | ')),
-      query('provider', PROVIDER_IDS.join(' | ')),
-      query('q', 'exact guid, provider message id or externalCode'),
-    ],
-  ),
-  adminOperation(
-    'get',
-    '/v1/tenants/{tenant}/stats',
-    'Dashboard counts per hour or day, and pending counts',
-    {
-      '200': { description: 'Counts', schema: StatsReply },
-      '400': err('Bad from, to or bucket (VALIDATION_FAILED, naming it)'),
-    },
-    [
-      query('from', 'ISO 8601; default 24 hours (30 days) before to'),
-      query('to', 'ISO 8601; default the end of the current hour (day)'),
-      query('bucket', 'hour | day, default hour'),
-    ],
-  ),
-]

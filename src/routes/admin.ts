@@ -9,10 +9,10 @@ import {
   parseListQuery,
 } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { AppError } from '../lib/app-error'
-import * as R from '../openapi/replies'
+import type * as R from '../openapi/replies'
 
 /**
  * The operator API: failed requests (list, inspect, retry now, discard) and delivery
@@ -28,7 +28,7 @@ adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const store = c.get('deps').stores.failedRequests
   const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
   const page = pageOf(rows, query.limit, failedRequestItem, (last) => encodeCursor(last.id))
-  return reply(c, 200, R.FailedRequestList, page)
+  return reply(c, 200, schema<typeof R.FailedRequestList>(), page)
 })
 
 adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
@@ -38,7 +38,7 @@ adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
     throw new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', {
       details: { id },
     })
-  return reply(c, 200, R.FailedRequestOne, { status: 'OK', item: failedRequestDetail(row) })
+  return reply(c, 200, schema<typeof R.FailedRequestOne>(), { status: 'OK', item: failedRequestDetail(row) })
 })
 
 adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
@@ -58,5 +58,5 @@ adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
     throw new AppError('NOT_FOUND', 'No delivery record with this guid for this tenant.', {
       details: { guid },
     })
-  return reply(c, 200, R.DeliveryRecord, deliveryRecord(row))
+  return reply(c, 200, schema<typeof R.DeliveryRecord>(), deliveryRecord(row))
 })

@@ -3,10 +3,10 @@ import { acceptBulkJob } from '../bulk/accept'
 import { readJob } from '../bulk/jobs'
 import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
-import * as R from '../openapi/replies'
+import type * as R from '../openapi/replies'
 import { handleBulkS3 } from '../s3/bulk'
 
 /**
@@ -19,7 +19,7 @@ export const bulkRoutes = new Hono<AppEnv>()
     const ctx = c.get('deps')
     const tenant = c.get('tenant')
     if (tenant.settings.bulk_mode === 'sync') {
-      return reply(c, 200, R.BulkReply, await handleBulkS3(ctx, { tenant, body: json }))
+      return reply(c, 200, schema<typeof R.BulkReply>(), await handleBulkS3(ctx, { tenant, body: json }))
     }
     const origin = publicOrigin(tenant.settings, c.req.url)
     const accepted = await acceptBulkJob(ctx, { tenant, body: json, origin })
@@ -27,5 +27,5 @@ export const bulkRoutes = new Hono<AppEnv>()
   })
   .get('/v1/tenants/:tenant/bulk/jobs/:job_id', requireTenantKey('api_keys', 'admin_api_keys'), async (c) => {
     const job = await readJob(c.get('deps'), c.get('tenant').id, c.req.param('job_id'))
-    return reply(c, 200, R.BulkJobReply, { status: 'OK', job })
+    return reply(c, 200, schema<typeof R.BulkJobReply>(), { status: 'OK', job })
   })

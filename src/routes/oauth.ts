@@ -1,12 +1,12 @@
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { isAppError } from '../lib/app-error'
 import { readBodyText } from '../lib/http'
 import { describeError } from '../lib/log'
 import { OAuthError } from '../oauth/errors'
 import { handleTokenRequest } from '../oauth/token-endpoint'
-import * as R from '../openapi/replies'
+import type * as R from '../openapi/replies'
 
 /** Token requests are a few hundred bytes; anything near this is not one. */
 const MAX_TOKEN_REQUEST_BYTES = 16 * 1024
@@ -31,7 +31,7 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       body,
       query: new URL(c.req.url).searchParams,
     })
-    return reply(c, 200, R.TokenReply, token, NO_STORE)
+    return reply(c, 200, schema<typeof R.TokenReply>(), token, NO_STORE)
   } catch (e) {
     if (!(e instanceof OAuthError)) {
       // A broken tenant secret (CONFIG_INVALID) or anything unexpected: logged, answered the RFC way.
@@ -39,7 +39,7 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       return reply(
         c,
         500,
-        R.OAuthErrorReply,
+        schema<typeof R.OAuthErrorReply>(),
         { error: 'server_error', error_description: 'The token could not be issued; see the operator log.' },
         NO_STORE,
       )
@@ -52,7 +52,7 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
     return reply(
       c,
       e.status,
-      R.OAuthErrorReply,
+      schema<typeof R.OAuthErrorReply>(),
       { error: e.error, error_description: e.description },
       headers,
     )

@@ -3,12 +3,12 @@ import { eventDetail, eventItem } from '../admin/operator-present'
 import { parseEventQuery } from '../admin/operator-query'
 import { encodeCursor, pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { replayStoredEvent } from '../inbound/replay'
 import { AppError } from '../lib/app-error'
-import { EventList, EventOne, Marked } from '../openapi/operator-replies'
-import { WebhookReply } from '../openapi/replies'
+import type { EventList, EventOne, Marked } from '../openapi/operator-replies'
+import type { WebhookReply } from '../openapi/replies'
 
 /**
  * The operator console's event viewer (docs/console.md): stored webhook deliveries (list, view,
@@ -29,7 +29,7 @@ operatorEventRoutes.get(base, admin, async (c) => {
   return reply(
     c,
     200,
-    EventList,
+    schema<typeof EventList>(),
     pageOf(rows, query.limit, eventItem, (last) => encodeCursor(last.id)),
   )
 })
@@ -38,7 +38,7 @@ operatorEventRoutes.get(`${base}/:id`, admin, async (c) => {
   const id = c.req.param('id')
   const row = await c.get('deps').stores.inboundEvents.get(c.get('tenant').id, id)
   if (!row) throw notFound(id)
-  return reply(c, 200, EventOne, { status: 'OK', item: eventDetail(row) })
+  return reply(c, 200, schema<typeof EventOne>(), { status: 'OK', item: eventDetail(row) })
 })
 
 operatorEventRoutes.post(`${base}/:id/replay`, admin, async (c) => {
@@ -46,12 +46,12 @@ operatorEventRoutes.post(`${base}/:id/replay`, admin, async (c) => {
   const deps = { ...c.get('deps'), log: c.get('deps').log.child({ replay_of: id }) }
   const row = await deps.stores.inboundEvents.get(c.get('tenant').id, id)
   if (!row) throw notFound(id)
-  return reply(c, 200, WebhookReply, await replayStoredEvent(deps, row))
+  return reply(c, 200, schema<typeof WebhookReply>(), await replayStoredEvent(deps, row))
 })
 
 operatorEventRoutes.post(`${base}/:id/handled`, admin, async (c) => {
   const id = c.req.param('id')
   const deps = c.get('deps')
   if (!(await deps.stores.inboundEvents.markHandled(c.get('tenant').id, id, deps.now()))) throw notFound(id)
-  return reply(c, 200, Marked, { status: 'OK' })
+  return reply(c, 200, schema<typeof Marked>(), { status: 'OK' })
 })

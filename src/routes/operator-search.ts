@@ -3,9 +3,9 @@ import { messageItem, parseStatsQuery } from '../admin/operator-present'
 import { encodeMessageCursor, parseMessageQuery } from '../admin/operator-query'
 import { pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
-import { MessageList, StatsReply } from '../openapi/operator-replies'
+import type { MessageList, StatsReply } from '../openapi/operator-replies'
 import { searchMessages } from '../storage/message-search'
 import { readStats } from '../storage/stats'
 
@@ -22,11 +22,11 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
     limit: query.limit + 1,
   })
   const cursorOf = (last: (typeof rows)[number]) => encodeMessageCursor(last.created_at, last.guid)
-  return reply(c, 200, MessageList, pageOf(rows, query.limit, messageItem, cursorOf))
+  return reply(c, 200, schema<typeof MessageList>(), pageOf(rows, query.limit, messageItem, cursorOf))
 })
 
 operatorSearchRoutes.get(`${base}/stats`, admin, async (c) => {
   const deps = c.get('deps')
   const stats = await readStats(deps.db, c.get('tenant').id, parseStatsQuery(c.req.query(), deps))
-  return reply(c, 200, StatsReply, { status: 'OK', ...stats })
+  return reply(c, 200, schema<typeof StatsReply>(), { status: 'OK', ...stats })
 })

@@ -2,11 +2,11 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { TenantConfig } from '../config/tenant'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireScgWebhookAuth } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
 import { readBodyText } from '../lib/http'
-import * as R from '../openapi/replies'
+import type * as R from '../openapi/replies'
 
 /**
  * Syniverse Event Manager deliveries on the global route and on a tenant's route, plus
@@ -22,7 +22,7 @@ async function receive(c: Context<AppEnv>, route: TenantConfig | undefined) {
     rawBody,
     headers: c.req.raw.headers,
   })
-  return reply(c, 200, R.WebhookReply, result.reply)
+  return reply(c, 200, schema<typeof R.WebhookReply>(), result.reply)
 }
 
 scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) => receive(c, undefined))

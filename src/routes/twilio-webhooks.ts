@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { handleInbound } from '../inbound/flow'
-import * as R from '../openapi/replies'
+import type * as R from '../openapi/replies'
 import { readTwilioWebhook } from '../providers/twilio/webhook'
 
 /** The empty TwiML document: acknowledge an incoming message without replying to the sender. */
@@ -24,7 +24,7 @@ async function receive(c: Context<AppEnv>, source: 'twilio-status' | 'twilio-inb
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', async (c) => {
   const result = await receive(c, 'twilio-status')
-  return reply(c, 200, R.WebhookReply, result.reply)
+  return reply(c, 200, schema<typeof R.WebhookReply>(), result.reply)
 })
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', async (c) => {

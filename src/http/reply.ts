@@ -12,8 +12,10 @@ export interface SchemaRef<S extends z.ZodMiniType> {
   readonly schema?: S
 }
 
-/** `schema<typeof R.HealthReply>()`: the reference `reply` takes. */
-export const schema = <S extends z.ZodMiniType>(): SchemaRef<S> => ({})
+const REF: SchemaRef<z.ZodMiniType> = Object.freeze({})
+
+/** `schema<typeof R.HealthReply>()`: the reference `reply` takes (one shared object, nothing allocated). */
+export const schema = <S extends z.ZodMiniType>(): SchemaRef<S> => REF as SchemaRef<S>
 
 /**
  * A JSON reply whose body must be of `schema`'s type: the schema the route's OpenAPI operation

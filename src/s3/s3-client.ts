@@ -2,7 +2,7 @@ import type { FetchFn } from '../lib/http'
 import { readTextCapped } from '../upstream/call'
 import { isRetryableStatus } from '../upstream/error'
 import { CopyFailure, deadline } from './copy-failure'
-import { s3Signer } from './sigv4'
+import { rfc3986, s3Signer } from './sigv4'
 import { xmlEscape, xmlText } from './xml'
 
 /** Where and as whom to write. With `endpoint` (R2, MinIO, a local server) URLs are path-style. */
@@ -189,10 +189,5 @@ function objectHeaders(h: ObjectHeaders): Record<string, string> {
   return out
 }
 
-/** S3's canonical URI encoding of one key segment (RFC 3986 unreserved characters stay as they are). */
-function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  )
-}
+/** S3's canonical URI encoding of one key segment. */
+const encodeSegment = rfc3986

@@ -1,4 +1,4 @@
-import { hmac, sha256Hex } from '../lib/crypto'
+import { hex, hmac, sha256Hex } from '../lib/crypto'
 
 /**
  * AWS Signature Version 4 for S3, on Web Crypto: the header form (every call) and the presigned query
@@ -17,11 +17,9 @@ export interface SigV4Credentials {
 const ALGORITHM = 'AWS4-HMAC-SHA256'
 const UNSIGNED = 'UNSIGNED-PAYLOAD'
 
-const rfc3986 = (s: string) =>
+/** RFC 3986 encoding (unreserved characters stay as they are), as SigV4 and S3 key paths want it. */
+export const rfc3986 = (s: string) =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-
-const hex = (bytes: ArrayBuffer) =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 

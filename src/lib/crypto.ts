@@ -50,11 +50,6 @@ export async function hmac(
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data
-  return hex(await crypto.subtle.digest('SHA-256', bytes))
-}
-
-/** Lower-case hex of `bytes`. */
-export function hex(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
-  return [...view].map((b) => b.toString(16).padStart(2, '0')).join('')
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
 }

@@ -1,8 +1,8 @@
+import { AwsV4Signer } from 'aws4fetch'
 import type { FetchFn } from '../lib/http'
 import { readTextCapped } from '../upstream/call'
 import { isRetryableStatus } from '../upstream/error'
 import { CopyFailure, deadline } from './copy-failure'
-import { rfc3986, s3Signer } from './sigv4'
 import { xmlEscape, xmlText } from './xml'
 
 /** Where and as whom to write. With `endpoint` (R2, MinIO, a local server) URLs are path-style. */
@@ -43,12 +43,13 @@ export interface S3Client {
 const COMPLETE_MIN_TIMEOUT_MS = 300_000
 
 /**
- * A small SigV4 S3 client over `fetch` (signing in ./sigv4.ts). It calls `fetch` itself, once, so a
- * streamed body is never wrapped in a `Request` nor re-sent (a consumed stream cannot be replayed); the
- * copy engine retries whole steps instead. Bodies are signed as `UNSIGNED-PAYLOAD`.
+ * A small SigV4 S3 client over `fetch`. It signs with aws4fetch's `AwsV4Signer` and calls `fetch` itself,
+ * so a streamed body is never wrapped in a `Request` nor re-sent (aws4fetch's own retries would replay a
+ * consumed stream); the copy engine retries whole steps instead. S3 signs such bodies as
+ * `UNSIGNED-PAYLOAD`.
  */
 export function createS3Client(target: S3Target, fetchFn: FetchFn, timeoutMs: number): S3Client {
-  const signer = s3Signer(target)
+  const signingKeys = new Map<string, ArrayBuffer>()
 
   const objectUrl = (key: string): string => {
     const path = key.split('/').map(encodeSegment).join('/')
@@ -66,13 +67,23 @@ export function createS3Client(target: S3Target, fetchFn: FetchFn, timeoutMs: nu
     init: { method: string; headers?: Record<string, string>; body?: BodyInit; signal?: AbortSignal },
     ms: number | undefined,
   ): Promise<Response> => {
-    const headers = await signer.headers(init.method, url, init.headers ?? {}, Date.now())
+    const signer = new AwsV4Signer({
+      url,
+      method: init.method,
+      headers: init.headers ?? {},
+      accessKeyId: target.accessKeyId,
+      secretAccessKey: target.secretAccessKey,
+      service: 's3',
+      region: target.region,
+      cache: signingKeys,
+    })
+    const signed = await signer.sign()
     const timer = deadline(ms, init.signal)
     let response: Response
     try {
-      response = await fetchFn(url, {
+      response = await fetchFn(signed.url.toString(), {
         method: init.method,
-        headers,
+        headers: signed.headers,
         body: init.body ?? null,
         signal: timer.signal,
       })
@@ -165,7 +176,18 @@ export function createS3Client(target: S3Target, fetchFn: FetchFn, timeoutMs: nu
     async presignGet(key, ttlSeconds, now) {
       const url = new URL(objectUrl(key))
       url.searchParams.set('X-Amz-Expires', String(ttlSeconds))
-      return signer.presign(url, now)
+      const signer = new AwsV4Signer({
+        url: url.toString(),
+        method: 'GET',
+        accessKeyId: target.accessKeyId,
+        secretAccessKey: target.secretAccessKey,
+        service: 's3',
+        region: target.region,
+        signQuery: true,
+        datetime: amzDate(now),
+        cache: signingKeys,
+      })
+      return (await signer.sign()).url.toString()
     },
   }
 }
@@ -189,5 +211,13 @@ function objectHeaders(h: ObjectHeaders): Record<string, string> {
   return out
 }
 
-/** S3's canonical URI encoding of one key segment. */
-const encodeSegment = rfc3986
+/** S3's canonical URI encoding of one key segment (RFC 3986 unreserved characters stay as they are). */
+function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+}
+
+/** `20260301T120000Z`, as SigV4 wants it. */
+const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '')

@@ -1,4 +1,3 @@
-import { hex } from '../lib/crypto'
 import type { FailedRequestKind, FailedRequestState } from '../lib/vocabulary'
 import { d1Call } from './d1-call'
 
@@ -67,7 +66,7 @@ export interface NewFailedRequest {
  */
 export function newFailedRequestId(now: number): string {
   const random = crypto.getRandomValues(new Uint8Array(8))
-  return `${now.toString(16).padStart(13, '0')}${hex(random)}`
+  return `${now.toString(16).padStart(13, '0')}${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}`
 }
 
 /** D1 access for `failed_requests`. Methods returning statements let callers batch them atomically. */

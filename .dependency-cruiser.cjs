@@ -50,6 +50,14 @@ module.exports = {
       EDGE,
       'Capabilities are called by routes, never the reverse.',
     ),
+    {
+      name: 'openapi-out-of-the-bundle',
+      severity: 'error',
+      comment:
+        'The OpenAPI operations and reply schemas document public/openapi.json and type the handlers; the Worker imports only their types, so they stay out of its bundle (npm run size).',
+      from: { path: '^src/(?!openapi/|routes/openapi\\.ts$)' },
+      to: { path: '^src/openapi/', dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

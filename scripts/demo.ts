@@ -2,7 +2,8 @@
  * npm run demo: one CI360 round trip per feature against the local connector (started by `npm start`,
  * or here if nothing answers on 127.0.0.1:8787), printing every hop with its timing:
  * CI360 → Worker → provider, then provider webhook → Worker → CI360 event; and a Genesys conversation
- * (Genesys → Worker → SMS, receipt and the customer's reply → Genesys).
+ * (Genesys → Worker → SMS, receipt and the customer's reply → Genesys), over Open Messaging and over a
+ * Multicloud Async channel.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -262,21 +263,170 @@ async function run() {
   )
 
   await queuedThenRetried()
-  await genesysConversation()
+  await genesysConversation(
+    OPEN_MESSAGING,
+    'Hi Dana, this is Sam from support: your replacement ships today.',
+    'Great, thank you!',
+  )
+  // The same customer: their next reply goes to the channel that wrote to them last, this one.
+  await genesysConversation(
+    MULTICLOUD,
+    'Hi Dana, Alex here: the courier comes between 2 and 4 pm.',
+    'Perfect, I will be home.',
+  )
 }
 
-const GENESYS = { tenant: 'genesys_demo', key: 'genesys-demo', number: '+18885550142' }
+const GENESYS = {
+  tenant: 'genesys_demo',
+  key: 'genesys-demo',
+  number: '+18885550142',
+  customer: '+14155550123',
+}
 const GENESYS_BASIC = `Basic ${Buffer.from('event-manager-genesys:demo-genesys-webhook-password').toString('base64')}`
+const hmac = (algorithm: 'sha1' | 'sha256', secret: string, raw: string, encoding: 'hex' | 'base64') =>
+  createHmac(algorithm, secret).update(raw).digest(encoding)
 
-/** The calls the fake Genesys org received since `since` at its `…/inbound/open/<kind>` endpoint. */
-async function genesysCalls(kind: 'receipt' | 'message', since: number): Promise<any[]> {
+type GenesysKind = 'receipt' | 'message'
+/** What the fake Genesys org recorded: the raw body is kept to check our signature independently. */
+interface GenesysCall {
+  at: number
+  path: string
+  headers: Record<string, string>
+  body: any
+  raw: string
+}
+
+/**
+ * One Genesys product's side of the conversation of steps 9–11 and 12–14: how Genesys posts a message to
+ * the Worker, and how the Worker's receipts and replies look when they reach the fake Genesys.
+ */
+interface GenesysLeg {
+  first: number
+  title: string
+  /** The Worker route and the hop label of its signature. */
+  path: string
+  auth: string
+  /** The raw body Genesys posts for one message, and its signature headers. */
+  post(message: { id: string; to: string; text: string }): { raw: string; headers: Record<string, string> }
+  /** The Worker's reply accepts the message; the SMS's provider id is read from it. */
+  accepted(json: any, id: string): boolean
+  messageIdOf(json: any): string | undefined
+  /** The normalized message a call of `kind` carries, else undefined; `endpoint` names it in the log. */
+  unwrap(call: GenesysCall, kind: GenesysKind): any
+  endpoint(kind: GenesysKind): string
+  /** Whether the call carries the credentials Genesys checks (and how the log says so). */
+  credentials(call: GenesysCall): { ok: boolean; note: string }
+}
+
+const OPEN_MESSAGING: GenesysLeg = {
+  first: 9,
+  title: 'A Genesys Cloud agent texts a customer (Open Messaging → SCG)',
+  path: `/v1/genesys/${GENESYS.tenant}/open-messaging`,
+  auth: 'X-Hub-Signature-256',
+  post: ({ id, to, text }) => {
+    const raw = JSON.stringify({
+      id,
+      channel: {
+        platform: 'Open',
+        type: 'Private',
+        to: { id: to },
+        from: { id: 'demo-agent', idType: 'Opaque' },
+        time: new Date().toISOString(),
+      },
+      type: 'Text',
+      text,
+      direction: 'Outbound',
+    })
+    const signature = `sha256=${hmac('sha256', 'demo-genesys-outbound-secret', raw, 'base64')}`
+    return { raw, headers: { 'x-hub-signature-256': signature } }
+  },
+  accepted: (json, id) => json?.status === 'OK' && json?.id === id,
+  messageIdOf: (json) => json?.message_id,
+  unwrap: (call, kind) => (call.path.endsWith(`/inbound/open/${kind}`) ? call.body : undefined),
+  endpoint: (kind) => `…/inbound/open/${kind}`,
+  credentials: (call) => ({
+    ok: call.headers.authorization?.startsWith('Bearer ') ?? false,
+    note: 'Bearer token',
+  }),
+}
+
+const NEXUS = { channel: 'sms-demo', ccid: 'ccid-genesys-demo', apiSecret: 'api-genesys-demo-sms-demo' }
+const MULTICLOUD: GenesysLeg = {
+  first: 12,
+  title: 'A Genesys Multicloud agent texts the customer (Async channel webhook → SCG)',
+  path: `/v1/genesys/${GENESYS.tenant}/channels/${NEXUS.channel}/webhook`,
+  auth: 'X-Hub-Signature: sha1=',
+  post: ({ id, to, text }) => {
+    const raw = JSON.stringify({ messages: [{ id, channel: { to: { id: to } }, text }] })
+    const signature = `sha1=${hmac('sha1', 'demo-multicloud-webhook-secret', raw, 'hex')}`
+    return { raw, headers: { 'x-hub-signature': signature } }
+  },
+  accepted: (json, id) => json?.status === 'OK' && json?.messageId === `genesys:${id}`,
+  messageIdOf: (json) => json?.messages?.[0]?.message_id,
+  unwrap: (call, kind) => {
+    const m = call.path.endsWith(`/channels/${NEXUS.channel}/messages`) ? call.body?.messages?.[0] : undefined
+    // Receipts and replies share the path: a receipt has a `status`, a reply does not.
+    const isReceipt = m !== undefined && 'status' in m
+    return m && isReceipt === (kind === 'receipt') ? m : undefined
+  },
+  endpoint: () => `Nexus …/channels/${NEXUS.channel}/messages`,
+  // Checked here with node:crypto, independently of the Worker (the fake Nexus answers 403 otherwise).
+  credentials: (call) => {
+    const ok =
+      call.headers['x-ccid'] === NEXUS.ccid &&
+      call.headers['x-hub-signature'] === `sha1=${hmac('sha1', NEXUS.apiSecret, call.raw, 'hex')}`
+    return { ok, note: ok ? `x-ccid ${NEXUS.ccid}, signed with the API secret` : 'BAD x-ccid or signature' }
+  },
+}
+
+/** The normalized messages of `kind` the fake Genesys org received since `since`, with their calls. */
+async function genesysCalls(leg: GenesysLeg, kind: GenesysKind, since: number) {
   for (let i = 0; i < 50; i++) {
-    const log = (await (await fetch(`${FAKE.genesys}/__control/requests?key=${GENESYS.key}`)).json()) as any[]
-    const hits = log.filter((r) => r.at >= since && r.path.endsWith(`/inbound/open/${kind}`))
+    const log = (await (
+      await fetch(`${FAKE.genesys}/__control/requests?key=${GENESYS.key}`)
+    ).json()) as GenesysCall[]
+    const hits = log
+      .filter((call) => call.at >= since)
+      .flatMap((call) => {
+        const message = leg.unwrap(call, kind)
+        return message ? [{ call, message }] : []
+      })
     if (hits.length) return hits
     await new Promise((r) => setTimeout(r, 100))
   }
   return []
+}
+
+/** Post an Event Manager envelope (a fixture, patched) to the Genesys tenant's SCG webhook. */
+async function genesysWebhook(name: string, what: string, patch: (fields: any) => void) {
+  const envelope = fixture(name)
+  envelope['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
+  envelope.event.timestamp = new Date().toISOString()
+  patch(envelope.event['fld-val-list'])
+  hop('Event Manager', 'Worker', `POST /v1/webhooks/scg/${GENESYS.tenant} (${what})`)
+  return worker(`/v1/webhooks/scg/${GENESYS.tenant}`, JSON.stringify(envelope), {
+    authorization: GENESYS_BASIC,
+    'content-type': 'application/json',
+  })
+}
+
+/** The call of `kind` the Worker made to Genesys since `since`, logged with `describe`d content. */
+async function genesysHop(
+  leg: GenesysLeg,
+  kind: GenesysKind,
+  since: number,
+  expect: (message: any) => boolean,
+  describe: (message: any) => string,
+) {
+  const [hit] = await genesysCalls(leg, kind, since)
+  const creds = hit && leg.credentials(hit.call)
+  hop(
+    'Worker',
+    'Genesys',
+    hit ? `POST ${leg.endpoint(kind)} ${describe(hit.message)} (${creds?.note})` : `no ${kind}`,
+    !!hit && expect(hit.message) && !!creds?.ok,
+    hit?.call.at,
+  )
 }
 
 /** CI360 requests of the Genesys tenant since `since` (there must be none: Genesys owns the conversation). */
@@ -285,29 +435,13 @@ const genesysCi360 = async (since: number) =>
     (r) => r.at >= since,
   )
 
-/** 9–11. A Genesys Cloud agent's message → SMS → DELIVERED → receipt; the customer's reply → Genesys. */
-async function genesysConversation() {
-  const start = step('9. A Genesys Cloud agent texts a customer (Open Messaging → SCG)')
-  const message = {
-    id: `demo-${randomUUID()}`,
-    channel: {
-      platform: 'Open',
-      type: 'Private',
-      to: { id: '+14155550123' },
-      from: { id: 'demo-agent', idType: 'Opaque' },
-      time: new Date().toISOString(),
-    },
-    type: 'Text',
-    text: 'Hi Dana, this is Sam from support: your replacement ships today.',
-    direction: 'Outbound',
-  }
-  const raw = JSON.stringify(message)
-  const signature = `sha256=${createHmac('sha256', 'demo-genesys-outbound-secret').update(raw).digest('base64')}`
-  hop('Genesys', 'Worker', `POST /v1/genesys/${GENESYS.tenant}/open-messaging (X-Hub-Signature-256)`)
-  const sent = await worker(`/v1/genesys/${GENESYS.tenant}/open-messaging`, raw, {
-    'x-hub-signature-256': signature,
-    'content-type': 'application/json',
-  })
+/** 9–11 and 12–14. A Genesys agent's message → SMS → DELIVERED → receipt; the customer's reply → Genesys. */
+async function genesysConversation(leg: GenesysLeg, agentText: string, customerText: string) {
+  const start = step(`${leg.first}. ${leg.title}`)
+  const id = `demo-${randomUUID()}`
+  const { raw, headers } = leg.post({ id, to: GENESYS.customer, text: agentText })
+  hop('Genesys', 'Worker', `POST ${leg.path} (${leg.auth})`)
+  const sent = await worker(leg.path, raw, { ...headers, 'content-type': 'application/json' })
   const sms = await lastRequest(FAKE.scg, 'scg-genesys-demo-token', start)
   hop(
     'Worker',
@@ -316,54 +450,36 @@ async function genesysConversation() {
     !!sms,
     sms?.at,
   )
-  hop(
-    'Worker',
-    'Genesys',
-    `${sent.status} ${sent.text}`,
-    sent.json?.status === 'OK' && sent.json?.id === message.id,
-  )
+  hop('Worker', 'Genesys', `${sent.status} ${sent.text}`, sent.status === 200 && leg.accepted(sent.json, id))
 
-  let since = step('10. Event Manager reports the SMS delivered; Genesys gets the receipt')
-  const delivered = fixture('scg-status-delivered.json')
-  delivered['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
-  delivered.event.timestamp = new Date().toISOString()
-  delivered.event['fld-val-list'].message_request_id = sent.json?.message_id
-  delivered.event['fld-val-list'].external_message_request_id = sms?.body.external_id
-  hop('Event Manager', 'Worker', `POST /v1/webhooks/scg/${GENESYS.tenant} (DELIVERED)`)
-  const status = await worker(`/v1/webhooks/scg/${GENESYS.tenant}`, JSON.stringify(delivered), {
-    authorization: GENESYS_BASIC,
-    'content-type': 'application/json',
+  let since = step(`${leg.first + 1}. Event Manager reports the SMS delivered; Genesys gets the receipt`)
+  const status = await genesysWebhook('scg-status-delivered.json', 'DELIVERED', (f) => {
+    f.message_request_id = leg.messageIdOf(sent.json)
+    f.external_message_request_id = sms?.body.external_id
   })
-  const [receipt] = await genesysCalls('receipt', since)
-  hop(
-    'Worker',
-    'Genesys',
-    receipt ? `POST …/inbound/open/receipt ${receipt.body.status} for ${receipt.body.id}` : 'no receipt',
-    receipt?.body.status === 'Delivered' && receipt?.body.id === message.id,
-    receipt?.at,
+  await genesysHop(
+    leg,
+    'receipt',
+    since,
+    (r) => r.status === 'Delivered' && r.id === id,
+    (r) => `${r.status} for ${r.id}`,
   )
   hop('Worker', 'Event Manager', `${status.status} ${status.text}`, status.json?.status === 'OK')
 
-  since = step('11. The customer replies to the Genesys number; the agent sees it in Genesys, not CI360')
-  const mo = fixture('scg-mo-text.json')
-  mo['event-id'] = randomUUID().replaceAll('-', '').slice(0, 22)
-  mo.event.timestamp = new Date().toISOString()
-  mo.event['fld-val-list'].to_address = GENESYS.number
-  mo.event['fld-val-list'].message_body = 'Great, thank you!'
-  hop('Event Manager', 'Worker', `POST /v1/webhooks/scg/${GENESYS.tenant} (MO to ${mask(GENESYS.number)})`)
-  const reply = await worker(`/v1/webhooks/scg/${GENESYS.tenant}`, JSON.stringify(mo), {
-    authorization: GENESYS_BASIC,
-    'content-type': 'application/json',
+  since = step(
+    `${leg.first + 2}. The customer replies to the Genesys number; the agent sees it in Genesys, not CI360`,
+  )
+  const reply = await genesysWebhook('scg-mo-text.json', `MO to ${mask(GENESYS.number)}`, (f) => {
+    f.to_address = GENESYS.number
+    f.from_address = GENESYS.customer
+    f.message_body = customerText
   })
-  const [inbound] = await genesysCalls('message', since)
-  hop(
-    'Worker',
-    'Genesys',
-    inbound
-      ? `POST …/inbound/open/message "${inbound.body.text}" from ${mask(inbound.body.channel.from.id)}`
-      : 'no message',
-    inbound?.body.text === 'Great, thank you!',
-    inbound?.at,
+  await genesysHop(
+    leg,
+    'message',
+    since,
+    (m) => m.text === customerText,
+    (m) => `"${m.text}" from ${mask(m.channel.from.id)}`,
   )
   hop('Worker', 'Event Manager', `${reply.status} ${reply.text}`, reply.json?.status === 'OK')
   const ci360 = await genesysCi360(start)

@@ -90,7 +90,9 @@ CI360 edge connector running locally.
   Demo tenant   ${TENANT}   x-api-key: demo-ci360-key   admin key: demo-admin-key
   Fakes         SCG ${fakes.urls.scg}  CI360 ${fakes.urls.ci360}  Twilio ${fakes.urls.twilio}
                 S3 ${fakes.urls.s3} (bucket demo-exports)  files ${fakes.urls.source}
-                Genesys Cloud ${fakes.urls.genesys} (Open Messaging of tenant ${GENESYS_TENANT})
+                Genesys ${fakes.urls.genesys} (tenant ${GENESYS_TENANT}: Open Messaging, Multicloud Nexus)
+  Multicloud    ${WORKER_URL}/v1/genesys/${GENESYS_TENANT}/channels/sms-demo/webhook
+                (channel sms-demo; X-Hub-Signature: sha1=<hex HMAC-SHA1, webhook secret in .dev.vars>)
 
 Send an SMS through SCG (paste into another terminal):
 

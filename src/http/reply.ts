@@ -4,13 +4,27 @@ import type * as z from 'zod/mini'
 import type { Body } from '../openapi/reply'
 
 /**
+ * A reply schema named by its type only. The schemas document public/openapi.json and type the
+ * handlers; nothing reads them at run time, so routes name them this way and the Worker bundle does not
+ * carry the schema objects (nor the zod code only they use).
+ */
+export interface SchemaRef<S extends z.ZodMiniType> {
+  readonly schema?: S
+}
+
+const REF: SchemaRef<z.ZodMiniType> = Object.freeze({})
+
+/** `schema<typeof R.HealthReply>()`: the reference `reply` takes (one shared object, nothing allocated). */
+export const schema = <S extends z.ZodMiniType>(): SchemaRef<S> => REF as SchemaRef<S>
+
+/**
  * A JSON reply whose body must be of `schema`'s type: the schema the route's OpenAPI operation
  * documents for that status. Nothing is parsed at run time; the check is the compiler's.
  */
 export function reply<S extends z.ZodMiniType>(
   c: Context,
   status: ContentfulStatusCode,
-  _schema: S,
+  _schema: SchemaRef<S>,
   body: Body<S>,
   headers?: Record<string, string>,
 ): Response {

@@ -7,7 +7,8 @@ import * as R from './replies'
 
 /**
  * OpenAPI 3.1 from zod: the request schemas the routes validate with and the reply schemas of
- * replies.ts. Each route file exports its operations; routes/openapi.ts gathers them, `npm run openapi`
+ * replies.ts. The operations of the route files are listed in ./*-operations.ts (outside the Worker
+ * bundle); routes/openapi.ts gathers them, `npm run openapi`
  * writes public/openapi.json (served at GET /openapi.json), and a test keeps that file and the routes in step.
  */
 
@@ -124,7 +125,7 @@ function operationObject(op: Operation) {
   }
 }
 
-/** The OpenAPI 3.1 document of `operations` (each route file exports its own). */
+/** The OpenAPI 3.1 document of `operations`. */
 export function buildDocument(operations: readonly Operation[]) {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const op of operations) {

@@ -1,5 +1,4 @@
 import { Hono } from 'hono/tiny'
-import * as z from 'zod/mini'
 import { discard, retryNow } from '../admin/actions'
 import {
   deliveryRecord,
@@ -10,13 +9,10 @@ import {
   parseListQuery,
 } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { AppError } from '../lib/app-error'
-import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES } from '../lib/vocabulary'
-import { common, err, type Operation, tenantParam } from '../openapi/operation'
-import * as R from '../openapi/replies'
-import { retryReplies } from '../openapi/reply'
+import type * as R from '../openapi/replies'
 
 /**
  * The operator API: failed requests (list, inspect, retry now, discard) and delivery
@@ -32,7 +28,7 @@ adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const store = c.get('deps').stores.failedRequests
   const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
   const page = pageOf(rows, query.limit, failedRequestItem, (last) => encodeCursor(last.id))
-  return reply(c, 200, R.FailedRequestList, page)
+  return reply(c, 200, schema<typeof R.FailedRequestList>(), page)
 })
 
 adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
@@ -42,7 +38,7 @@ adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
     throw new AppError('NOT_FOUND', 'No failed request with this id for this tenant.', {
       details: { id },
     })
-  return reply(c, 200, R.FailedRequestOne, { status: 'OK', item: failedRequestDetail(row) })
+  return reply(c, 200, schema<typeof R.FailedRequestOne>(), { status: 'OK', item: failedRequestDetail(row) })
 })
 
 adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
@@ -62,85 +58,5 @@ adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
     throw new AppError('NOT_FOUND', 'No delivery record with this guid for this tenant.', {
       details: { guid },
     })
-  return reply(c, 200, R.DeliveryRecord, deliveryRecord(row))
+  return reply(c, 200, schema<typeof R.DeliveryRecord>(), deliveryRecord(row))
 })
-
-export const adminOperation = (
-  method: Operation['method'],
-  path: string,
-  summary: string,
-  responses: Operation['responses'],
-  params: Operation['params'] = [],
-): Operation => ({
-  method,
-  path,
-  summary,
-  tag: 'Operations',
-  security: 'adminKey',
-  params: [tenantParam, ...params],
-  responses: { ...responses, '401': common['401'], '404': err('Unknown id or guid (NOT_FOUND)') },
-})
-const id = { name: 'id', in: 'path' as const, description: 'failed request id', schema: z.string() }
-
-/** The operator API. */
-export const adminOperations: Operation[] = [
-  adminOperation(
-    'get',
-    '/v1/tenants/{tenant}/failed-requests',
-    'List failed requests, newest first',
-    {
-      '200': { description: 'A page', schema: R.FailedRequestList },
-      '400': err('Bad state, kind, limit or cursor (VALIDATION_FAILED)'),
-    },
-    [
-      {
-        name: 'state',
-        in: 'query',
-        description: 'pending | done | dead | expired',
-        schema: z.enum(FAILED_REQUEST_STATES),
-      },
-      {
-        name: 'kind',
-        in: 'query',
-        description: 'scg | twilio | ci360_event',
-        schema: z.enum(FAILED_REQUEST_KINDS),
-      },
-      { name: 'limit', in: 'query', description: '1–100, default 50', schema: z.int() },
-      { name: 'cursor', in: 'query', description: 'next_cursor of the previous page', schema: z.string() },
-    ],
-  ),
-  adminOperation(
-    'get',
-    '/v1/tenants/{tenant}/failed-requests/{id}',
-    'One failed request, with its stored event',
-    { '200': { description: 'The row', schema: R.FailedRequestOne } },
-    [id],
-  ),
-  adminOperation(
-    'post',
-    '/v1/tenants/{tenant}/failed-requests/{id}/retry',
-    'Retry now; answers as the original route would',
-    {
-      '200': { description: 'OK, DUPLICATE (already done) or STALE', schema: retryReplies[200] },
-      '202': { description: 'QUEUED again', schema: retryReplies[202] },
-      '409': err('Being retried by the cron right now (IN_PROGRESS)'),
-      '422': err('PROVIDER_REJECTED'),
-      '502': err('Failed again on its last attempt (PROVIDER_UNAVAILABLE)'),
-    },
-    [id],
-  ),
-  adminOperation(
-    'delete',
-    '/v1/tenants/{tenant}/failed-requests/{id}',
-    'Discard',
-    { '204': { description: 'Discarded' } },
-    [id],
-  ),
-  adminOperation(
-    'get',
-    '/v1/tenants/{tenant}/messages/{guid}',
-    'Delivery record of one CI360 event',
-    { '200': { description: 'The record', schema: R.DeliveryRecord } },
-    [{ name: 'guid', in: 'path', description: 'CI360 event guid', schema: z.string() }],
-  ),
-]

@@ -1,17 +1,15 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import * as z from 'zod/mini'
 import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { AppError } from '../lib/app-error'
 import { parseJsonText, readBodyText } from '../lib/http'
-import { common, err, type Operation, tenantParam } from '../openapi/operation'
-import * as R from '../openapi/replies'
+import type * as R from '../openapi/replies'
 import { handleGenesysSend, parseGenesysMessage, record } from '../outbound/genesys'
 import { handleMulticloud } from '../outbound/multicloud'
 import { verifyMulticloudSignature } from '../providers/genesys/multicloud'
-import { OpenMessageSchema, verifyOpenMessagingSignature } from '../providers/genesys/open-messaging'
+import { verifyOpenMessagingSignature } from '../providers/genesys/open-messaging'
 
 /** Keeps the work for an unknown tenant close to that of a known one (no tenant probing by timing). */
 const PLACEHOLDER_SECRET = 'no-such-tenant-placeholder-secret'
@@ -31,11 +29,11 @@ genesysRoutes.post('/v1/genesys/:tenant/open-messaging', async (c) => {
   const parsed = parseGenesysMessage(parseJsonText(rawBody))
   if ('ignored' in parsed) {
     await record(deps, { tenant, rawBody, send: parsed.ignored }, 'ignored', [])
-    return reply(c, 200, R.GenesysReply, parsed.ignored)
+    return reply(c, 200, schema<typeof R.GenesysReply>(), parsed.ignored)
   }
   const origin = publicOrigin(tenant.settings, c.req.url)
   const body = await handleGenesysSend(deps, { tenant, rawBody, send: parsed.send, origin })
-  return reply(c, 200, R.GenesysReply, body)
+  return reply(c, 200, schema<typeof R.GenesysReply>(), body)
 })
 
 /**
@@ -57,7 +55,7 @@ genesysRoutes.post('/v1/genesys/:tenant/channels/:channelId/webhook', async (c) 
   deps.log.info('genesys multicloud webhook', { tenant: tenant.id, channel, trace_id: trace })
   const origin = publicOrigin(tenant.settings, c.req.url)
   const body = await handleMulticloud(deps, { tenant, channel, origin }, parseJsonText(rawBody))
-  return reply(c, 200, R.MulticloudReply, body)
+  return reply(c, 200, schema<typeof R.MulticloudReply>(), body)
 })
 
 /** 403 for an unknown tenant, a tenant without that Genesys product, or a missing/bad signature. */
@@ -67,61 +65,3 @@ function refuse(c: Context<AppEnv>, noTenant: boolean, missing: string | false, 
   c.get('deps').log.warn('genesys webhook refused', { tenant: c.req.param('tenant'), reason })
   throw new AppError('FORBIDDEN', `Missing or invalid ${header} for this tenant.`)
 }
-
-/** The documented body: each message in the normalized shape (`type`/`direction` default to Text/Outbound). */
-const MulticloudDocSchema = z.looseObject({ messages: z.array(OpenMessageSchema) })
-
-/** The Genesys routes. */
-export const genesysOperations: Operation[] = [
-  {
-    method: 'post',
-    path: '/v1/genesys/{tenant}/open-messaging',
-    summary: 'Genesys Cloud Open Messaging outbound message → SCG or Twilio',
-    tag: 'Genesys',
-    security: 'genesysSignature',
-    params: [tenantParam],
-    body: [{ type: 'application/json', schema: OpenMessageSchema }],
-    responses: {
-      '200': {
-        description: 'Sent (OK), stored for retry (QUEUED), DUPLICATE or IGNORED',
-        schema: R.GenesysReply,
-      },
-      '400': common['400'],
-      '403': err('Missing or invalid X-Hub-Signature-256, or unknown tenant (FORBIDDEN)'),
-      '409': err('The same message is being sent right now (IN_PROGRESS)'),
-      '413': common['413'],
-      '422': err('The provider refused the message (PROVIDER_REJECTED, with provider_code)'),
-      '503': common['503'],
-    },
-  },
-  {
-    method: 'post',
-    path: '/v1/genesys/{tenant}/channels/{channelId}/webhook',
-    summary: 'Genesys Multicloud Digital Channels (Async) messages → SCG or Twilio',
-    tag: 'Genesys',
-    security: 'multicloudSignature',
-    params: [
-      tenantParam,
-      {
-        name: 'channelId',
-        in: 'path',
-        description: 'A channel_id of genesys.multicloud',
-        schema: z.string(),
-      },
-    ],
-    body: [{ type: 'application/json', schema: MulticloudDocSchema }],
-    responses: {
-      '200': {
-        description:
-          'Every message handled: messageId/status of the first, `messages` one outcome each (OK, QUEUED, DUPLICATE, IGNORED, PROVIDER_REJECTED, IN_PROGRESS)',
-        schema: R.MulticloudReply,
-      },
-      '400': common['400'],
-      '403': err('Missing or invalid X-Hub-Signature, unknown tenant or unknown channel (FORBIDDEN)'),
-      '413': common['413'],
-      '503': err(
-        'Storage unavailable: not every message was stored; Genesys redelivers (STORAGE_UNAVAILABLE)',
-      ),
-    },
-  },
-]

@@ -1,14 +1,12 @@
 import { Hono } from 'hono/tiny'
-import * as z from 'zod/mini'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { isAppError } from '../lib/app-error'
 import { readBodyText } from '../lib/http'
 import { describeError } from '../lib/log'
 import { OAuthError } from '../oauth/errors'
 import { handleTokenRequest } from '../oauth/token-endpoint'
-import type { Operation } from '../openapi/operation'
-import * as R from '../openapi/replies'
+import type * as R from '../openapi/replies'
 
 /** Token requests are a few hundred bytes; anything near this is not one. */
 const MAX_TOKEN_REQUEST_BYTES = 16 * 1024
@@ -33,7 +31,7 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       body,
       query: new URL(c.req.url).searchParams,
     })
-    return reply(c, 200, R.TokenReply, token, NO_STORE)
+    return reply(c, 200, schema<typeof R.TokenReply>(), token, NO_STORE)
   } catch (e) {
     if (!(e instanceof OAuthError)) {
       // A broken tenant secret (CONFIG_INVALID) or anything unexpected: logged, answered the RFC way.
@@ -41,7 +39,7 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
       return reply(
         c,
         500,
-        R.OAuthErrorReply,
+        schema<typeof R.OAuthErrorReply>(),
         { error: 'server_error', error_description: 'The token could not be issued; see the operator log.' },
         NO_STORE,
       )
@@ -54,47 +52,9 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
     return reply(
       c,
       e.status,
-      R.OAuthErrorReply,
+      schema<typeof R.OAuthErrorReply>(),
       { error: e.error, error_description: e.description },
       headers,
     )
   }
 })
-
-/** The token endpoint. */
-export const oauthOperations: Operation[] = [
-  {
-    method: 'post',
-    path: '/v1/oauth/token',
-    summary: 'OAuth 2.0 token endpoint for Event Manager (client_credentials, password, refresh_token)',
-    tag: 'Webhooks',
-    security: 'oauthClient',
-    body: [
-      {
-        type: 'application/x-www-form-urlencoded',
-        schema: z.object({
-          grant_type: z.enum(['client_credentials', 'password', 'refresh_token']),
-          client_id: z.optional(z.string()),
-          client_secret: z.optional(z.string()),
-          username: z.optional(z.string()),
-          password: z.optional(z.string()),
-          refresh_token: z.optional(z.string()),
-          scope: z.optional(z.string()),
-          tenant: z.optional(z.string()),
-        }),
-      },
-    ],
-    responses: {
-      '200': { description: 'Token issued', schema: R.TokenReply },
-      '400': {
-        description: 'invalid_request, invalid_grant, unsupported_grant_type, invalid_scope',
-        schema: R.OAuthErrorReply,
-      },
-      '401': { description: 'invalid_client', schema: R.OAuthErrorReply },
-      '503': {
-        description: 'temporarily_unavailable (TOKEN_SIGNING_KEY not set)',
-        schema: R.OAuthErrorReply,
-      },
-    },
-  },
-]

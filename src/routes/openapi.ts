@@ -1,16 +1,20 @@
+import { genesysOperations } from '../openapi/genesys-operations'
 import { buildDocument } from '../openapi/operation'
-import { adminOperations } from './admin'
-import { bulkOperations } from './bulk'
-import { genesysOperations } from './genesys'
-import { healthOperations } from './health'
-import { messageOperations } from './messages'
-import { oauthOperations } from './oauth'
-import { operatorEventOperations } from './operator-events'
-import { operatorSearchOperations } from './operator-search'
-import { scgWebhookOperations } from './scg-webhooks'
-import { twilioWebhookOperations } from './twilio-webhooks'
+import {
+  adminOperations,
+  operatorEventOperations,
+  operatorSearchOperations,
+} from '../openapi/operator-operations'
+import {
+  bulkOperations,
+  healthOperations,
+  messageOperations,
+  oauthOperations,
+  scgWebhookOperations,
+  twilioWebhookOperations,
+} from '../openapi/route-operations'
 
-/** The OpenAPI document of every route, from the operations each route file exports beside its handlers. */
+/** The OpenAPI document of every route, from the operations src/openapi/*-operations.ts list per route file. */
 export const buildOpenApiDocument = () =>
   buildDocument([
     ...healthOperations,

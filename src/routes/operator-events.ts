@@ -1,19 +1,14 @@
 import { Hono } from 'hono/tiny'
-import * as z from 'zod/mini'
 import { eventDetail, eventItem } from '../admin/operator-present'
 import { parseEventQuery } from '../admin/operator-query'
 import { encodeCursor, pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { replayStoredEvent } from '../inbound/replay'
 import { AppError } from '../lib/app-error'
-import { INBOUND_EVENT_SOURCES, INBOUND_STATES } from '../lib/vocabulary'
-import { err, type Operation } from '../openapi/operation'
-import { EventList, EventOne, Marked } from '../openapi/operator-replies'
-import { WebhookReply } from '../openapi/replies'
-import { adminOperation } from './admin'
-import { query, searchOperation } from './operator-search'
+import type { EventList, EventOne, Marked } from '../openapi/operator-replies'
+import type { WebhookReply } from '../openapi/replies'
 
 /**
  * The operator console's event viewer (docs/console.md): stored webhook deliveries (list, view,
@@ -34,7 +29,7 @@ operatorEventRoutes.get(base, admin, async (c) => {
   return reply(
     c,
     200,
-    EventList,
+    schema<typeof EventList>(),
     pageOf(rows, query.limit, eventItem, (last) => encodeCursor(last.id)),
   )
 })
@@ -43,7 +38,7 @@ operatorEventRoutes.get(`${base}/:id`, admin, async (c) => {
   const id = c.req.param('id')
   const row = await c.get('deps').stores.inboundEvents.get(c.get('tenant').id, id)
   if (!row) throw notFound(id)
-  return reply(c, 200, EventOne, { status: 'OK', item: eventDetail(row) })
+  return reply(c, 200, schema<typeof EventOne>(), { status: 'OK', item: eventDetail(row) })
 })
 
 operatorEventRoutes.post(`${base}/:id/replay`, admin, async (c) => {
@@ -51,59 +46,12 @@ operatorEventRoutes.post(`${base}/:id/replay`, admin, async (c) => {
   const deps = { ...c.get('deps'), log: c.get('deps').log.child({ replay_of: id }) }
   const row = await deps.stores.inboundEvents.get(c.get('tenant').id, id)
   if (!row) throw notFound(id)
-  return reply(c, 200, WebhookReply, await replayStoredEvent(deps, row))
+  return reply(c, 200, schema<typeof WebhookReply>(), await replayStoredEvent(deps, row))
 })
 
 operatorEventRoutes.post(`${base}/:id/handled`, admin, async (c) => {
   const id = c.req.param('id')
   const deps = c.get('deps')
   if (!(await deps.stores.inboundEvents.markHandled(c.get('tenant').id, id, deps.now()))) throw notFound(id)
-  return reply(c, 200, Marked, { status: 'OK' })
+  return reply(c, 200, schema<typeof Marked>(), { status: 'OK' })
 })
-
-const id = { name: 'id', in: 'path' as const, description: 'event id', schema: z.string() }
-
-/** The event viewer's routes. */
-export const operatorEventOperations: Operation[] = [
-  searchOperation(
-    '/v1/tenants/{tenant}/events',
-    'Stored webhook deliveries, newest first',
-    { description: 'A page', schema: EventList },
-    'Bad source, state, type, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)',
-    [
-      query('source', INBOUND_EVENT_SOURCES.join(' | ')),
-      query('state', INBOUND_STATES.join(' | ')),
-      query('type', 'SCG evt-tp, or Twilio status | inbound'),
-      query('q', 'exact event key, provider message id or guid'),
-    ],
-  ),
-  adminOperation(
-    'get',
-    '/v1/tenants/{tenant}/events/{id}',
-    'One stored delivery with its raw body and tracking',
-    {
-      '200': { description: 'The event', schema: EventOne },
-    },
-    [id],
-  ),
-  adminOperation(
-    'post',
-    '/v1/tenants/{tenant}/events/{id}/replay',
-    'Run the stored body through its webhook flow again, bypassing dedupe',
-    {
-      '200': {
-        description: 'The outcome (OK, QUEUED, IGNORED…), as the webhook would answer',
-        schema: WebhookReply,
-      },
-      '503': err('Storage unavailable (STORAGE_UNAVAILABLE)'),
-    },
-    [id],
-  ),
-  adminOperation(
-    'post',
-    '/v1/tenants/{tenant}/events/{id}/handled',
-    'Mark handled (kept for audit)',
-    { '200': { description: 'Marked', schema: Marked } },
-    [id],
-  ),
-]

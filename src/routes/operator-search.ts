@@ -1,17 +1,13 @@
 import { Hono } from 'hono/tiny'
-import * as z from 'zod/mini'
 import { messageItem, parseStatsQuery } from '../admin/operator-present'
 import { encodeMessageCursor, parseMessageQuery } from '../admin/operator-query'
 import { pageOf } from '../admin/present'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
-import { MESSAGE_SEARCH_STATES, PROVIDER_IDS } from '../lib/vocabulary'
-import { err, type Operation } from '../openapi/operation'
-import { MessageList, StatsReply } from '../openapi/operator-replies'
+import type { MessageList, StatsReply } from '../openapi/operator-replies'
 import { searchMessages } from '../storage/message-search'
 import { readStats } from '../storage/stats'
-import { adminOperation } from './admin'
 
 /** The operator console's message search and dashboard counts (docs/console.md). Tenant admin keys only. */
 export const operatorSearchRoutes = new Hono<AppEnv>()
@@ -26,62 +22,11 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
     limit: query.limit + 1,
   })
   const cursorOf = (last: (typeof rows)[number]) => encodeMessageCursor(last.created_at, last.guid)
-  return reply(c, 200, MessageList, pageOf(rows, query.limit, messageItem, cursorOf))
+  return reply(c, 200, schema<typeof MessageList>(), pageOf(rows, query.limit, messageItem, cursorOf))
 })
 
 operatorSearchRoutes.get(`${base}/stats`, admin, async (c) => {
   const deps = c.get('deps')
   const stats = await readStats(deps.db, c.get('tenant').id, parseStatsQuery(c.req.query(), deps))
-  return reply(c, 200, StatsReply, { status: 'OK', ...stats })
+  return reply(c, 200, schema<typeof StatsReply>(), { status: 'OK', ...stats })
 })
-
-export const query = (name: string, description: string, schema: z.ZodMiniType = z.string()) => ({
-  name,
-  in: 'query' as const,
-  description,
-  schema,
-})
-export const page = [
-  query('from', 'ISO 8601, inclusive'),
-  query('to', 'ISO 8601, exclusive'),
-  query('limit', '1–100, default 50', z.int()),
-  query('cursor', 'next_cursor of the previous page'),
-]
-
-/** A console search: GET, newest first, filtered by `filters` and paged; a bad parameter is a 400. */
-export const searchOperation = (
-  path: string,
-  summary: string,
-  ok: Operation['responses'][string],
-  bad: string,
-  filters: NonNullable<Operation['params']>,
-) => adminOperation('get', path, summary, { '200': ok, '400': err(bad) }, [...filters, ...page])
-
-/** Message search and stats. */
-export const operatorSearchOperations: Operation[] = [
-  searchOperation(
-    '/v1/tenants/{tenant}/messages',
-    'Search delivery records, newest first',
-    { description: 'A page of records (as messages/{guid}, without history)', schema: MessageList },
-    'Bad state, provider, from, to, q, limit or cursor (VALIDATION_FAILED, naming it)',
-    [
-      query('state', MESSAGE_SEARCH_STATES.join(' | ')),
-      query('provider', PROVIDER_IDS.join(' | ')),
-      query('q', 'exact guid, provider message id or externalCode'),
-    ],
-  ),
-  adminOperation(
-    'get',
-    '/v1/tenants/{tenant}/stats',
-    'Dashboard counts per hour or day, and pending counts',
-    {
-      '200': { description: 'Counts', schema: StatsReply },
-      '400': err('Bad from, to or bucket (VALIDATION_FAILED, naming it)'),
-    },
-    [
-      query('from', 'ISO 8601; default 24 hours (30 days) before to'),
-      query('to', 'ISO 8601; default the end of the current hour (day)'),
-      query('bucket', 'hour | day, default hour'),
-    ],
-  ),
-]

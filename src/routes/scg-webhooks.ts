@@ -2,13 +2,11 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { TenantConfig } from '../config/tenant'
 import type { AppEnv } from '../http/app-env'
-import { reply } from '../http/reply'
+import { reply, schema } from '../http/reply'
 import { requireScgWebhookAuth } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
 import { readBodyText } from '../lib/http'
-import { common, err, type Operation, tenantParam } from '../openapi/operation'
-import * as R from '../openapi/replies'
-import { ScgEnvelopeSchema } from '../providers/scg/webhook'
+import type * as R from '../openapi/replies'
 
 /**
  * Syniverse Event Manager deliveries on the global route and on a tenant's route, plus
@@ -24,45 +22,10 @@ async function receive(c: Context<AppEnv>, route: TenantConfig | undefined) {
     rawBody,
     headers: c.req.raw.headers,
   })
-  return reply(c, 200, R.WebhookReply, result.reply)
+  return reply(c, 200, schema<typeof R.WebhookReply>(), result.reply)
 }
 
 scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) => receive(c, undefined))
 scgWebhookRoutes.post('/v1/webhooks/scg/:tenant', requireScgWebhookAuth('tenant'), (c) =>
   receive(c, c.get('tenant')),
 )
-
-const scgWebhook = (path: string, summary: string, params: Operation['params']): Operation => ({
-  method: 'post',
-  path,
-  summary,
-  tag: 'Webhooks',
-  security: 'scgWebhook',
-  ...(params ? { params } : {}),
-  body: [
-    { type: 'application/json', schema: ScgEnvelopeSchema },
-    {
-      type: 'application/xml',
-      schema: ScgEnvelopeSchema,
-      description: 'Same element names as the JSON envelope; DTDs and entities are refused',
-    },
-  ],
-  responses: {
-    '200': {
-      description: 'OK (injected), QUEUED (stored for retry), DUPLICATE or IGNORED',
-      schema: R.WebhookReply,
-    },
-    ...common,
-    '400': err('INVALID_JSON, INVALID_XML or VALIDATION_FAILED (naming the field)'),
-  },
-})
-
-/** The Event Manager routes. */
-export const scgWebhookOperations: Operation[] = [
-  scgWebhook('/v1/webhooks/scg', 'Event Manager delivery for any tenant (global credentials)', undefined),
-  scgWebhook(
-    '/v1/webhooks/scg/{tenant}',
-    "Event Manager delivery for one tenant (the tenant's scg_webhook credentials)",
-    [tenantParam],
-  ),
-]

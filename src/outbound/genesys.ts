@@ -1,6 +1,6 @@
 import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { afterReply, type Deps } from '../deps'
 import { receiptOf } from '../inbound/genesys'
 import { attemptOf, forwardOrQueue } from '../inbound/inject'
 import { attemptEntry } from '../inbound/record'
@@ -123,7 +123,6 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
     return { status: 'DUPLICATE', id: send.id, state, ...(id ? { message_id: id } : {}) }
   }
 
-  log.info('genesys message sending', { to: maskPhone(message.to) })
   const at = deps.now()
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
   const result = claim.takeover
@@ -166,7 +165,9 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
 
 /**
  * The Genesys delivery in `inbound_events`, as every webhook delivery is (docs/console.md); event key
- * the Genesys id, so a queued send's retries are tracked on it. Failing to record changes no answer.
+ * the Genesys id, so a queued send's retries are tracked on it. Written after the reply: the delivery
+ * row claimed before it is what keeps a redelivery from sending twice, and failing to record changes
+ * no answer (docs/scaling.md, queries per request).
  */
 export async function record(
   deps: Deps,
@@ -188,9 +189,12 @@ export async function record(
     contentType: 'application/json',
   } as const
   const tracking = attempts.length ? attempts.map(attemptEntry) : [entry(now, state.toUpperCase())]
-  await store
-    .exec('inbound_events.insert', [store.insert(row, now, state, tracking).statement])
-    .catch((e: unknown) => deps.log.warn('inbound event not recorded', describeError(e)))
+  const statement = store.insert(row, now, state, tracking).statement
+  await afterReply(deps, async () => {
+    await store
+      .exec('inbound_events.insert', [statement])
+      .catch((e: unknown) => deps.log.warn('inbound event not recorded', describeError(e)))
+  })
 }
 
 /**

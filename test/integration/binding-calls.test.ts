@@ -5,6 +5,7 @@ import { BindingCounter, type CallCounts, countD1, countKV } from '../../bench/w
 import { appWith } from '../support/app'
 import { scgEnvelope } from '../support/event-manager'
 import { outboundEvent } from '../support/fixtures'
+import { genesysTenant, hubSignature256, openMessage } from '../support/genesys'
 import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
@@ -13,7 +14,10 @@ import { envWith, json } from '../support/worker'
  * around the bindings (bench/worker/counter.ts). These are the numbers docs/scaling.md computes the D1
  * ceiling from; work that takes round trips off the response path changes them here, in one place.
  */
-const EXPECTED: Record<'scgSend' | 'scgWebhook', { beforeReply: CallCounts; afterReply: CallCounts }> = {
+const EXPECTED: Record<
+  'scgSend' | 'scgWebhook' | 'genesysSend',
+  { beforeReply: CallCounts; afterReply: CallCounts }
+> = {
   // D1 claim → SCG → D1 update to `sent`, then the reply; after it, the identity mapping's two keys
   // (global and tenant) are read together and, being new, written together.
   scgSend: {
@@ -23,6 +27,12 @@ const EXPECTED: Record<'scgSend' | 'scgWebhook', { beforeReply: CallCounts; afte
   // D1 lookup of the delivery → D1 batch (claim of the event id, stored event, provider status) → CI360,
   // then the reply; the outcome noted for operators (one batch) follows it.
   scgWebhook: {
+    beforeReply: { d1: 2, kv: 0, d1Sequential: 2, kvSequential: 0, sequential: 2 },
+    afterReply: { d1: 1, kv: 0, d1Sequential: 1, kvSequential: 0, sequential: 1 },
+  },
+  // A Genesys message: D1 claim → SCG → D1 update to `sent`, then the reply; the stored webhook event
+  // follows it (no identity mapping: Genesys messages have no CI360 identity).
+  genesysSend: {
     beforeReply: { d1: 2, kv: 0, d1Sequential: 2, kvSequential: 0, sequential: 2 },
     afterReply: { d1: 1, kv: 0, d1Sequential: 1, kvSequential: 0, sequential: 1 },
   },
@@ -133,5 +143,29 @@ describe('binding-call counter: the calls a request waits for', () => {
     const stored = await Promise.all(keys.keys.map((k) => env.IDENTITY_CACHE.get(k.name, 'json')))
     for (const entry of stored)
       expect(entry).toMatchObject({ datahub_id: first.identityId, tenant_id: tenant.id })
+  })
+
+  it('a Genesys Open Messaging send makes the same D1 calls before replying as a CI360 send, and no KV call', async () => {
+    const tenant = genesysTenant()
+    const send = counted(envWith([tenant]))
+    const message = openMessage()
+    const raw = JSON.stringify(message)
+    const sent = await send(`/v1/genesys/${tenant.id}/open-messaging`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': hubSignature256(tenant.outboundSecret, raw),
+      },
+      body: raw,
+    })
+    expect(sent.res.status).toBe(200)
+    expect(await json(sent.res)).toMatchObject({ status: 'OK', provider: 'scg', id: message.id })
+    expect({ beforeReply: sent.beforeReply, afterReply: sent.afterReply }).toEqual(EXPECTED.genesysSend)
+    const stored = await env.DB.prepare(
+      'SELECT state FROM inbound_events WHERE tenant_id = ? AND source = ? AND event_key = ?',
+    )
+      .bind(tenant.id, 'genesys', message.id)
+      .first<{ state: string }>()
+    expect(stored?.state).toBe('injected')
   })
 })

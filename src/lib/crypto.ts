@@ -28,6 +28,11 @@ export function base64Encode(bytes: ArrayBuffer | Uint8Array): string {
   return btoa(s)
 }
 
+export function hexEncode(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
+  return [...view].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
 export function base64UrlEncode(bytes: ArrayBuffer | Uint8Array): string {
   return base64Encode(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
@@ -50,6 +55,5 @@ export async function hmac(
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
+  return hexEncode(await crypto.subtle.digest('SHA-256', bytes))
 }

@@ -92,8 +92,21 @@ export interface GenesysRequest {
   channel?: string
 }
 
+export type ParsedGenesysMessage = ReturnType<typeof parseGenesysMessage>
+
+/** One verified Genesys message, from either route: sent once, or recorded as ignored. */
+export async function handleGenesysMessage(
+  deps: Deps,
+  req: Omit<GenesysRequest, 'send'>,
+  parsed: ParsedGenesysMessage,
+): Promise<GenesysBody> {
+  if ('send' in parsed) return handleGenesysSend(deps, { ...req, send: parsed.send })
+  await record(deps, { ...req, send: parsed.ignored }, 'ignored', [])
+  return parsed.ignored
+}
+
 /** Send one Genesys message once: claim its id, send through the tenant's provider, store the outcome. */
-export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<GenesysBody> {
+async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<GenesysBody> {
   const { tenant, send } = req
   const now = deps.now()
   const { event, provider, message } = buildGenesysOutbound(deps, tenant, send, now, req.origin)
@@ -169,7 +182,7 @@ export async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promis
  * row claimed before it is what keeps a redelivery from sending twice, and failing to record changes
  * no answer (docs/scaling.md, queries per request).
  */
-export async function record(
+async function record(
   deps: Deps,
   req: Pick<GenesysRequest, 'tenant' | 'rawBody' | 'channel'> & { send: { id: string } },
   state: InboundState,

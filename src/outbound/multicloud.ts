@@ -5,7 +5,7 @@ import { validationError } from '../lib/validation'
 import type { MulticloudReply } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
 import { asOpenMessage, MulticloudBodySchema } from '../providers/genesys/multicloud'
-import { genesysGuid, handleGenesysSend, parseGenesysMessage, record } from './genesys'
+import { genesysGuid, handleGenesysMessage, type ParsedGenesysMessage, parseGenesysMessage } from './genesys'
 
 type Reply = Body<typeof MulticloudReply>
 type Outcome = Reply['messages'][number]
@@ -31,23 +31,22 @@ export async function handleMulticloud(deps: Deps, req: MulticloudRequest, body:
     return { ...parseGenesysMessage(message, `messages.${i}.`), rawBody: JSON.stringify(message) }
   })
   const messages: Outcome[] = []
-  for (const item of items) {
-    const r = { ...req, rawBody: item.rawBody }
-    if ('ignored' in item) {
-      await record(deps, { ...r, send: item.ignored }, 'ignored', [])
-      messages.push({ messageId: genesysGuid(item.ignored.id), ...item.ignored })
-    } else messages.push(await sendOne(deps, { ...r, send: item.send }))
-  }
+  for (const { rawBody, ...parsed } of items)
+    messages.push(await handleOne(deps, { ...req, rawBody }, parsed))
   const first = messages[0] as Outcome
   return { messageId: first.messageId, status: first.status, messages }
 }
 
 /** One message: a rejection or a send already under way is an outcome here, not the whole reply. */
-async function sendOne(deps: Deps, req: Parameters<typeof handleGenesysSend>[1]): Promise<Outcome> {
-  const { id } = req.send
+async function handleOne(
+  deps: Deps,
+  req: MulticloudRequest & { rawBody: string },
+  parsed: ParsedGenesysMessage,
+): Promise<Outcome> {
+  const id = 'send' in parsed ? parsed.send.id : parsed.ignored.id
   const messageId = genesysGuid(id)
   try {
-    return { messageId, ...(await handleGenesysSend(deps, req)) }
+    return { messageId, ...(await handleGenesysMessage(deps, req, parsed)) }
   } catch (e) {
     if (!(e instanceof AppError) || (e.code !== 'PROVIDER_REJECTED' && e.code !== 'IN_PROGRESS')) throw e
     const code = e.details?.provider_code

@@ -6,7 +6,7 @@ import { reply, schema } from '../http/reply'
 import { AppError } from '../lib/app-error'
 import { parseJsonText, readBodyText } from '../lib/http'
 import type * as R from '../openapi/replies'
-import { handleGenesysSend, parseGenesysMessage, record } from '../outbound/genesys'
+import { handleGenesysMessage, parseGenesysMessage } from '../outbound/genesys'
 import { handleMulticloud } from '../outbound/multicloud'
 import { verifyMulticloudSignature } from '../providers/genesys/multicloud'
 import { verifyOpenMessagingSignature } from '../providers/genesys/open-messaging'
@@ -27,12 +27,8 @@ genesysRoutes.post('/v1/genesys/:tenant/open-messaging', async (c) => {
   const valid = await verifyOpenMessagingSignature(secret ?? PLACEHOLDER_SECRET, header, rawBody)
   if (!tenant || !secret || !valid) refuse(c, !tenant, !secret && 'no open_messaging', 'X-Hub-Signature-256')
   const parsed = parseGenesysMessage(parseJsonText(rawBody))
-  if ('ignored' in parsed) {
-    await record(deps, { tenant, rawBody, send: parsed.ignored }, 'ignored', [])
-    return reply(c, 200, schema<typeof R.GenesysReply>(), parsed.ignored)
-  }
   const origin = publicOrigin(tenant.settings, c.req.url)
-  const body = await handleGenesysSend(deps, { tenant, rawBody, send: parsed.send, origin })
+  const body = await handleGenesysMessage(deps, { tenant, rawBody, origin }, parsed)
   return reply(c, 200, schema<typeof R.GenesysReply>(), body)
 })
 

@@ -1,3 +1,4 @@
+import { hexEncode } from '../lib/crypto'
 import type { FailedRequestKind, FailedRequestState } from '../lib/vocabulary'
 import { d1Call } from './d1-call'
 
@@ -66,7 +67,7 @@ export interface NewFailedRequest {
  */
 export function newFailedRequestId(now: number): string {
   const random = crypto.getRandomValues(new Uint8Array(8))
-  return `${now.toString(16).padStart(13, '0')}${[...random].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+  return `${now.toString(16).padStart(13, '0')}${hexEncode(random)}`
 }
 
 /** D1 access for `failed_requests`. Methods returning statements let callers batch them atomically. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import type { GenesysConfig } from '../../config/genesys'
-import { base64Encode, hmac, safeEqual } from '../../lib/crypto'
+import { base64Encode, hexEncode, hmac, safeEqual } from '../../lib/crypto'
 
 /**
  * Genesys Multicloud CX Digital Channels, "Async" (third-party messaging) provider: docs/protocols.md,
@@ -35,12 +35,11 @@ export const nexusUrlOf = (m: Multicloud, channelId: string) =>
   m.nexus_url.replace(/\/+$/, '') +
   (m.inbound_path ?? DEFAULT_INBOUND_PATH).replaceAll('{channelId}', encodeURIComponent(channelId))
 
-const hexOf = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 const sha1 = async (secret: string, body: string) => new Uint8Array(await hmac('SHA-1', secret, body))
 
 /** `sha1=` + hex HMAC-SHA1 of the body (A4). */
 export const multicloudSignature = async (secret: string, body: string) =>
-  `sha1=${hexOf(await sha1(secret, body))}`
+  `sha1=${hexEncode(await sha1(secret, body))}`
 
 /**
  * Constant-time check of `X-Hub-Signature` against the hex and the base64 form of the digest (A4); both
@@ -55,7 +54,7 @@ export async function verifyMulticloudSignature(
   const given =
     header?.replace(/^sha1=([0-9a-fA-F]{40})$/, (_, hex: string) => `sha1=${hex.toLowerCase()}`) ?? ''
   const [hex, b64] = await Promise.all([
-    safeEqual(given, `sha1=${hexOf(digest)}`),
+    safeEqual(given, `sha1=${hexEncode(digest)}`),
     safeEqual(given, `sha1=${base64Encode(digest)}`),
   ])
   return header !== null && (hex || b64)

@@ -1,5 +1,6 @@
 import type { TenantConfig } from '../config/tenant'
 import { type GenesysCall, transportOf } from '../providers/genesys/client'
+import { genesysGuid } from '../providers/genesys/open-messaging'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
@@ -39,7 +40,7 @@ export function receiptOf(
       id: row.genesys_message_id,
       channel: {
         // Multicloud matches receipts on the `messageId` our webhook reply gave (the delivery's guid).
-        ...(row.genesys_channel ? { messageId: `genesys:${row.genesys_message_id}` } : {}),
+        ...(row.genesys_channel ? { messageId: genesysGuid(row.genesys_message_id) } : {}),
         to: { id: row.genesys_recipient ?? '' },
         time: new Date(now).toISOString(),
       },

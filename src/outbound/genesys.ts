@@ -9,7 +9,13 @@ import { describeError, maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
 import type { GenesysReply } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
-import { type GenesysSend, OpenMessageSchema, sendOf } from '../providers/genesys/open-messaging'
+import {
+  type GenesysSend,
+  genesysGuid,
+  isGenesysGuid,
+  OpenMessageSchema,
+  sendOf,
+} from '../providers/genesys/open-messaging'
 import type { UpstreamAttempt } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
 import { entry, type InboundState } from '../storage/inbound-events'
@@ -19,10 +25,6 @@ import { claimLeaseMs } from './pipeline'
 import type { PreparedOutbound } from './types'
 
 type GenesysBody = Body<typeof GenesysReply>
-
-/** Deliveries of Genesys messages are keyed apart from CI360 guids. */
-const GUID_PREFIX = 'genesys:'
-export const genesysGuid = (id: string) => `${GUID_PREFIX}${id}`
 
 /**
  * The message as the provider adapters take it: a CI360-shaped event (the Genesys id stands in for the
@@ -234,7 +236,7 @@ export async function sendFailedReceipt(
 
 /** Our retries of a Genesys message ended (`dead`, `expired`): its `Failed` receipt. */
 export async function receiptForEndedRetry(deps: Deps, tenant: TenantConfig, guid: string, why: string) {
-  if (!guid.startsWith(GUID_PREFIX)) return
+  if (!isGenesysGuid(guid)) return
   const delivery = await deps.stores.deliveries.get(tenant.id, guid).catch(() => null)
   if (delivery?.source === 'genesys') await sendFailedReceipt(deps, tenant, delivery, why)
 }

@@ -5,7 +5,8 @@ import { validationError } from '../lib/validation'
 import type { MulticloudReply } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
 import { asOpenMessage, MulticloudBodySchema } from '../providers/genesys/multicloud'
-import { genesysGuid, handleGenesysMessage, type ParsedGenesysMessage, parseGenesysMessage } from './genesys'
+import { genesysGuid } from '../providers/genesys/open-messaging'
+import { handleGenesysMessage, type ParsedGenesysMessage, parseGenesysMessage } from './genesys'
 
 type Reply = Body<typeof MulticloudReply>
 type Outcome = Reply['messages'][number]

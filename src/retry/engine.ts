@@ -4,6 +4,7 @@ import type { Deps } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
 import { receiptForEndedRetry } from '../outbound/genesys'
+import { isGenesysGuid } from '../providers/genesys/open-messaging'
 import type { DeliveryState } from '../storage/deliveries'
 import type { Finish } from '../storage/failed-request-leases'
 import type { FailedRequestRow } from '../storage/failed-requests'
@@ -225,7 +226,7 @@ export async function attemptRow(
       ),
     )
   }
-  if (!isOutboundKind(row.kind) || row.guid.startsWith('genesys:'))
+  if (!isOutboundKind(row.kind) || isGenesysGuid(row.guid))
     statements.push(trackedOnEvent(deps, row, decided.outcome, now, latencyMs))
   await deliveries.exec('retry.finish', statements)
   const ended = decided.outcome

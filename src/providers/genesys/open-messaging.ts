@@ -1,6 +1,10 @@
 import * as z from 'zod/mini'
 import { base64Encode, hmac, safeEqual } from '../../lib/crypto'
 
+/** Deliveries of Genesys messages are keyed apart from CI360 guids; Multicloud also replies with it. */
+export const genesysGuid = (id: string) => `genesys:${id}`
+export const isGenesysGuid = (guid: string) => guid.startsWith('genesys:')
+
 /**
  * Genesys Cloud Open Messaging wire format (docs/protocols.md, "Genesys"): the normalized message
  * Genesys posts to the integration's outbound webhook. Unknown fields are tolerated.

@@ -1,9 +1,9 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
+import { receiptOf, receiptStatusOf } from '../genesys/receipts'
 import type { GenesysCall } from '../providers/genesys/client'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
-import { receiptOf, receiptStatusOf } from './genesys'
 import { isLateStatus } from './order'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 

@@ -52,6 +52,24 @@ module.exports = {
       'The outbox (send now, else store for the cron; backoff; the kinds registry) uses only config, storage, upstream and lib: capabilities plug into it, it names none of them.',
     ),
     forbid(
+      'outbound-stays-out-of-its-callers',
+      '^src/outbound/',
+      '^src/(inbound|retry|genesys|bulk)/',
+      'The send path is used by CI360 routes, Genesys and the retry; it uses the outbox, never them.',
+    ),
+    forbid(
+      'no-reaching-into-inbound',
+      '^src/(outbound|bulk|genesys|retry)/',
+      '^src/inbound/',
+      'Store-for-the-cron lives in outbox/, Genesys bodies in genesys/: nothing reaches into the inbound flow for them.',
+    ),
+    forbid(
+      'retry-engine-names-no-kind',
+      '^src/retry/(engine|cron|track)\\.ts$',
+      '^src/(outbound|genesys)/|^src/providers/genesys/',
+      'The engine is handed the failed-request kinds (src/failed-request-kinds.ts); it names none of them.',
+    ),
+    forbid(
       'capabilities-below-http',
       CAPABILITIES,
       EDGE,

@@ -23,6 +23,22 @@ export function receiptStatusOf(status: string): 'Delivered' | 'Failed' | undefi
 }
 
 /**
+ * A provider's status of a Genesys message we sent: its first final status becomes its one final
+ * receipt; undefined for any other status.
+ */
+export function receiptForStatus(
+  tenant: TenantConfig,
+  ours: GenesysDelivery & Pick<DeliveryRow, 'provider_status'>,
+  providerStatus: string,
+  now: number,
+): GenesysCall | undefined {
+  const status = receiptStatusOf(providerStatus)
+  const why = status === 'Failed' ? `provider status ${providerStatus}` : undefined
+  const first = !receiptStatusOf(ours.provider_status ?? '')
+  return status && first ? receiptOf(tenant, ours, status, now, why) : undefined
+}
+
+/**
  * The final receipt of a Genesys message we sent (docs/protocols.md, "Genesys"), over the transport
  * the message came in on; undefined when there is none to send it over.
  */

@@ -2,8 +2,9 @@
  * The allowed import direction of src/ (docs/architecture.md, "Layers"): arrows point down, from the
  * HTTP edge to the capabilities, to the vendor formats and storage, to lib. Run by `npm run check`.
  */
-const EDGE = '^src/(app|index)\\.ts$|^src/(http|routes)/'
-const CAPABILITIES = '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|openapi)/'
+const EDGE = '^src/(app|index|scheduled|failed-request-kinds)\\.ts$|^src/(http|routes)/'
+const CAPABILITIES = '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|openapi|genesys)/'
+const OUTBOX = '^src/outbox/'
 const DEPS = '^src/deps\\.ts$'
 const FORMATS = '^src/(ci360|providers)/'
 const BASE = '^src/(config|storage|upstream)/|^src/version\\.ts$'
@@ -29,20 +30,44 @@ module.exports = {
     forbid(
       'base-stays-down',
       BASE,
-      `${FORMATS}|${DEPS}|${CAPABILITIES}|${EDGE}`,
+      `${FORMATS}|${DEPS}|${OUTBOX}|${CAPABILITIES}|${EDGE}`,
       'config, storage and upstream only use lib and each other.',
     ),
     forbid(
       'formats-stay-down',
       FORMATS,
-      `${DEPS}|${CAPABILITIES}|${EDGE}`,
+      `${DEPS}|${OUTBOX}|${CAPABILITIES}|${EDGE}`,
       'Vendor formats and clients know nothing of the flows that use them.',
     ),
     forbid(
       'deps-below-capabilities',
       DEPS,
-      `${CAPABILITIES}|${EDGE}`,
+      `${OUTBOX}|${CAPABILITIES}|${EDGE}`,
       'deps.ts builds stores and clients; capabilities take it as a parameter.',
+    ),
+    forbid(
+      'outbox-below-capabilities',
+      OUTBOX,
+      `${FORMATS}|${DEPS}|${CAPABILITIES}|${EDGE}`,
+      'The outbox (send now, else store for the cron; backoff; the kinds registry) uses only config, storage, upstream and lib: capabilities plug into it, it names none of them.',
+    ),
+    forbid(
+      'outbound-stays-out-of-its-callers',
+      '^src/outbound/',
+      '^src/(inbound|retry|genesys|bulk)/',
+      'The send path is used by CI360 routes, Genesys and the retry; it uses the outbox, never them.',
+    ),
+    forbid(
+      'no-reaching-into-inbound',
+      '^src/(outbound|bulk|genesys|retry)/',
+      '^src/inbound/',
+      'Store-for-the-cron lives in outbox/, Genesys bodies in genesys/: nothing reaches into the inbound flow for them.',
+    ),
+    forbid(
+      'retry-engine-names-no-kind',
+      '^src/retry/(engine|cron|track)\\.ts$',
+      '^src/(outbound|genesys)/|^src/providers/genesys/',
+      'The engine is handed the failed-request kinds (src/failed-request-kinds.ts); it names none of them.',
     ),
     forbid(
       'capabilities-below-http',

@@ -5,7 +5,7 @@ import { loadConfig } from './config/env'
 import { createDeps, type Deps, runtimeOf } from './deps'
 import type { AppEnv } from './http/app-env'
 import { createLogger } from './lib/log'
-import { runScheduled } from './retry/cron'
+import { runScheduled } from './scheduled'
 
 export { BulkCopyWorkflow } from './bulk/workflow'
 

@@ -1,10 +1,11 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
+import type { ProviderId } from '../lib/vocabulary'
 import type { Reply as ReplyOf, retryReplies } from '../openapi/reply'
 import { type AttemptResult, attemptRow, LEASE_MS } from '../retry/engine'
-import { isOutboundKind } from '../retry/registry'
-import type { FailedRequestRow } from '../storage/failed-requests'
+import type { RetryKinds } from '../retry/types'
+import type { FailedRequestKind, FailedRequestRow } from '../storage/failed-requests'
 
 type Reply = ReplyOf<typeof retryReplies>
 
@@ -27,21 +28,27 @@ export interface AdminTarget {
  * the reply the original route would give for that result. A `done` row is not sent again: it is
  * answered like a redelivery (`DUPLICATE`).
  */
-export async function retryNow(deps: RequestContext, { tenant, id }: AdminTarget): Promise<Reply> {
+export async function retryNow(
+  deps: RequestContext,
+  kinds: RetryKinds,
+  { tenant, id }: AdminTarget,
+): Promise<Reply> {
   const now = deps.now()
   const token = crypto.randomUUID()
   const claimed = await deps.stores.leases.claimOne(tenant.id, id, now, LEASE_MS, token)
   if (!claimed) {
     const row = await deps.stores.failedRequests.get(tenant.id, id)
     if (!row) throw notFound(id)
-    if (row.state === 'done') return duplicateReply(deps, row)
+    if (row.state === 'done') return duplicateReply(deps, kinds, row)
     throw inProgress(id)
   }
-  return replyFor(await attemptRow(deps, claimed, token, now))
+  return replyFor(kinds, await attemptRow(deps, kinds, claimed, token, now))
 }
 
-async function duplicateReply(deps: Deps, row: FailedRequestRow): Promise<Reply> {
-  const delivery = isOutboundKind(row.kind) ? await deps.stores.deliveries.get(row.tenant_id, row.guid) : null
+async function duplicateReply(deps: Deps, kinds: RetryKinds, row: FailedRequestRow): Promise<Reply> {
+  const delivery = isOutbound(kinds, row.kind)
+    ? await deps.stores.deliveries.get(row.tenant_id, row.guid)
+    : null
   return {
     status: 200,
     body: {
@@ -54,16 +61,26 @@ async function duplicateReply(deps: Deps, row: FailedRequestRow): Promise<Reply>
   }
 }
 
-function replyFor(r: AttemptResult): Reply {
+/** A kind whose rows are outbound sends (their kind is the provider id), by its registered hooks. */
+const isOutbound = (kinds: RetryKinds, kind: FailedRequestKind): kind is ProviderId =>
+  (kinds as Partial<RetryKinds>)[kind]?.outbound === true
+
+function replyFor(kinds: RetryKinds, r: AttemptResult): Reply {
   const { row, outcome } = r
   const about = { id: row.id, guid: row.guid, state: r.stored.state, attempts: r.attempts }
-  const provider = isOutboundKind(row.kind) ? row.kind : 'ci360'
+  const outbound = isOutbound(kinds, row.kind)
+  const provider = outbound ? row.kind : 'ci360'
   switch (outcome.result) {
     case 'done':
       return {
         status: 200,
-        body: isOutboundKind(row.kind)
-          ? { status: 'OK', provider: row.kind, message_id: outcome.messageId ?? null, ...about }
+        body: outbound
+          ? {
+              status: 'OK',
+              provider: row.kind as ProviderId,
+              message_id: outcome.messageId ?? null,
+              ...about,
+            }
           : { status: 'OK', ...about },
       }
     case 'retry':
@@ -107,14 +124,18 @@ function replyFor(r: AttemptResult): Reply {
  * sent, so its delivery record becomes `dead` ("discarded by an operator"); other rows leave the
  * delivery record as it is.
  */
-export async function discard(deps: RequestContext, { tenant, id }: AdminTarget): Promise<void> {
+export async function discard(
+  deps: RequestContext,
+  kinds: RetryKinds,
+  { tenant, id }: AdminTarget,
+): Promise<void> {
   const now = deps.now()
   const removed = await deps.stores.failedRequests.remove(tenant.id, id, now)
   if (!removed) {
     const row = await deps.stores.failedRequests.get(tenant.id, id)
     throw row ? inProgress(id) : notFound(id)
   }
-  if (removed.state === 'pending' && isOutboundKind(removed.kind)) {
+  if (removed.state === 'pending' && isOutbound(kinds, removed.kind)) {
     const deliveries = deps.stores.deliveries
     await deliveries.exec('deliveries.discarded', [
       deliveries.transition(tenant.id, removed.guid, {

@@ -1,8 +1,8 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
-import { injectOrQueue } from '../inbound/inject'
 import { describeError, type Logger } from '../lib/log'
+import { sendOrStore } from '../outbox/send-or-store'
 import type { BulkJobEnd } from '../storage/bulk-jobs'
 
 /** The job fields a CI360 event needs. */
@@ -35,7 +35,18 @@ export async function notifyJobEnd(
     ...(end.state === 'done' ? { s3_uri: job.s3Uri, bytes: String(end.bytes) } : { error_code: end.code }),
   }
   try {
-    return (await injectOrQueue(deps, log, tenant, `bulk:${job.jobId}`, event)).status
+    const sent = await sendOrStore(
+      { ...deps, log },
+      {
+        tenantId: tenant.id,
+        kind: 'ci360_event',
+        key: `bulk:${job.jobId}`,
+        upstream: 'ci360',
+        body: JSON.stringify(event),
+      },
+      () => deps.ci360(tenant).send(event),
+    )
+    return sent.status === 'SENT' ? 'OK' : 'QUEUED'
   } catch (e) {
     log.error('bulk job event not sent', { job_id: job.jobId, event_name: name, ...describeError(e) })
     return 'FAILED'

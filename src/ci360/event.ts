@@ -36,11 +36,3 @@ export function trackingCodeOf(e: OutboundEvent): string | null {
   }
   return null
 }
-
-/**
- * `identityId|externalCode|tenant|guid`: SCG echoes it as `external_message_request_id` on status events
- * (the first three parts name the identity and tenant) and it is what we ask SCG for after a send whose
- * outcome we could not see (the guid makes it unique per CI360 event; docs/guarantees.md).
- */
-export const externalIdOf = (e: OutboundEvent): string =>
-  `${e.identityId}|${e.properties?.externalCode ?? ''}|${e.externalTenantId}|${e.guid}`

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps'
+import { forwardOrQueue } from '../genesys/forward'
 import type { InboundOutcome, ProviderId } from '../providers/types'
-import { forwardOrQueue, injectOrQueue } from './inject'
+import { injectOrQueue, injectResultOf } from './inject'
 import type { InboundPlan } from './plan'
 
 type ActPlan = Extract<InboundPlan, { kind: 'act' }>
@@ -20,7 +21,7 @@ export async function act(
   const base = { ...(plan.guid ? { guid: plan.guid } : {}), attempts: [] }
   const call = plan.genesys
   const passed = call
-    ? await forwardOrQueue(deps, deps.log, tenant, `${provider}:${key}`, call)
+    ? injectResultOf(await forwardOrQueue(deps, deps.log, tenant, `${provider}:${key}`, call))
     : event && (await injectOrQueue(deps, deps.log, tenant, `${provider}:${key}`, event))
   if (!passed) return { ...base, status: 'IGNORED', reason: plan.reason ?? 'no event to send' }
   return {

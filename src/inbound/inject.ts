@@ -2,116 +2,48 @@ import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
-import { ok, type Result } from '../lib/result'
-import { callGenesys, type GenesysCall } from '../providers/genesys/client'
+import type { SendOutcome } from '../outbox/outcome'
+import { sendOrStore } from '../outbox/send-or-store'
 import type { UpstreamAttempt } from '../providers/types'
-import { afterFirstFailure } from '../retry/backoff'
-import { d1Call } from '../storage/d1-call'
-import type { UpstreamError, UpstreamId } from '../upstream/error'
 
 export interface InjectResult {
   /** `OK`: the upstream accepted it. `QUEUED`: stored in `failed_requests` for the cron. */
   status: 'OK' | 'QUEUED'
+  /** Absent when the failure was permanent (stored `dead`). */
   retryAt?: number
   /** The call made, as the operator's event viewer shows it. */
   attempt: UpstreamAttempt
 }
 
-/** One upstream call as the event viewer shows it; `okStatus` is a success's HTTP status, when known. */
-export const attemptOf = (
-  upstream: UpstreamId,
-  at: number,
-  now: number,
-  r: Result<unknown, UpstreamError>,
-  okStatus: number | null = null,
-): UpstreamAttempt => ({
-  upstream,
-  at,
-  ok: r.ok,
-  http_status: r.ok ? okStatus : (r.error.status ?? null),
-  latency_ms: now - at,
-  error: r.ok ? null : r.error.summary(),
-})
-
-/** One call to pass an event on: to CI360 (kind `ci360_event`) or Genesys (`genesys_event`). */
-interface PassOn {
-  upstream: 'ci360' | 'genesys'
-  kind: 'ci360_event' | 'genesys_event'
-  body: object
-  /** Answers the upstream's HTTP status. */
-  send: () => Promise<Result<number, UpstreamError>>
+/** An outbox outcome as the inbound flow reports it: a permanent failure is `QUEUED` too (stored dead). */
+export function injectResultOf(o: SendOutcome<unknown>): InjectResult {
+  switch (o.status) {
+    case 'SENT':
+      return { status: 'OK', attempt: o.attempt }
+    case 'QUEUED':
+      return { status: 'QUEUED', retryAt: o.retryAt, attempt: o.attempt }
+    case 'REJECTED':
+      return { status: 'QUEUED', attempt: o.attempt }
+  }
 }
 
 /**
- * Make the call; when it fails, store the body as a failed request (pending when retryable, dead
- * otherwise) so nothing is lost. `eventKey` identifies the webhook delivery (`scg:<event-id>`,
- * `twilio:<sid>:<status>`) and makes the store idempotent. Throws `StorageError` only when the event
- * could be neither passed on nor stored.
+ * Send an event to the tenant's CI360 gateway, or store it as a `ci360_event` failed request (the
+ * outbox). `key` identifies the webhook delivery (`scg:<event-id>`, `twilio:<sid>:<status>`) and makes
+ * the store idempotent. Throws `StorageError` only when the event could be neither sent nor stored.
  */
-async function passOnOrQueue(
-  deps: Deps,
-  log: Logger,
-  tenant: TenantConfig,
-  eventKey: string,
-  p: PassOn,
-): Promise<InjectResult> {
-  const at = deps.now()
-  const result = await p.send()
-  const now = deps.now()
-  const attempt = attemptOf(p.upstream, at, now, result, result.ok ? result.value : null)
-  if (result.ok) {
-    return { status: 'OK', attempt }
-  }
-  const error = result.error
-  const failure = afterFirstFailure(error, now, deps.random)
-  const retryAt = failure.nextAttemptAt
-  const insert = deps.stores.failedRequests.insert({
-    tenantId: tenant.id,
-    kind: p.kind,
-    guid: eventKey,
-    generatedTimestamp: null,
-    eventBody: JSON.stringify(p.body),
-    ...failure,
-    now,
-  })
-  await d1Call('failed_requests.insert', () => insert.run())
-  log.warn(`${p.upstream} call stored for retry`, {
-    event_key: eventKey,
-    http_status: error.status,
-    retryable: error.retryable,
-  })
-  return retryAt === null ? { status: 'QUEUED', attempt } : { status: 'QUEUED', retryAt, attempt }
-}
-
-/** Send an event to the tenant's CI360 gateway, or store it as a `ci360_event` failed request. */
-export const injectOrQueue = (
+export const injectOrQueue = async (
   deps: Deps,
   log: Logger,
   tenant: TenantConfig,
   key: string,
   event: Ci360Event,
-) =>
-  passOnOrQueue(deps, log, tenant, key, {
-    upstream: 'ci360',
-    kind: 'ci360_event',
-    body: event,
-    send: async () => {
-      const r = await deps.ci360(tenant).send(event)
-      return r.ok ? ok(r.value.status) : r
-    },
-  })
-
-/** Post a receipt or a customer's message to Genesys, or store it as a `genesys_event` failed request. */
-export const forwardOrQueue = (
-  deps: Deps,
-  log: Logger,
-  tenant: TenantConfig,
-  key: string,
-  call: GenesysCall,
-) =>
-  passOnOrQueue(deps, log, tenant, key, {
-    upstream: 'genesys',
-    kind: 'genesys_event',
-    body: call,
-    send: () => callGenesys(deps, tenant, call),
-  })
+): Promise<InjectResult> =>
+  injectResultOf(
+    await sendOrStore(
+      { ...deps, log },
+      { tenantId: tenant.id, kind: 'ci360_event', key, upstream: 'ci360', body: JSON.stringify(event) },
+      () => deps.ci360(tenant).send(event),
+      { okStatus: (r) => r.status },
+    ),
+  )

@@ -1,11 +1,11 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
+import { genesysMessageOf } from '../genesys/customer-message'
 import { maskPhone } from '../lib/log'
 import { ownString } from '../lib/maps'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent, WebhookFormat } from '../providers/types'
 import { createIdentityCache, STALE } from '../storage/identity-cache'
-import { genesysMessageOf } from './genesys'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /** The `message_body` sent to CI360: a postback as is, else the text (upper-cased when configured). */

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps'
 import { describeError } from '../lib/log'
-import type { InboundEvent, InboundOutcome, InboundSource, UpstreamAttempt } from '../providers/types'
+import { attemptEntry } from '../outbox/attempt'
+import type { InboundEvent, InboundOutcome, InboundSource } from '../providers/types'
 import type { SqlCondition } from '../storage/d1-call'
 import {
   entry,
@@ -30,14 +31,6 @@ export function stateOf(o: InboundOutcome): InboundState {
       return 'duplicate'
   }
 }
-
-export const attemptEntry = (a: UpstreamAttempt): TrackingEntry => ({
-  at: new Date(a.at).toISOString(),
-  target: a.upstream,
-  http_status: a.http_status,
-  latency_ms: a.latency_ms,
-  outcome: a.ok ? 'OK' : 'ERROR',
-})
 
 /** One entry per CI360 call, or one naming the answer when none was made; a replay's are marked. */
 function trackingOf(o: InboundOutcome, now: number, replay: boolean): TrackingEntry[] {

@@ -1,9 +1,9 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
+import { receiptForStatus } from '../genesys/receipts'
 import type { GenesysCall } from '../providers/genesys/client'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
-import { receiptOf, receiptStatusOf } from './genesys'
 import { isLateStatus } from './order'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
@@ -63,12 +63,8 @@ export async function planStatus(
   if (late)
     reason = `late status ${e.status} after final ${ours?.provider_status}: recorded in the history only`
   else if (ours?.source === 'genesys') {
-    // A message Genesys asked us to send: its first final status becomes its one final receipt;
-    // nothing goes to CI360.
-    const status = receiptStatusOf(e.status)
-    const why = status === 'Failed' ? `provider status ${e.status}` : undefined
-    const first = !receiptStatusOf(ours.provider_status ?? '')
-    genesys = status && first ? receiptOf(tenant, ours, status, ctx.now(), why) : undefined
+    // A message Genesys asked us to send: its status goes to Genesys, nothing to CI360.
+    genesys = receiptForStatus(tenant, ours, e.status, ctx.now())
     if (!genesys) reason = 'no receipt: not the first final status of a Genesys message'
   } else if (!identity) reason = format.noIdentityReason
   else if ('reason' in named) reason = named.reason

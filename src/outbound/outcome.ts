@@ -1,22 +1,25 @@
-import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import { afterReply, type Deps } from '../deps'
 import { AppError, storageUnavailable } from '../lib/app-error'
 import { describeError, type Logger, maskPhone } from '../lib/log'
 import type { Result } from '../lib/result'
-import type { OutboundMessage, ProviderId, SendReceipt } from '../providers/types'
-import { afterFirstFailure } from '../retry/backoff'
+import type { SendOutcome } from '../outbox/outcome'
+import { sendOrStore } from '../outbox/send-or-store'
+import type { ProviderId, SendReceipt } from '../providers/types'
 import { createIdentityCache } from '../storage/identity-cache'
 import type { UpstreamError } from '../upstream/error'
-import type { OutboundRequest, Reply } from './types'
+import type { PreparedOutbound } from './types'
 
-interface Attempt {
+/** The first attempt at a claimed message, from CI360 or Genesys. */
+export interface FirstAttempt {
   tenant: TenantConfig
-  event: OutboundEvent
-  provider: ProviderId
-  message: OutboundMessage
-  result: Result<SendReceipt, UpstreamError>
-  req: OutboundRequest
+  prepared: PreparedOutbound
+  /** The call: a send, or (after a claim taken over) a look-up first (`lookThenSend`). */
+  send: () => Promise<Result<SendReceipt, UpstreamError>>
+  /** The request as received: stored with a failed request for the retry. */
+  bodyText: string
+  /** This Worker's public origin, stored for the retry (Twilio's StatusCallback). */
+  origin: string | undefined
 }
 
 /**
@@ -24,12 +27,12 @@ interface Attempt {
  * already), and only when the mapping changes (`identity-cache.ts`, `needsWrite`); a KV failure is
  * only logged.
  */
-export function rememberIdentity(deps: Deps, tenant: TenantConfig, event: OutboundEvent, phone?: string) {
+export function rememberIdentity(deps: Deps, tenant: TenantConfig, identityId: string, phone?: string) {
   if (!phone) return Promise.resolve()
   return afterReply(deps, () =>
     createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log).rememberIfChanged(
       phone,
-      event.identityId,
+      identityId,
       tenant.id,
       deps.now(),
     ),
@@ -37,21 +40,64 @@ export function rememberIdentity(deps: Deps, tenant: TenantConfig, event: Outbou
 }
 
 /**
- * Store the outcome of the first provider call and build the reply. A failed call
- * is in D1 before we answer; if D1 is down the claim is released and CI360 gets 503 to redeliver.
+ * Make the first provider call through the outbox and keep the delivery record in step: sent, queued
+ * for the cron, or rejected (stored dead), answered as a value. A failed call is in D1 before we
+ * answer; if D1 is down the claim is released and `STORAGE_UNAVAILABLE` (503) is thrown so the sender
+ * redelivers.
  */
-export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): Promise<Reply> {
-  const now = deps.now()
+export async function sendFirstAttempt(
+  deps: Deps,
+  log: Logger,
+  a: FirstAttempt,
+): Promise<SendOutcome<SendReceipt>> {
   const deliveries = deps.stores.deliveries
-  const { tenant, event, result } = a
-
-  if (result.ok) {
-    const messageId = result.value.messageId
+  const { tenant, prepared } = a
+  const { guid } = prepared.correlation
+  const outcome = await sendOrStore(
+    { ...deps, log },
+    {
+      tenantId: tenant.id,
+      kind: prepared.provider.id,
+      key: guid,
+      upstream: prepared.provider.id,
+      body: a.bodyText,
+      generatedTimestamp: prepared.generatedTimestamp,
+      ...(a.origin ? { meta: { origin: a.origin } } : {}),
+    },
+    a.send,
+    {
+      store: async (insert, error) => {
+        try {
+          await deliveries.exec('outbound.failure', [
+            insert,
+            deliveries.transition(tenant.id, guid, {
+              state: error.retryable ? 'queued' : 'rejected',
+              now: deps.now(),
+              attempted: true,
+              lastError: error.summary(),
+              detail: error.summary(),
+              // A timeout or a lost connection: the provider may have the message; look before re-sending.
+              ...(error.ambiguous ? { outcomeUnknown: true } : {}),
+            }),
+          ])
+        } catch (e) {
+          log.error('could not store a failed request', describeError(e))
+          await deliveries
+            .release(tenant.id, guid)
+            .catch((re: unknown) => log.error('claim release failed', describeError(re)))
+          throw storageUnavailable(e)
+        }
+      },
+    },
+  )
+  const to = maskPhone(prepared.message.to)
+  if (outcome.status === 'SENT') {
+    const messageId = outcome.value.messageId
     try {
       await deliveries.exec('deliveries.sent', [
-        deliveries.transition(tenant.id, event.guid, {
+        deliveries.transition(tenant.id, guid, {
           state: 'sent',
-          now,
+          now: deps.now(),
           attempted: true,
           messageId,
           ...(messageId ? { detail: `message_id ${messageId}` } : {}),
@@ -61,67 +107,28 @@ export async function recordFirstAttempt(deps: Deps, log: Logger, a: Attempt): P
       // The message went out: answering 503 would invite a redelivery, so the send is reported as done.
       log.error('delivery record update failed after a successful send', describeError(e))
     }
-    await rememberIdentity(deps, tenant, event, a.message.phone)
-    log.info('outbound sent', { to: maskPhone(a.message.to), message_id: messageId })
-    return {
-      status: 200,
-      body: { status: 'OK', provider: a.provider, message_id: messageId, guid: event.guid },
-    }
+    await rememberIdentity(deps, tenant, prepared.correlation.identity, prepared.message.phone)
+    log.info('outbound sent', { to, message_id: messageId })
+    return outcome
   }
-
-  const error = result.error
-  const failed = deps.stores.failedRequests
-  const failure = afterFirstFailure(error, now, deps.random)
-  const retryAt = failure.nextAttemptAt
-  try {
-    await deliveries.exec('outbound.failure', [
-      failed.insert({
-        tenantId: tenant.id,
-        kind: a.provider,
-        guid: event.guid,
-        generatedTimestamp: event.date.generatedTimestamp,
-        eventBody: a.req.bodyText,
-        meta: a.req.origin ? { origin: a.req.origin } : {},
-        ...failure,
-        now,
-      }),
-      deliveries.transition(tenant.id, event.guid, {
-        state: error.retryable ? 'queued' : 'rejected',
-        now,
-        attempted: true,
-        lastError: error.summary(),
-        detail: error.summary(),
-        // A timeout or a lost connection: the provider may have the message; look before re-sending.
-        ...(error.ambiguous ? { outcomeUnknown: true } : {}),
-      }),
-    ])
-  } catch (e) {
-    log.error('could not store a failed request', describeError(e))
-    await deliveries
-      .release(tenant.id, event.guid)
-      .catch((re: unknown) => log.error('claim release failed', describeError(re)))
-    throw storageUnavailable(e)
-  }
-
+  const { error } = outcome
   log.warn('outbound failed', {
-    to: maskPhone(a.message.to),
+    to,
     kind: error.kind,
     http_status: error.status,
     provider_code: error.providerCode,
     retryable: error.retryable,
   })
-  if (retryAt !== null) {
-    return {
-      status: 202,
-      body: { status: 'QUEUED', guid: event.guid, retry_at: new Date(retryAt).toISOString() },
-    }
-  }
-  throw new AppError('PROVIDER_REJECTED', `The provider rejected the message: ${error.message}`, {
+  return outcome
+}
+
+/** The request-level error a provider's refusal is answered with (`PROVIDER_REJECTED`, 502). */
+export const providerRejected = (guid: string, provider: ProviderId, error: UpstreamError) =>
+  new AppError('PROVIDER_REJECTED', `The provider rejected the message: ${error.message}`, {
     details: {
-      guid: event.guid,
-      provider: a.provider,
+      guid,
+      provider,
       provider_status: error.status ?? null,
       provider_code: error.providerCode ?? null,
     },
   })
-}

@@ -1,14 +1,14 @@
-import { parseCreative } from '../ci360/creative'
+import { type Creative, parseCreative } from '../ci360/creative'
 import { type OutboundEvent, OutboundEventSchema, trackingCodeOf } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
-import type { ProviderId } from '../providers/types'
+import type { OutboundInput, ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
 import { lookThenSend } from './lookup'
-import { recordFirstAttempt } from './outcome'
+import { providerRejected, sendFirstAttempt } from './outcome'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
 export type { OutboundRequest, PreparedOutbound, Reply }
@@ -47,6 +47,21 @@ export function validateOutbound(
   return { event: parsed.data }
 }
 
+/** A CI360 event and its creative as the provider-neutral message a provider prepares. */
+export const inputOf = (event: OutboundEvent, creative: Creative): OutboundInput => ({
+  to: creative.to,
+  ...(creative.from !== undefined ? { from: creative.from } : {}),
+  body: creative.body,
+  media: creative.mediaUrls,
+  ...(creative.channel !== undefined ? { channel: creative.channel } : {}),
+  correlation: {
+    identity: event.identityId,
+    externalCode: event.properties?.externalCode ?? '',
+    tenant: event.externalTenantId,
+    guid: event.guid,
+  },
+})
+
 /**
  * The creative and the provider request: parse the creative and let the provider build its
  * message. Used by the first attempt and by every retry, so both take the same path.
@@ -65,19 +80,25 @@ export function buildOutbound(
     })
   }
   const provider = deps.provider(providerId, tenant, origin)
-  const message = provider.prepare({ event, creative: creative.value })
+  const input = inputOf(event, creative.value)
+  const message = provider.prepare(input)
   if (!message.ok) {
     throw new AppError('INVALID_CREATIVE', message.error.message, {
       details: { field: message.error.field },
     })
   }
   for (const w of creative.value.warnings) deps.log.warn('creative warning', { guid: event.guid, warning: w })
-  return { event, provider, message: message.value }
+  return {
+    provider,
+    message: message.value,
+    correlation: input.correlation,
+    generatedTimestamp: event.date.generatedTimestamp,
+  }
 }
 
 /** Staleness: strictly older than `event_ttl` (docs/protocols.md, "CI360"). */
-export const isStale = (event: OutboundEvent, tenant: TenantConfig, now: number) =>
-  now - event.date.generatedTimestamp > tenant.settings.event_ttl * 1000
+export const isStale = (generatedTimestamp: number, tenant: TenantConfig, now: number) =>
+  now - generatedTimestamp > tenant.settings.event_ttl * 1000
 
 /** How long a `sending` claim is honoured before a redelivery may take it over (Worker died mid-send). */
 export const claimLeaseMs = (tenant: TenantConfig) => tenant.settings.provider_timeout_ms * 2 + 30_000
@@ -102,7 +123,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     now,
   }
 
-  if (isStale(event, tenant, now)) {
+  if (isStale(event.date.generatedTimestamp, tenant, now)) {
     const ageS = Math.round((now - event.date.generatedTimestamp) / 1000)
     await guard(() =>
       deliveries.claim(
@@ -122,7 +143,8 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     }
   }
 
-  const { provider, message } = buildOutbound(deps, req.providerId, tenant, event, req.origin)
+  const prepared = buildOutbound(deps, req.providerId, tenant, event, req.origin)
+  const { provider, message } = prepared
   const claim = await guard(() =>
     deliveries.claim(
       { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending', eventBody: req.bodyText },
@@ -132,10 +154,26 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   if (!claim.claimed) return duplicateReply(claim.existing)
 
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
-  const result = claim.takeover
-    ? (await lookThenSend(provider, message, Math.min(event.date.generatedTimestamp, now))).result
-    : await provider.send(message)
-  return recordFirstAttempt(deps, log, { tenant, event, provider: provider.id, message, result, req })
+  const since = Math.min(event.date.generatedTimestamp, now)
+  const send = claim.takeover
+    ? async () => (await lookThenSend(provider, message, since)).result
+    : () => provider.send(message)
+  const { bodyText, origin } = req
+  const outcome = await sendFirstAttempt(deps, log, { tenant, prepared, send, bodyText, origin })
+  switch (outcome.status) {
+    case 'SENT':
+      return {
+        status: 200,
+        body: { status: 'OK', provider: provider.id, message_id: outcome.value.messageId, guid: event.guid },
+      }
+    case 'QUEUED':
+      return {
+        status: 202,
+        body: { status: 'QUEUED', guid: event.guid, retry_at: new Date(outcome.retryAt).toISOString() },
+      }
+    case 'REJECTED':
+      throw providerRejected(event.guid, provider.id, outcome.error)
+  }
 }
 
 function duplicateReply(existing: DeliveryRow): Reply {

@@ -1,7 +1,6 @@
-import type { OutboundEvent } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { outboundReplies, Reply as ReplyOf } from '../openapi/reply'
-import type { MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
+import type { Correlation, MessageProvider, OutboundMessage, ProviderId } from '../providers/types'
 
 export interface OutboundRequest {
   providerId: ProviderId
@@ -16,8 +15,12 @@ export interface OutboundRequest {
 /** A JSON reply for a non-error outcome, typed by its documented schema (errors are thrown as `AppError`). */
 export type Reply = ReplyOf<typeof outboundReplies>
 
+/** A message ready for its provider, from CI360 or Genesys alike. */
 export interface PreparedOutbound {
-  event: OutboundEvent
   provider: MessageProvider
   message: OutboundMessage
+  /** Whom it is sent for; `guid` is our delivery's. */
+  correlation: Correlation
+  /** When it was asked for (CI360's `generatedTimestamp`; a Genesys message's arrival): `event_ttl` counts from here. */
+  generatedTimestamp: number
 }

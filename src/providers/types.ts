@@ -1,20 +1,41 @@
-import type { Creative, CreativeProblem } from '../ci360/creative'
-import type { OutboundEvent } from '../ci360/event'
+import type { Channel, CreativeProblem } from '../ci360/creative'
 import type { Settings as TenantSettings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
 import type { FetchFn } from '../lib/http'
 import type { Logger } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { ProviderId } from '../lib/vocabulary'
-import type { UpstreamError, UpstreamId } from '../upstream/error'
+import type { UpstreamAttempt } from '../upstream/attempt'
+import type { UpstreamError } from '../upstream/error'
 import type { WebhookReplyBody } from './webhook-reply'
 
-export type { ProviderId }
+export type { ProviderId, UpstreamAttempt }
 
-/** What the pipeline hands a provider: the validated CI360 event and its parsed creative. */
+/**
+ * Who a message is sent for, echoed back by the provider where it can (SCG's `external_id`,
+ * `identity|externalCode|tenant|guid`): the CI360 identity and `externalCode` (for Genesys: its message
+ * id and `genesys`), our tenant, and our delivery's guid.
+ */
+export interface Correlation {
+  identity: string
+  externalCode: string
+  tenant: string
+  guid: string
+}
+
+/**
+ * A message to send, in no sender's vocabulary: CI360 (a creative of an outbound event) and Genesys
+ * (an Open message) each map into it; the provider builds its request from it.
+ */
 export interface OutboundInput {
-  event: OutboundEvent
-  creative: Creative
+  to: string
+  /** The sender asked for; absent: the provider's configured default. */
+  from?: string
+  body: string
+  /** Media URLs, in order. */
+  media: string[]
+  channel?: Channel
+  correlation: Correlation
 }
 
 /** A provider-specific request, ready to send (kept opaque to the pipeline). */
@@ -124,16 +145,6 @@ export interface OtherEvent extends InboundBase {
 export type InboundEvent = StatusEvent | MoEvent | OtherEvent
 
 export type InboundStatus = 'OK' | 'QUEUED' | 'DUPLICATE' | 'IGNORED'
-
-/** One call to an upstream made while handling a delivery (for logs and the operator's event viewer). */
-export interface UpstreamAttempt {
-  upstream: UpstreamId
-  at: number
-  ok: boolean
-  http_status: number | null
-  latency_ms: number
-  error: string | null
-}
 
 /** What the inbound flow did with one delivery; each webhook format renders it its own way. */
 export interface InboundOutcome {

@@ -4,6 +4,7 @@ import type { FailedRequestRow, FailedRequestState } from '../storage/failed-req
 import { type PurgedTable, purgeExpired, type RetentionPolicy } from '../storage/retention'
 import { attemptRow, LEASE_MS } from './engine'
 import { settleStuckClaims } from './stuck'
+import type { RetryKinds } from './types'
 
 /** Bounds of one run: rows leased per claim, rows per run, attempts in flight at once. */
 export interface CronLimits {
@@ -30,12 +31,13 @@ export interface CronReport {
 }
 
 /**
- * The every-minute cron: retry due failed requests, then purge rows older than
+ * The every-minute cron: retry due failed requests (each by its kind's hooks in `kinds`), then purge rows older than
  * `retention_days`. `scheduledTime` is only logged: every decision uses `deps.now()`, so one injected
  * clock drives the whole engine in tests. Never throws; failures are logged and retried next minute.
  */
-export async function runScheduled(
+export async function runCron(
   deps: Deps,
+  kinds: RetryKinds,
   scheduledTime: number,
   limits: CronLimits = CRON_LIMITS,
 ): Promise<CronReport> {
@@ -54,7 +56,7 @@ export async function runScheduled(
     log.error('abandoned-send check failed', describeError(e))
   }
   try {
-    await retryDue(deps, log, limits, report)
+    await retryDue(deps, kinds, log, limits, report)
   } catch (e) {
     log.error('retry run failed', describeError(e))
   }
@@ -68,7 +70,7 @@ export async function runScheduled(
   return report
 }
 
-async function retryDue(deps: Deps, log: Logger, limits: CronLimits, report: CronReport) {
+async function retryDue(deps: Deps, kinds: RetryKinds, log: Logger, limits: CronLimits, report: CronReport) {
   const leases = deps.stores.leases
   const token = crypto.randomUUID()
   while (report.attempted < limits.maxRows) {
@@ -78,7 +80,7 @@ async function retryDue(deps: Deps, log: Logger, limits: CronLimits, report: Cro
     report.attempted += rows.length
     await forEachLimit(rows, limits.concurrency, async (row) => {
       try {
-        const result = await attemptRow(deps, row, token, now)
+        const result = await attemptRow(deps, kinds, row, token, now)
         report.states[result.stored.state]++
       } catch (e) {
         report.errors++

@@ -3,15 +3,12 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
-import { receiptForEndedRetry } from '../outbound/genesys'
-import { isGenesysGuid } from '../providers/genesys/open-messaging'
+import { nextAttemptAt } from '../outbox/backoff'
 import type { DeliveryState } from '../storage/deliveries'
 import type { Finish } from '../storage/failed-request-leases'
 import type { FailedRequestRow } from '../storage/failed-requests'
-import { nextAttemptAt } from './backoff'
-import { trackedOnEvent } from './ci360-event'
-import { isOutboundKind, RETRY_HANDLERS } from './registry'
-import type { RetryOutcome } from './types'
+import { trackedOnEvent } from './track'
+import type { RetryKind, RetryKinds, RetryOutcome } from './types'
 
 /**
  * How long a claimed row is held. Far longer than one attempt can take (a provider call is capped by
@@ -64,16 +61,16 @@ const issueKeys = (issues: string) =>
     .join(', ')
     .slice(0, 200)
 
-/** Run the kind's handler; thrown errors become outcomes so one bad row never stops a run. */
+/** Run the kind's retry hook; thrown errors become outcomes so one bad row never stops a run. */
 async function runHandler(
   deps: Deps,
+  kind: RetryKind | undefined,
   tenant: TenantConfig,
   row: FailedRequestRow,
   log: Logger,
   now: number,
 ): Promise<RetryOutcome> {
-  const handler = RETRY_HANDLERS[row.kind]
-  if (!handler) {
+  if (!kind) {
     log.error('failed request of an unknown kind', { kind: String(row.kind).slice(0, 40) })
     return {
       result: 'dead',
@@ -83,7 +80,7 @@ async function runHandler(
     }
   }
   try {
-    return await handler({ deps, tenant, row, log, now })
+    return await kind.retry({ deps, tenant, row, log, now })
   } catch (e) {
     if (isAppError(e)) {
       const error = `${e.code}: ${e.message}`.slice(0, 500)
@@ -164,12 +161,14 @@ function deliveryState(outcome: RetryOutcome, exhausted: boolean): DeliveryState
 
 /**
  * Make one attempt at a row this caller has leased (with `token`) and store the result: the failed
- * request's new state and, for outbound kinds, the delivery record in the same D1 transaction.
- * Throws `StorageError` only when the result cannot be stored (the lease then runs out and a later
- * run tries again).
+ * request's new state and, for outbound kinds, the delivery record in the same D1 transaction. What
+ * the row is (outbound, tracked on a webhook event, who hears of its end) is its kind's hooks in
+ * `kinds`. Throws `StorageError` only when the result cannot be stored (the lease then runs out and a
+ * later run tries again).
  */
 export async function attemptRow(
   deps: Deps,
+  kinds: RetryKinds,
   row: FailedRequestRow,
   token: string,
   now: number,
@@ -180,6 +179,9 @@ export async function attemptRow(
     tenant: row.tenant_id,
     guid: row.guid,
   })
+  // Rows of a kind this version does not know end dead (`runHandler`); they are not outbound sends.
+  const kind = (kinds as Partial<RetryKinds>)[row.kind]
+  const outbound = kind?.outbound === true
   const lookup = lookupTenant(deps, log, row.tenant_id)
   const settings = lookup.tenant?.settings ?? deps.config.settings
   let outcome: RetryOutcome
@@ -190,14 +192,14 @@ export async function attemptRow(
   } else if (!lookup.tenant) {
     outcome = { result: 'retry', error: lookup.problem, httpStatus: null, attempted: false }
   } else {
-    outcome = await runHandler(deps, lookup.tenant, row, log, now)
+    outcome = await runHandler(deps, kind, lookup.tenant, row, log, now)
   }
   const latencyMs = deps.now() - started
 
   const decided = decide(row, outcome, settings, now, deps.random)
   const deliveries = deps.stores.deliveries
   const statements = [deps.stores.leases.finish(row.id, token, decided.finish)]
-  if (isOutboundKind(row.kind)) {
+  if (outbound) {
     const final = decided.outcome
     const effect = final.result === 'expired' ? undefined : final.delivery
     const state = effect?.uncertain ? 'uncertain' : deliveryState(final, decided.exhausted)
@@ -226,12 +228,11 @@ export async function attemptRow(
       ),
     )
   }
-  if (!isOutboundKind(row.kind) || isGenesysGuid(row.guid))
-    statements.push(trackedOnEvent(deps, row, decided.outcome, now, latencyMs))
+  if (!kind || kind.tracked(row)) statements.push(trackedOnEvent(deps, row, decided.outcome, now, latencyMs))
   await deliveries.exec('retry.finish', statements)
   const ended = decided.outcome
-  if (lookup.tenant && isOutboundKind(row.kind) && (ended.result === 'dead' || ended.result === 'expired'))
-    await receiptForEndedRetry(deps, lookup.tenant, row.guid, ended.error)
+  if (lookup.tenant && kind?.onEnded && (ended.result === 'dead' || ended.result === 'expired'))
+    await kind.onEnded({ deps, tenant: lookup.tenant, row, log, now }, ended.error)
   log.info('retry attempt', {
     result: decided.outcome.result,
     state: decided.finish.state,

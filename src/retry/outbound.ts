@@ -1,10 +1,10 @@
-import { storedGenesysOutbound } from '../outbound/genesys'
+import type { DeliverySource, ProviderId } from '../lib/vocabulary'
 import { type LookedSend, lookThenSend } from '../outbound/lookup'
 import { rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
-import type { ProviderId } from '../providers/types'
-import type { UpstreamError } from '../upstream/error'
-import type { RetryHandler, RetryOutcome } from './types'
+import type { PreparedOutbound } from '../outbound/types'
+import { retryOutcomeOf } from '../outbox/outcome'
+import type { RetryContext, RetryKind, RetryOutcome } from './types'
 
 /** The public origin stored with the request (Twilio's StatusCallback is built from it). */
 export function originOf(meta: string): string | undefined {
@@ -20,31 +20,56 @@ export function originOf(meta: string): string | undefined {
   return undefined
 }
 
-/** A failed provider call as a retry outcome: retryable → retry (floor `Retry-After`), else dead. */
-export function providerOutcome(e: UpstreamError): RetryOutcome {
-  if (e.retryable) {
-    return {
-      result: 'retry',
-      error: e.summary(),
-      httpStatus: e.status ?? null,
-      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    }
-  }
+/**
+ * Who asked for an outbound message (its delivery's `source`): how a retry re-reads the stored body,
+ * and what the source wants to hear about the message.
+ */
+export interface SendSource {
+  /** The stored body as the retry sends it; undefined when it is not one to send. May throw `AppError`. */
+  prepare(ctx: RetryContext, body: unknown, origin: string | undefined): PreparedOutbound | undefined
+  /** Whether a row (by its guid) is this source's and tracked on its stored webhook event. */
+  tracks?(guid: string): boolean
+  /** The retries of a row ended without success (`dead`, `expired`). */
+  onEnded?(ctx: RetryContext, error: string): Promise<void>
+}
+
+/** A CI360 event, stored as CI360 sent it: validated, its creative parsed, as on the first attempt. */
+export const ci360SendSource: SendSource = {
+  prepare({ deps, tenant, row, log }, body, origin) {
+    const validated = validateOutbound(body, tenant)
+    return 'event' in validated
+      ? buildOutbound({ ...deps, log }, row.kind as ProviderId, tenant, validated.event, origin)
+      : undefined
+  },
+}
+
+/**
+ * The failed-request kind of an outbound message, for every provider (the row's `kind` is the provider
+ * id): its delivery record moves with each attempt; the delivery's source re-reads the stored body.
+ */
+export const outboundKind = (sources: Record<DeliverySource, SendSource>): RetryKind => {
+  const all = Object.values(sources)
   return {
-    result: 'dead',
-    error: e.summary(),
-    httpStatus: e.status ?? null,
-    ...(e.providerCode ? { providerCode: e.providerCode } : {}),
+    outbound: true,
+    retry: (ctx) => retryOutbound(ctx, sources),
+    tracked: (row) => all.some((s) => s.tracks?.(row.guid) === true),
+    async onEnded(ctx, error) {
+      for (const s of all) await s.onEnded?.(ctx, error)
+    },
   }
 }
 
 /**
- * Retry of an outbound message, for every provider (the row's `kind` is the provider id): the stored
- * CI360 event (or Genesys message) goes through the same validation, staleness check, creative parsing
- * and provider adapter as the original request. `AppError`s from that path (a creative that no longer builds, missing
- * credentials) propagate to the engine.
+ * Retry of an outbound message: the stored CI360 event (or Genesys message) goes through the same
+ * validation, staleness check, creative parsing and provider adapter as the original request.
+ * `AppError`s from that path (a creative that no longer builds, missing credentials) propagate to the
+ * engine.
  */
-export const retryOutbound: RetryHandler = async ({ deps, tenant, row, log, now }) => {
+async function retryOutbound(
+  ctx: RetryContext,
+  sources: Record<DeliverySource, SendSource>,
+): Promise<RetryOutcome> {
+  const { deps, tenant, row, log, now } = ctx
   let body: unknown
   try {
     body = JSON.parse(row.event_body)
@@ -52,19 +77,12 @@ export const retryOutbound: RetryHandler = async ({ deps, tenant, row, log, now 
     return { result: 'dead', error: 'stored event body is not JSON', httpStatus: null, attempted: false }
   }
   const delivery = await deps.stores.deliveries.get(tenant.id, row.guid)
-  const origin = originOf(row.meta)
-  // A Genesys message is stored as Genesys sent it; everything else is a CI360 event.
-  const validated = delivery?.source === 'genesys' ? undefined : validateOutbound(body, tenant)
-  const prepared = !validated
-    ? storedGenesysOutbound(deps, tenant, body, row.generated_timestamp ?? now, origin)
-    : 'event' in validated
-      ? buildOutbound({ ...deps, log }, row.kind as ProviderId, tenant, validated.event, origin)
-      : undefined
+  const prepared = sources[delivery?.source ?? 'ci360'].prepare(ctx, body, originOf(row.meta))
   if (!prepared) {
     return { result: 'dead', error: 'stored event is not one to send', httpStatus: null, attempted: false }
   }
-  const { event, provider, message } = prepared
-  if (isStale(event, tenant, now)) {
+  const { provider, message, correlation } = prepared
+  if (isStale(prepared.generatedTimestamp, tenant, now)) {
     return { result: 'expired', error: `older than event_ttl (${tenant.settings.event_ttl} s); not sent` }
   }
   // After a call whose outcome we never saw (or a claim the Worker never finished), the provider is
@@ -77,12 +95,12 @@ export const retryOutbound: RetryHandler = async ({ deps, tenant, row, log, now 
   if (!result.ok) {
     const unsettled = !looked.sent
     return {
-      ...providerOutcome(result.error),
+      ...retryOutcomeOf(result.error),
       ...(unsettled ? { attempted: false } : {}),
       delivery: { outcomeUnknown: result.error.ambiguous, ...(unsettled ? { uncertain: true } : {}) },
     }
   }
-  await rememberIdentity(deps, tenant, event, message.phone)
+  await rememberIdentity(deps, tenant, correlation.identity, message.phone)
   const messageId = result.value.messageId
   const found = result.value.found === true
   log.info(found ? 'retry found the message already sent' : 'retry sent', {

@@ -1,8 +1,11 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
-import type { AppError } from '../lib/app-error'
 import type { Logger } from '../lib/log'
+import type { FailedRequestKindHooks, FailedRequestKinds } from '../outbox/kinds'
+import type { DeliveryEffect, RetryOutcome } from '../outbox/outcome'
 import type { FailedRequestRow } from '../storage/failed-requests'
+
+export type { DeliveryEffect, RetryOutcome }
 
 export interface RetryContext {
   deps: Deps
@@ -14,53 +17,14 @@ export interface RetryContext {
 }
 
 /**
- * What an outbound attempt tells the delivery record beyond its state (docs/guarantees.md):
- * `outcomeUnknown` — a call's outcome could not be seen (true) or a look-up settled it (false);
- * `uncertain` — nothing was sent because the earlier outcome is still unknown.
- */
-export interface DeliveryEffect {
-  outcomeUnknown?: boolean
-  uncertain?: boolean
-}
-
-/**
- * What one more attempt at a failed request came to; the engine turns it into the row's next state.
- * `attempted` (default true) says whether the upstream service was called: only calls count as
- * provider attempts in the delivery record.
- */
-export type RetryOutcome =
-  | {
-      result: 'done'
-      detail?: string
-      messageId?: string | null
-      httpStatus?: number
-      delivery?: DeliveryEffect
-    }
-  | {
-      result: 'retry'
-      delivery?: DeliveryEffect
-      error: string
-      httpStatus: number | null
-      retryAfterMs?: number
-      attempted?: boolean
-      /** Set when the attempt stopped on a request-level problem (e.g. `CONFIG_INVALID`). */
-      appError?: AppError
-    }
-  | {
-      result: 'dead'
-      delivery?: DeliveryEffect
-      error: string
-      httpStatus: number | null
-      providerCode?: string
-      attempted?: boolean
-      /** Set when the stored request itself can no longer be sent (`INVALID_CREATIVE`, …). */
-      appError?: AppError
-    }
-  | { result: 'expired'; error: string }
-
-/**
- * Re-runs one kind of failed request (`scg`, `twilio`, `ci360_event`) through the same code path as the
- * original request. Expected failures are returned; an `AppError` thrown by the shared path (bad stored
- * event, missing credentials) is mapped by the engine.
+ * Re-runs one kind of failed request (`scg`, `twilio`, `ci360_event`, `genesys_event`) through the same
+ * code path as the original request. Expected failures are returned; an `AppError` thrown by the shared
+ * path (bad stored event, missing credentials) is mapped by the engine.
  */
 export type RetryHandler = (ctx: RetryContext) => Promise<RetryOutcome>
+
+/** One kind's hooks, as the engine calls them. */
+export type RetryKind = FailedRequestKindHooks<RetryContext>
+
+/** The registry the engine is handed: every kind's hooks (assembled in `src/failed-request-kinds.ts`). */
+export type RetryKinds = FailedRequestKinds<RetryContext>

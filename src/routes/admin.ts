@@ -8,6 +8,7 @@ import {
   pageOf,
   parseListQuery,
 } from '../admin/present'
+import { failedRequestKinds } from '../failed-request-kinds'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
@@ -42,12 +43,15 @@ adminRoutes.get(`${base}/failed-requests/:id`, admin, async (c) => {
 })
 
 adminRoutes.post(`${base}/failed-requests/:id/retry`, admin, async (c) => {
-  const retried = await retryNow(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
+  const retried = await retryNow(c.get('deps'), failedRequestKinds, {
+    tenant: c.get('tenant'),
+    id: c.req.param('id'),
+  })
   return c.json(retried.body, retried.status)
 })
 
 adminRoutes.delete(`${base}/failed-requests/:id`, admin, async (c) => {
-  await discard(c.get('deps'), { tenant: c.get('tenant'), id: c.req.param('id') })
+  await discard(c.get('deps'), failedRequestKinds, { tenant: c.get('tenant'), id: c.req.param('id') })
   return c.body(null, 204)
 })
 

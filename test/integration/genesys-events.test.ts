@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { claimLeaseMs } from '../../src/outbound/pipeline'
-import { runScheduled } from '../../src/retry/cron'
+import { runScheduled } from '../../src/scheduled'
 import { clocked, createClock, deliveryRow, wipeTables } from '../support/clock'
 import { genesysFake, scgFake } from '../support/fake-control'
 import { genesysTenant, hubSignature256, openMessage, postOpenMessaging } from '../support/genesys'

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { runScheduled } from '../../src/retry/cron'
+import { runScheduled } from '../../src/scheduled'
 import { clocked, createClock, wipeTables } from '../support/clock'
 import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake, genesysFake, scgFake, twilioFake } from '../support/fake-control'

@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import worker from '../../src/index'
-import { runScheduled } from '../../src/retry/cron'
+import { runScheduled } from '../../src/scheduled'
 import { createFailedRequestStore } from '../../src/storage/failed-requests'
 import { clocked, createClock, failedRow, postScg, wipeTables } from '../support/clock'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { runScheduled } from '../../src/retry/cron'
+import { runScheduled } from '../../src/scheduled'
 import { clocked, createClock, deliveryRow, failedRow, postScg, wipeTables } from '../support/clock'
 import { FIXTURE_TENANT } from '../support/constants'
 import { scgFake } from '../support/fake-control'

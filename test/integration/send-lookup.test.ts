@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { claimLeaseMs } from '../../src/outbound/pipeline'
-import { runScheduled } from '../../src/retry/cron'
+import { runScheduled } from '../../src/scheduled'
 import { clocked, createClock, deliveryRow, failedRow, postScg, wipeTables } from '../support/clock'
 import { scgFake, twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'

@@ -1,4 +1,3 @@
-import { externalIdOf } from '../../ci360/event'
 import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
 import { redactProviderText } from '../../lib/log'
@@ -6,7 +5,14 @@ import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
 import { normalizePhone } from '../phone'
-import type { MessageProvider, OutboundInput, OutboundMessage, ProviderContext, SendReceipt } from '../types'
+import type {
+  Correlation,
+  MessageProvider,
+  OutboundInput,
+  OutboundMessage,
+  ProviderContext,
+  SendReceipt,
+} from '../types'
 import { findScgMessageRequest } from './lookup'
 import { ScgErrorBodySchema, type ScgMessageRequest, ScgSendResponseSchema } from './schemas'
 
@@ -57,15 +63,23 @@ export function chooseSender(config: ScgConfig, from: string | undefined, phone:
   return config.defaultSender
 }
 
+/**
+ * `identity|externalCode|tenant|guid`: SCG echoes it as `external_message_request_id` on status events
+ * (the first three parts name the identity and tenant) and it is what we ask SCG for after a send whose
+ * outcome we could not see (the guid makes it unique per message; docs/guarantees.md).
+ */
+export const externalIdOf = (c: Correlation): string =>
+  `${c.identity}|${c.externalCode}|${c.tenant}|${c.guid}`
+
 export function createScgProvider(
   config: ScgConfig,
   ctx: Pick<ProviderContext, 'fetch' | 'now'>,
 ): MessageProvider {
   return {
     id: 'scg',
-    prepare({ event, creative }: OutboundInput) {
-      const phone = normalizePhone(creative.to)
-      const from = chooseSender(config, creative.from, phone)
+    prepare(input: OutboundInput) {
+      const phone = normalizePhone(input.to)
+      const from = chooseSender(config, input.from, phone)
       if (!from) {
         return err({
           field: 'FROM' as const,
@@ -73,17 +87,17 @@ export function createScgProvider(
             'The creative has no FROM and neither scg_demo_senders nor scg_default_sender gives a sender.',
         })
       }
-      const prefix = creative.channel ? (config.channelPrefixes[creative.channel] ?? '') : ''
-      const to = prefix && !creative.to.startsWith(prefix) ? `${prefix}${creative.to}` : creative.to
+      const prefix = input.channel ? (config.channelPrefixes[input.channel] ?? '') : ''
+      const to = prefix && !input.to.startsWith(prefix) ? `${prefix}${input.to}` : input.to
       const payload: ScgMessageRequest = {
         from,
         to: [to],
-        body: creative.body,
-        external_id: externalIdOf(event),
+        body: input.body,
+        external_id: externalIdOf(input.correlation),
       }
-      if (creative.mediaUrls.length > 0) payload.media_urls = creative.mediaUrls
-      const body = creative.body.trim()
-      if (creative.channel === 'RCS' && body.startsWith('{') && body.endsWith('}')) {
+      if (input.media.length > 0) payload.media_urls = input.media
+      const body = input.body.trim()
+      if (input.channel === 'RCS' && body.startsWith('{') && body.endsWith('}')) {
         payload.content_type = RCS_RAW_CONTENT_TYPE
       }
       return ok({ to, phone, payload })

@@ -4,6 +4,7 @@ import type { OutboundEvent } from '../../ci360/event'
 import { loadConfig } from '../../config/env'
 import type { TenantConfig } from '../../config/tenant'
 import { maskNumbers } from '../../lib/log'
+import { inputOf } from '../../outbound/pipeline'
 import { buildTwilioRequest, createTwilioProvider, type TwilioConfig, twilioConfigOf } from './client'
 
 const SID = 'AC0123456789abcdef0123456789abcdef'
@@ -24,7 +25,7 @@ const event = { guid: 'g1', identityId: 'id-1', externalTenantId: 't1' } as Outb
 function input(content: string) {
   const creative = parseCreative(content)
   if (!creative.ok) throw new Error(creative.error.message)
-  return { event, creative: creative.value }
+  return inputOf(event, creative.value)
 }
 
 function tenant(secret: Record<string, unknown>): TenantConfig {

@@ -58,19 +58,19 @@ const whatsapp = (address: string) => (/^whatsapp:/i.test(address) ? address : `
  */
 export function buildTwilioRequest(
   config: TwilioConfig,
-  { creative }: OutboundInput,
+  input: OutboundInput,
 ): Result<TwilioMessageRequest, CreativeProblem> {
-  if (creative.channel && !TWILIO_CHANNELS.has(creative.channel)) {
+  if (input.channel && !TWILIO_CHANNELS.has(input.channel)) {
     return err({ field: 'CHANNEL', message: 'CHANNEL must be SMS, MMS or WHATSAPP for Twilio.' })
   }
-  if (creative.mediaUrls.length > MAX_MEDIA_URLS) {
+  if (input.media.length > MAX_MEDIA_URLS) {
     return err({
       field: 'MEDIA_URLS',
       message: `MEDIA_URLS may list at most ${MAX_MEDIA_URLS} URLs for Twilio.`,
     })
   }
-  const isWhatsapp = creative.channel === 'WHATSAPP'
-  const from = creative.from ?? (config.messagingServiceSid ? undefined : config.defaultSender)
+  const isWhatsapp = input.channel === 'WHATSAPP'
+  const from = input.from ?? (config.messagingServiceSid ? undefined : config.defaultSender)
   if (!from && !config.messagingServiceSid) {
     return err({
       field: 'FROM',
@@ -79,9 +79,9 @@ export function buildTwilioRequest(
     })
   }
   const request: TwilioMessageRequest = {
-    To: isWhatsapp ? whatsapp(creative.to) : creative.to,
-    Body: creative.body,
-    MediaUrl: creative.mediaUrls,
+    To: isWhatsapp ? whatsapp(input.to) : input.to,
+    Body: input.body,
+    MediaUrl: input.media,
   }
   if (from) request.From = isWhatsapp ? whatsapp(from) : from
   if (config.messagingServiceSid) request.MessagingServiceSid = config.messagingServiceSid
@@ -99,7 +99,7 @@ export function createTwilioProvider(
     prepare(input: OutboundInput) {
       const built = buildTwilioRequest(config, input)
       if (!built.ok) return built
-      return ok({ to: built.value.To, phone: normalizePhone(input.creative.to), payload: built.value })
+      return ok({ to: built.value.To, phone: normalizePhone(input.to), payload: built.value })
     },
 
     async send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>> {

@@ -1,12 +1,11 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
-import { AppError } from '../lib/app-error'
 import { validationError } from '../lib/validation'
 import type { MulticloudReply } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
 import { asOpenMessage, MulticloudBodySchema } from '../providers/genesys/multicloud'
 import { genesysGuid } from '../providers/genesys/open-messaging'
-import { handleGenesysMessage, type ParsedGenesysMessage, parseGenesysMessage } from './genesys'
+import { type ParsedGenesysMessage, parseGenesysMessage, sendGenesysMessage } from './send'
 
 type Reply = Body<typeof MulticloudReply>
 type Outcome = Reply['messages'][number]
@@ -46,11 +45,20 @@ async function handleOne(
 ): Promise<Outcome> {
   const id = 'send' in parsed ? parsed.send.id : parsed.ignored.id
   const messageId = genesysGuid(id)
-  try {
-    return { messageId, ...(await handleGenesysMessage(deps, req, parsed)) }
-  } catch (e) {
-    if (!(e instanceof AppError) || (e.code !== 'PROVIDER_REJECTED' && e.code !== 'IN_PROGRESS')) throw e
-    const code = e.details?.provider_code
-    return { messageId, status: e.code, id, ...(typeof code === 'string' ? { provider_code: code } : {}) }
+  const outcome = await sendGenesysMessage(deps, req, parsed)
+  switch (outcome.status) {
+    case 'ANSWERED':
+      return { messageId, ...outcome.body }
+    case 'IN_PROGRESS':
+      return { messageId, status: 'IN_PROGRESS', id }
+    case 'PROVIDER_REJECTED': {
+      const code = outcome.error.providerCode
+      return {
+        messageId,
+        status: 'PROVIDER_REJECTED',
+        id,
+        ...(code !== undefined ? { provider_code: code } : {}),
+      }
+    }
   }
 }

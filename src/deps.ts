@@ -11,6 +11,7 @@ import { createDeliveryStore } from './storage/deliveries'
 import { createLeaseStore } from './storage/failed-request-leases'
 import { createFailedRequestStore } from './storage/failed-requests'
 import { createInboundEventStore } from './storage/inbound-events'
+import { createSuppressionStore } from './storage/suppressions'
 import { createWebhookEventStore } from './storage/webhook-events'
 
 /** The outside world: bindings, parsed config, clock, randomness and `fetch`. Tests build their own. */
@@ -58,6 +59,7 @@ export interface Deps extends Runtime {
     leases: ReturnType<typeof createLeaseStore>
     webhookEvents: ReturnType<typeof createWebhookEventStore>
     inboundEvents: ReturnType<typeof createInboundEventStore>
+    suppressions: ReturnType<typeof createSuppressionStore>
   }
   /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
   ci360(tenant: TenantConfig): Ci360Client
@@ -91,6 +93,7 @@ export function createDeps(runtime: Runtime): Deps {
       leases: createLeaseStore(runtime.db),
       webhookEvents: createWebhookEventStore(runtime.db),
       inboundEvents: createInboundEventStore(runtime.db),
+      suppressions: createSuppressionStore(runtime.db),
     },
     ci360(tenant) {
       let client = ci360Clients.get(tenant)

@@ -24,6 +24,8 @@ export const DELIVERY_STATES = [
   'expired',
   'dead',
   'uncertain',
+  'suppressed',
+  'deferred',
 ] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
 
@@ -69,3 +71,14 @@ export const TWILIO_MESSAGE_STATUSES = [
   'read',
   'partially_delivered',
 ] as const
+
+/** Where an opt-out entry came from (`suppressions.source`, docs/compliance.md). */
+export const SUPPRESSION_SOURCES = ['keyword', 'provider', 'operator', 'import'] as const
+export type SuppressionSource = (typeof SUPPRESSION_SOURCES)[number]
+
+/** The channel scope of an opt-out: SMS, MMS and RCS share one; WhatsApp has its own. */
+export const SUPPRESSION_CHANNELS = ['sms', 'whatsapp'] as const
+export type SuppressionChannel = (typeof SUPPRESSION_CHANNELS)[number]
+
+/** Entries that an opt-in keyword may lift: never an operator's block or an imported one. */
+export const LIFTABLE_SUPPRESSION_SOURCES: readonly SuppressionSource[] = ['keyword', 'provider']

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import { AppError } from '../lib/app-error'
 import { optionalText, preprocess } from './coerce'
+import { indexGenesysNumbers } from './genesys-numbers'
 import { indexOAuthClients, type OAuthClientOwner } from './oauth-clients'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
 import {
@@ -50,6 +51,8 @@ export interface Config {
   tenantIds(): string[]
   /** Whose OAuth client this is (client ids are unique across `SCG_WEBHOOK_AUTH` and all tenants). */
   oauthClientOwner(clientId: string): OAuthClientOwner | undefined
+  /** The id of the tenant whose `genesys.numbers` list `number` (E.164; unique across tenants). */
+  genesysNumberOwner(number: string): string | undefined
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: string[] }
@@ -75,7 +78,12 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
   ]
   if (!settings.ok || !secrets.success) return { ok: false, issues }
   const clients = indexOAuthClients(env, secrets.data.SCG_WEBHOOK_AUTH)
-  if (!clients.ok) return { ok: false, issues: clients.issues }
+  const numbers = indexGenesysNumbers(env)
+  if (!clients.ok || !numbers.ok)
+    return {
+      ok: false,
+      issues: [...(clients.ok ? [] : clients.issues), ...(numbers.ok ? [] : numbers.issues)],
+    }
 
   const tenants = new Map<string, TenantConfig | undefined>()
   const config: Config = {
@@ -114,6 +122,7 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
         .map((k) => k.slice(prefix.length))
     },
     oauthClientOwner: (clientId) => clients.owners.get(clientId),
+    genesysNumberOwner: (number) => numbers.owners.get(number),
   }
   return { ok: true, config }
 }

@@ -1,7 +1,7 @@
 import type { Settings } from '../config/settings'
 import type { FetchFn } from '../lib/http'
-import { CopyFailure } from './copy-failure'
-import { discard } from './source'
+import { CopyFailure } from '../s3/copy-failure'
+import { discard } from '../s3/source'
 import { sourceProblem } from './source-hosts'
 
 /** `CopyFailure.code` of a source redirect outside `bulk_source_hosts` (or from https to http). */

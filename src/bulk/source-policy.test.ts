@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseSettings, type Settings } from '../config/settings'
-import { CopyFailure } from './copy-failure'
+import { CopyFailure } from '../s3/copy-failure'
 import { hostAllowed, sourceProblem } from './source-hosts'
 import { guardedSourceFetch, REDIRECT_REFUSED } from './source-policy'
 

@@ -101,12 +101,38 @@ describe('bulk S3: bulk_source_hosts and redirects', () => {
     expect(await source.requests(key)).toEqual([])
   })
 
+  it('an entry is host[:port]: a listed host on another port (80 for http without one) → 400, nothing fetched', async () => {
+    const bucket = await s3.bucket()
+    const key = source.key()
+    const url = source.url(key, 'x.csv', { size: 10 })
+    const port = new URL(url).port
+    expect(port).not.toBe('')
+    for (const listed of ['127.0.0.1', `127.0.0.1:${Number(port) + 1}`]) {
+      const { res, body } = await postBulk(
+        bulkTenant(bucket, { bulk_source_hosts: listed }),
+        bulkBody(url, 'p.csv'),
+      )
+      expect(res.status).toBe(400)
+      expect(body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid request: presignedUrls.dataFile: must point at a host listed in bulk_source_hosts',
+      })
+    }
+    expect(await source.requests(key)).toEqual([])
+    const ok = await postBulk(
+      bulkTenant(bucket, { bulk_source_hosts: `127.0.0.1:${port}` }),
+      bulkBody(url, 'p.csv'),
+    )
+    expect(ok.res.status).toBe(200)
+    expect(ok.body).toMatchObject({ status: 'OK', bytes: 10 })
+  })
+
   it('a redirect to a host outside the list → 400; the target is never asked', async () => {
     const bucket = await s3.bucket()
     const [from, to] = [source.key(), source.key()]
     // 127.0.0.1 is listed; "localhost" (the same server under another name) is not.
     const target = source.url(to, 'x.csv', { size: 10 }).replace('127.0.0.1', 'localhost')
-    const t = bulkTenant(bucket, { bulk_source_hosts: '127.0.0.1' })
+    const t = bulkTenant(bucket, { bulk_source_hosts: new URL(source.url(from, 'x.csv')).host })
 
     const { res, body } = await postBulk(
       t,
@@ -128,7 +154,7 @@ describe('bulk S3: bulk_source_hosts and redirects', () => {
     const bucket = await s3.bucket()
     const [from, to] = [source.key(), source.key()]
     const target = source.url(to, 'x.csv', { size: 1000 })
-    const t = bulkTenant(bucket, { bulk_source_hosts: '127.0.0.1' })
+    const t = bulkTenant(bucket, { bulk_source_hosts: new URL(target).host })
 
     const { res, body } = await postBulk(
       t,

@@ -68,6 +68,29 @@ describe('bulk S3: ill-formed file names are refused before anything is fetched'
   })
 })
 
+describe('bulk S3: the local S3 stand-in and empty key segments', () => {
+  it('a key with an empty segment (a//b.csv), which S3 accepts, is stored under exactly that key', async () => {
+    const bucket = await s3.bucket()
+    const small = source.url(source.key(), 'x.csv', { size: 100 })
+    const multipart = source.url(source.key(), 'y.csv', { size: 6 * MIB })
+    const t = bulkTenant(bucket)
+
+    for (const [url, name] of [
+      [small, 'exports//daily.csv'],
+      [small, 'x///y.csv'],
+      [multipart, 'exports//big.csv'],
+    ] as const) {
+      const { res, body } = await postBulk(t, bulkBody(url, name))
+      expect(res.status).toBe(200)
+      expect(body).toMatchObject({ status: 'OK', upload_filename: name, s3_uri: `s3://${bucket}/${name}` })
+      expect(await s3.object(bucket, name)).toMatchObject({ exists: true, ...(await source.digest(url)) })
+    }
+    // Not folded into the key without the empty segment.
+    expect(await s3.object(bucket, 'exports/daily.csv')).toEqual({ exists: false })
+    expect(await s3.pendingUploads(bucket)).toEqual([])
+  })
+})
+
 describe('bulk S3: the local S3 stand-in and long key segments', () => {
   it('a key with a 300-byte segment gets an S3 error from the stand-in, not a crash', async () => {
     const bucket = await s3.bucket()

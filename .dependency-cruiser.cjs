@@ -54,7 +54,7 @@ module.exports = {
       's3-is-the-copy-engine',
       '^src/s3/',
       `^src/(?!s3/|lib/|config/|upstream/)|${DEPS}`,
-      'The streamed copy knows S3 and a source URL, not CI360\'s bulk webhook: bulk/ calls s3/, never the reverse.',
+      "The streamed copy knows S3 and a source URL, not CI360's bulk webhook: bulk/ calls s3/, never the reverse.",
     ),
     {
       name: 'openapi-out-of-the-bundle',

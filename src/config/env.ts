@@ -6,6 +6,7 @@ import { indexOAuthClients, type OAuthClientOwner } from './oauth-clients'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
 import {
   parseTenant,
+  rawTenantSecrets,
   TENANT_ID_PATTERN,
   type TenantConfig,
   tenantSecretName,
@@ -77,8 +78,10 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
     ...(secrets.success ? [] : formatIssues(secrets.error, '')),
   ]
   if (!settings.ok || !secrets.success) return { ok: false, issues }
-  const clients = indexOAuthClients(env, secrets.data.SCG_WEBHOOK_AUTH)
-  const numbers = indexGenesysNumbers(env)
+  // Each tenant secret's JSON is read once for both indexes (its fields are parsed on first use).
+  const raw = rawTenantSecrets(env)
+  const clients = indexOAuthClients(raw, secrets.data.SCG_WEBHOOK_AUTH)
+  const numbers = indexGenesysNumbers(raw)
   if (!clients.ok || !numbers.ok)
     return {
       ok: false,

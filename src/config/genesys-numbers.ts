@@ -1,4 +1,4 @@
-import { rawTenantSecrets } from './tenant'
+import type { RawTenantSecret } from './tenant'
 
 export type GenesysNumberIndex =
   | { ok: true; owners: ReadonlyMap<string, string> }
@@ -16,11 +16,11 @@ function tenantNumbers(value: unknown): unknown[] {
  * listed by two tenants could belong to either: that is a configuration error naming the key, never the
  * number.
  */
-export function indexGenesysNumbers(env: Record<string, unknown>): GenesysNumberIndex {
+export function indexGenesysNumbers(tenants: readonly RawTenantSecret[]): GenesysNumberIndex {
   const owners = new Map<string, string>()
   const keys = new Map<string, string>()
   const issues: string[] = []
-  for (const [name, tenantId, value] of rawTenantSecrets(env)) {
+  for (const [name, tenantId, value] of tenants) {
     tenantNumbers(value).forEach((n, i) => {
       if (typeof n !== 'string' || n === '') return
       const key = `${name}.genesys.numbers.${i}`

@@ -1,5 +1,4 @@
-import type { WebhookAuth } from './tenant'
-import { rawTenantSecrets } from './tenant'
+import type { RawTenantSecret, WebhookAuth } from './tenant'
 
 /** Whose `oauth_clients` list a client id is in: the global `SCG_WEBHOOK_AUTH` or one tenant's. */
 export type OAuthClientOwner = { realm: 'global' } | { realm: 'tenant'; tenantId: string }
@@ -21,7 +20,7 @@ function tenantClientIds(value: unknown): unknown[] {
  * belong to either realm: that is a configuration error naming both keys, never the id itself.
  */
 export function indexOAuthClients(
-  env: Record<string, unknown>,
+  tenants: readonly RawTenantSecret[],
   global: WebhookAuth | undefined,
 ): OAuthClientIndex {
   const owners = new Map<string, OAuthClientOwner>()
@@ -40,7 +39,7 @@ export function indexOAuthClients(
   global?.oauth_clients?.forEach((c, i) => {
     add(c.client_id, { realm: 'global' }, `SCG_WEBHOOK_AUTH.oauth_clients.${i}.client_id`)
   })
-  for (const [name, tenantId, value] of rawTenantSecrets(env)) {
+  for (const [name, tenantId, value] of tenants) {
     tenantClientIds(value).forEach((id, i) => {
       add(id, { realm: 'tenant', tenantId }, `${name}.scg_webhook.oauth_clients.${i}.client_id`)
     })

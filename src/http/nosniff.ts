@@ -4,8 +4,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i
 
 /**
  * `X-Content-Type-Options: nosniff` on every JSON reply, errors included, so a browser never reads a
- * reply as another type than the one declared (<https://fetch.spec.whatwg.org/#x-content-type-options-header>).
- * Set after the handler, on the reply `onError` or `notFound` produced as well.
+ * reply as another type than the one declared. Set after the handler, so the replies of `onError` and
+ * `notFound` get it as well.
  */
 export const nosniff: MiddlewareHandler = async (c, next) => {
   await next()

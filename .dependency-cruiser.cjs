@@ -75,6 +75,12 @@ module.exports = {
       EDGE,
       'Capabilities are called by routes, never the reverse.',
     ),
+    forbid(
+      's3-is-the-copy-engine',
+      '^src/s3/',
+      `^src/(?!s3/|lib/|config/|upstream/)|${DEPS}`,
+      "The streamed copy knows S3 and a source URL, not CI360's bulk webhook: bulk/ calls s3/, never the reverse.",
+    ),
     {
       name: 'openapi-out-of-the-bundle',
       severity: 'error',

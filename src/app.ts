@@ -3,6 +3,7 @@ import { Hono } from 'hono/tiny'
 import type { Deps } from './deps'
 import type { AppEnv } from './http/app-env'
 import { errorBody, renderError } from './http/errors'
+import { nosniff } from './http/nosniff'
 import { AppError } from './lib/app-error'
 import { adminRoutes } from './routes/admin'
 import { bulkRoutes } from './routes/bulk'
@@ -29,6 +30,7 @@ function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | u
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
+  app.use('*', nosniff)
   app.use('*', async (c, next) => {
     const requestId = crypto.randomUUID()
     c.set('requestId', requestId)
@@ -69,6 +71,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 export function createConfigErrorApp(issues: string[]): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   const keys = issues.map((i) => i.split(':')[0]).join(', ')
+  app.use('*', nosniff)
   app.all('*', () => {
     throw new AppError('CONFIG_INVALID', `The Worker configuration is invalid: ${keys}.`)
   })

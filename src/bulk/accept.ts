@@ -3,9 +3,9 @@ import type { RequestContext } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { describeError } from '../lib/log'
 import type { bulkAcceptReplies, Reply } from '../openapi/reply'
-import { s3Target } from '../s3/bulk'
-import { parseBulkRequest } from '../s3/bulk-request'
 import type { BulkJobParams } from './params'
+import { parseBulkRequest } from './request'
+import { s3Target } from './sync'
 import { bulkTracking } from './tracking'
 
 export type AcceptReply = Reply<typeof bulkAcceptReplies>

@@ -1,8 +1,8 @@
 import { AppError } from '../lib/app-error'
-import type { BulkFile } from '../s3/bulk-request'
 import { CopyFailure } from '../s3/copy-failure'
-import { REDIRECT_REFUSED } from '../s3/source-policy'
 import type { JobError } from './params'
+import type { BulkFile } from './request'
+import { REDIRECT_REFUSED } from './source-policy'
 
 /** A bulk job that cannot go on; carries what the job row and `bulk_failed_event` will say. */
 export class JobFailure extends Error {

@@ -1,4 +1,4 @@
-import type { BulkFile } from '../s3/bulk-request'
+import type { BulkFile } from './request'
 
 /**
  * What a `BULK_COPY` instance is started with (kept by the Workflow engine as the instance's input).

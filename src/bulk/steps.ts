@@ -1,6 +1,5 @@
 import type { WorkflowStep, WorkflowStepConfig } from 'cloudflare:workers'
 import type { Logger } from '../lib/log'
-import type { BulkFile } from '../s3/bulk-request'
 import { copyToS3 } from '../s3/copy'
 import { CopyFailure } from '../s3/copy-failure'
 import type { CopyContext } from '../s3/copy-steps'
@@ -11,6 +10,7 @@ import { discard, probeSource } from '../s3/source'
 import type { BulkJobStore } from '../storage/bulk-jobs'
 import { JobFailure, jobErrorOf } from './job-error'
 import type { JobError } from './params'
+import type { BulkFile } from './request'
 
 /**
  * Each step: up to 3 retries, 2 s then 4 s then 8 s apart (network errors, timeouts, 408/429/5xx);

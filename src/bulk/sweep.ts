@@ -1,10 +1,10 @@
 import type { Deps } from '../deps'
 import { describeError } from '../lib/log'
-import { s3Target } from '../s3/bulk'
 import { CopyFailure } from '../s3/copy-failure'
 import { createS3Client } from '../s3/s3-client'
 import type { BulkJobRow } from '../storage/bulk-jobs'
 import { notifyJobEnd } from './notify'
+import { s3Target } from './sync'
 
 /** A job silent this long (no step finished) has its instance asked how it is doing. */
 export const QUIET_MS = 15 * 60_000

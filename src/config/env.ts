@@ -1,10 +1,12 @@
 import * as z from 'zod/mini'
 import { AppError } from '../lib/app-error'
 import { optionalText, preprocess } from './coerce'
+import { indexGenesysNumbers } from './genesys-numbers'
 import { indexOAuthClients, type OAuthClientOwner } from './oauth-clients'
 import { formatIssues, parseSettings, pickSettingInput, type Settings } from './settings'
 import {
   parseTenant,
+  rawTenantSecrets,
   TENANT_ID_PATTERN,
   type TenantConfig,
   tenantSecretName,
@@ -50,6 +52,8 @@ export interface Config {
   tenantIds(): string[]
   /** Whose OAuth client this is (client ids are unique across `SCG_WEBHOOK_AUTH` and all tenants). */
   oauthClientOwner(clientId: string): OAuthClientOwner | undefined
+  /** The id of the tenant whose `genesys.numbers` list `number` (E.164; unique across tenants). */
+  genesysNumberOwner(number: string): string | undefined
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: string[] }
@@ -74,8 +78,15 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
     ...(secrets.success ? [] : formatIssues(secrets.error, '')),
   ]
   if (!settings.ok || !secrets.success) return { ok: false, issues }
-  const clients = indexOAuthClients(env, secrets.data.SCG_WEBHOOK_AUTH)
-  if (!clients.ok) return { ok: false, issues: clients.issues }
+  // Each tenant secret's JSON is read once for both indexes (its fields are parsed on first use).
+  const raw = rawTenantSecrets(env)
+  const clients = indexOAuthClients(raw, secrets.data.SCG_WEBHOOK_AUTH)
+  const numbers = indexGenesysNumbers(raw)
+  if (!clients.ok || !numbers.ok)
+    return {
+      ok: false,
+      issues: [...(clients.ok ? [] : clients.issues), ...(numbers.ok ? [] : numbers.issues)],
+    }
 
   const tenants = new Map<string, TenantConfig | undefined>()
   const config: Config = {
@@ -114,6 +125,7 @@ function buildConfig(env: Record<string, unknown>): ConfigResult {
         .map((k) => k.slice(prefix.length))
     },
     oauthClientOwner: (clientId) => clients.owners.get(clientId),
+    genesysNumberOwner: (number) => numbers.owners.get(number),
   }
   return { ok: true, config }
 }

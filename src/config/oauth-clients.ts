@@ -1,5 +1,4 @@
-import type { WebhookAuth } from './tenant'
-import { TENANT_ID_PATTERN, tenantSecretName } from './tenant'
+import type { RawTenantSecret, WebhookAuth } from './tenant'
 
 /** Whose `oauth_clients` list a client id is in: the global `SCG_WEBHOOK_AUTH` or one tenant's. */
 export type OAuthClientOwner = { realm: 'global' } | { realm: 'tenant'; tenantId: string }
@@ -9,15 +8,7 @@ export type OAuthClientIndex =
   | { ok: false; issues: string[] }
 
 /** The client ids of a tenant secret's `scg_webhook.oauth_clients`, read without parsing the rest. */
-function tenantClientIds(raw: unknown): unknown[] {
-  let value = raw
-  if (typeof raw === 'string') {
-    try {
-      value = JSON.parse(raw)
-    } catch {
-      return [] // the tenant's own parse reports it when the tenant is used
-    }
-  }
+function tenantClientIds(value: unknown): unknown[] {
   const clients = (value as { scg_webhook?: { oauth_clients?: unknown } } | null)?.scg_webhook?.oauth_clients
   return Array.isArray(clients) ? clients.map((c) => (c as { client_id?: unknown } | null)?.client_id) : []
 }
@@ -29,7 +20,7 @@ function tenantClientIds(raw: unknown): unknown[] {
  * belong to either realm: that is a configuration error naming both keys, never the id itself.
  */
 export function indexOAuthClients(
-  env: Record<string, unknown>,
+  tenants: readonly RawTenantSecret[],
   global: WebhookAuth | undefined,
 ): OAuthClientIndex {
   const owners = new Map<string, OAuthClientOwner>()
@@ -48,11 +39,8 @@ export function indexOAuthClients(
   global?.oauth_clients?.forEach((c, i) => {
     add(c.client_id, { realm: 'global' }, `SCG_WEBHOOK_AUTH.oauth_clients.${i}.client_id`)
   })
-  const prefix = tenantSecretName('')
-  for (const [name, raw] of Object.entries(env)) {
-    const tenantId = name.slice(prefix.length)
-    if (!name.startsWith(prefix) || !TENANT_ID_PATTERN.test(tenantId)) continue
-    tenantClientIds(raw).forEach((id, i) => {
+  for (const [name, tenantId, value] of tenants) {
+    tenantClientIds(value).forEach((id, i) => {
       add(id, { realm: 'tenant', tenantId }, `${name}.scg_webhook.oauth_clients.${i}.client_id`)
     })
   }

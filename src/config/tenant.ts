@@ -69,6 +69,33 @@ export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
 export const tenantSecretName = (tenantId: string) => `TENANT_${tenantId}`
 
+/** A `TENANT_<id>` secret as `[secret name, tenant id, JSON value]`, its fields not parsed. */
+export type RawTenantSecret = [name: string, tenantId: string, value: unknown]
+
+/**
+ * Every `TENANT_<id>` secret of `env` as `[secret name, tenant id, JSON value]`, read without parsing
+ * its fields (for indexes over all tenants); a secret that is not JSON is skipped, since the tenant's
+ * own parse reports it when the tenant is used.
+ */
+export function rawTenantSecrets(env: Record<string, unknown>): RawTenantSecret[] {
+  const prefix = tenantSecretName('')
+  const out: RawTenantSecret[] = []
+  for (const [name, raw] of Object.entries(env)) {
+    const tenantId = name.slice(prefix.length)
+    if (!name.startsWith(prefix) || !TENANT_ID_PATTERN.test(tenantId)) continue
+    if (typeof raw !== 'string') {
+      out.push([name, tenantId, raw])
+      continue
+    }
+    try {
+      out.push([name, tenantId, JSON.parse(raw)])
+    } catch {
+      // reported by the tenant's own parse
+    }
+  }
+  return out
+}
+
 export type TenantParse = { ok: true; tenant: TenantConfig } | { ok: false; issues: string[] }
 
 export function parseTenant(

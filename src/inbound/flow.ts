@@ -20,8 +20,11 @@ export interface InboundDelivery {
   route: TenantConfig | undefined
   rawBody: string
   headers: Headers
-  /** An operator's replay of this stored event: no dedupe claim; the stored row gains the tracking. */
-  replayOf?: { id: string }
+  /**
+   * An operator's replay of this stored event: no dedupe claim; the stored row gains the tracking.
+   * `tenant` is the tenant the event was stored for; the replay is planned for it, never re-resolved.
+   */
+  replayOf?: { id: string; tenant: TenantConfig }
 }
 
 export interface InboundResult {
@@ -55,12 +58,18 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
     return { event, outcome, reply: format.reply(event, outcome) }
   }
 
-  const plan: InboundPlan =
+  const planned: InboundPlan =
     event.type === 'status'
       ? await guard(() => planStatus(ctx, format, delivery.route, event))
       : event.type === 'mo'
-        ? await guard(() => planMo(ctx, format, delivery.route, event))
+        ? await guard(() => planMo(ctx, format, delivery.route, event, delivery.replayOf?.tenant))
         : ignore(event.reason)
+  // A replay acts for the tenant the event was stored for, or not at all.
+  const stored = delivery.replayOf?.tenant
+  const plan =
+    stored && planned.kind === 'act' && planned.tenant.id !== stored.id
+      ? ignore('the event now resolves to another tenant than the one it was stored for', stored.id)
+      : planned
   if (plan.kind === 'ignore') {
     const outcome: InboundOutcome = { status: 'IGNORED', reason: plan.reason, attempts: [] }
     await record.write(outcome, plan.tenantId ?? delivery.route?.id ?? deps.config.settings.tenant_id)

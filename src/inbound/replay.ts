@@ -15,7 +15,8 @@ function sourceOf(row: InboundEventRow): InboundSource | undefined {
 
 /**
  * The operator's replay (docs/console.md, "Replay"): the stored body through the same flow as a
- * delivery, on the route tenant it arrived for, minus the dedupe claim. Answers the webhook's own reply.
+ * delivery, on the route tenant it arrived for and for the tenant it was stored for (a reply on the global
+ * route is not routed by the identity cache again), minus the dedupe claim. Answers the webhook's own reply.
  */
 export async function replayStoredEvent(deps: Deps, row: InboundEventRow): Promise<WebhookReplyBody> {
   const source = sourceOf(row)
@@ -28,13 +29,16 @@ export async function replayStoredEvent(deps: Deps, row: InboundEventRow): Promi
   if (row.route_tenant_id && !route) {
     throw new AppError('CONFIG_INVALID', 'The tenant this event arrived for is no longer configured.')
   }
+  // The tenant the event was stored for, not the one the identity cache names today.
+  const tenant = deps.config.tenant(row.tenant_id)
+  if (!tenant) throw new AppError('CONFIG_INVALID', 'The tenant of this event is no longer configured.')
   const headers = new Headers(row.content_type ? { 'content-type': row.content_type } : {})
   const result = await handleInbound(deps, {
     source,
     route,
     rawBody: row.body,
     headers,
-    replayOf: { id: row.id },
+    replayOf: { id: row.id, tenant },
   })
   return result.reply
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
+import { BulkBodySchema } from '../bulk/request'
 import { OutboundEventSchema } from '../ci360/event'
 import { ScgEnvelopeSchema, ScgMoFieldsSchema, ScgStatusFieldsSchema } from '../providers/scg/webhook'
-import { BulkBodySchema } from '../s3/bulk-request'
 import { VERSION } from '../version'
 import * as R from './replies'
 

@@ -1,13 +1,13 @@
 import { Hono } from 'hono/tiny'
 import { acceptBulkJob } from '../bulk/accept'
 import { readJob } from '../bulk/jobs'
+import { handleBulkS3 } from '../bulk/sync'
 import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
 import type * as R from '../openapi/replies'
-import { handleBulkS3 } from '../s3/bulk'
 
 /**
  * CI360 bulk custom task endpoint: copy the exported file into S3, on the `BULK_COPY` Workflow

@@ -11,6 +11,8 @@ describe('filenameProblem', () => {
       '..hidden',
       'a..b/c',
       'x/.profile',
+      'a//b.csv',
+      'x///y.csv',
     ]) {
       expect(filenameProblem(name), name).toBeUndefined()
     }

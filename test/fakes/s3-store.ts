@@ -5,6 +5,25 @@ import path from 'node:path'
 
 /** What the local S3 fake reads from s3rver's store directly: uploads in progress, parts, objects. */
 
+/**
+ * s3rver routes no path with an empty segment (`a//b.csv` is a plain 404) and keeps keys as file paths,
+ * which would fold `a//b.csv` into `a/b.csv`; real S3 keys are any bytes. The front hands s3rver each
+ * empty segment (but a trailing one, which s3rver takes) under this name, one s3rver's own file names
+ * (`._S3rver_object`) already keep out of keys.
+ */
+export const EMPTY_SEGMENT = '._S3rver_empty_segment'
+
+/** Key segments (URL-encoded, as in the request path) as s3rver stores them. */
+export const backendSegments = (segments: string[]) =>
+  segments.map((s, i) => (s === '' && i < segments.length - 1 ? EMPTY_SEGMENT : s))
+
+/** A key as s3rver stored it → the key the client gave. */
+const clientKey = (stored: string) =>
+  stored
+    .split('/')
+    .map((s) => (s === EMPTY_SEGMENT ? '' : s))
+    .join('/')
+
 const FIVE_MIB = 5 * 1024 * 1024
 
 /** S3's checks on CompleteMultipartUpload that s3rver leaves out. */
@@ -42,14 +61,17 @@ export async function pendingUploads(dir: string): Promise<{ upload_id: string; 
   return Promise.all(
     ids.map(async (id) => ({
       upload_id: id,
-      key: await fs.readFile(path.join(dir, id, 'key'), 'utf8').catch(() => null),
+      key: await fs
+        .readFile(path.join(dir, id, 'key'), 'utf8')
+        .then(clientKey)
+        .catch(() => null),
     })),
   )
 }
 
 /** Read an object back as stored (node:http, since fetch would gunzip a gzip object). */
 export async function readObject(backend: string, bucket: string, key: string) {
-  const encoded = key.split('/').map(encodeURIComponent).join('/')
+  const encoded = backendSegments(key.split('/').map(encodeURIComponent)).join('/')
   const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
     http.get(`${backend}/${encodeURIComponent(bucket)}/${encoded}`, resolve).on('error', reject),
   )

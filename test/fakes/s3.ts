@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import S3rver from 's3rver'
 import { verifySigV4 } from './s3-auth'
-import { checkCompletion, pendingUploads, readObject } from './s3-store'
+import { backendSegments, checkCompletion, pendingUploads, readObject } from './s3-store'
 import { readRaw, Scripts, sendJson } from './scripted'
 
 /**
@@ -16,6 +16,7 @@ import { readRaw, Scripts, sendJson } from './scripted'
  * - implements AbortMultipartUpload, `NoSuchUpload`, and CompleteMultipartUpload's checks
  *   (`InvalidPartOrder`, `InvalidPart`, `EntityTooSmall` for non-last parts under 5 MiB);
  * - answers 400 `KeyTooLongError` to keys with a segment over 240 bytes (s3rver would crash on them);
+ * - takes keys with empty segments (`a//b.csv`), as S3 does, which s3rver alone answers 404 (s3-store.ts);
  * - injects faults per bucket, and answers control routes for the tests:
  *   POST /__control/bucket {name}                       create a bucket (one per test)
  *   POST /__control/fault {bucket, op, partNumber?, status, code, times?}  op: put|create|part|complete|abort
@@ -119,6 +120,7 @@ export function createFakeS3() {
       const bad = await checkCompletion(uploadDir(bucket, uploadId), body.toString('utf8'))
       if (bad) return sendXmlError(res, 400, bad.code, bad.message)
     }
+    url.pathname = ['', bucket, ...backendSegments(keyParts)].join('/')
     forward(req, res, url, body)
   }
 

@@ -68,6 +68,29 @@ describe('bulk S3: ill-formed file names are refused before anything is fetched'
   })
 })
 
+describe('bulk S3: the local S3 stand-in and empty key segments', () => {
+  it('a key with an empty segment (a//b.csv), which S3 accepts, is stored under exactly that key', async () => {
+    const bucket = await s3.bucket()
+    const small = source.url(source.key(), 'x.csv', { size: 100 })
+    const multipart = source.url(source.key(), 'y.csv', { size: 6 * MIB })
+    const t = bulkTenant(bucket)
+
+    for (const [url, name] of [
+      [small, 'exports//daily.csv'],
+      [small, 'x///y.csv'],
+      [multipart, 'exports//big.csv'],
+    ] as const) {
+      const { res, body } = await postBulk(t, bulkBody(url, name))
+      expect(res.status).toBe(200)
+      expect(body).toMatchObject({ status: 'OK', upload_filename: name, s3_uri: `s3://${bucket}/${name}` })
+      expect(await s3.object(bucket, name)).toMatchObject({ exists: true, ...(await source.digest(url)) })
+    }
+    // Not folded into the key without the empty segment.
+    expect(await s3.object(bucket, 'exports/daily.csv')).toEqual({ exists: false })
+    expect(await s3.pendingUploads(bucket)).toEqual([])
+  })
+})
+
 describe('bulk S3: the local S3 stand-in and long key segments', () => {
   it('a key with a 300-byte segment gets an S3 error from the stand-in, not a crash', async () => {
     const bucket = await s3.bucket()
@@ -101,12 +124,38 @@ describe('bulk S3: bulk_source_hosts and redirects', () => {
     expect(await source.requests(key)).toEqual([])
   })
 
+  it('an entry is host[:port]: a listed host on another port (80 for http without one) → 400, nothing fetched', async () => {
+    const bucket = await s3.bucket()
+    const key = source.key()
+    const url = source.url(key, 'x.csv', { size: 10 })
+    const port = new URL(url).port
+    expect(port).not.toBe('')
+    for (const listed of ['127.0.0.1', `127.0.0.1:${Number(port) + 1}`]) {
+      const { res, body } = await postBulk(
+        bulkTenant(bucket, { bulk_source_hosts: listed }),
+        bulkBody(url, 'p.csv'),
+      )
+      expect(res.status).toBe(400)
+      expect(body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid request: presignedUrls.dataFile: must point at a host listed in bulk_source_hosts',
+      })
+    }
+    expect(await source.requests(key)).toEqual([])
+    const ok = await postBulk(
+      bulkTenant(bucket, { bulk_source_hosts: `127.0.0.1:${port}` }),
+      bulkBody(url, 'p.csv'),
+    )
+    expect(ok.res.status).toBe(200)
+    expect(ok.body).toMatchObject({ status: 'OK', bytes: 10 })
+  })
+
   it('a redirect to a host outside the list → 400; the target is never asked', async () => {
     const bucket = await s3.bucket()
     const [from, to] = [source.key(), source.key()]
     // 127.0.0.1 is listed; "localhost" (the same server under another name) is not.
     const target = source.url(to, 'x.csv', { size: 10 }).replace('127.0.0.1', 'localhost')
-    const t = bulkTenant(bucket, { bulk_source_hosts: '127.0.0.1' })
+    const t = bulkTenant(bucket, { bulk_source_hosts: new URL(source.url(from, 'x.csv')).host })
 
     const { res, body } = await postBulk(
       t,
@@ -128,7 +177,7 @@ describe('bulk S3: bulk_source_hosts and redirects', () => {
     const bucket = await s3.bucket()
     const [from, to] = [source.key(), source.key()]
     const target = source.url(to, 'x.csv', { size: 1000 })
-    const t = bulkTenant(bucket, { bulk_source_hosts: '127.0.0.1' })
+    const t = bulkTenant(bucket, { bulk_source_hosts: new URL(target).host })
 
     const { res, body } = await postBulk(
       t,

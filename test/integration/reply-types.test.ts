@@ -4,6 +4,7 @@ import { eventDetail, eventItem, messageItem } from '../../src/admin/operator-pr
 import { deliveryRecord, failedRequestDetail, failedRequestItem } from '../../src/admin/present'
 import { acceptBulkJob } from '../../src/bulk/accept'
 import { readJob } from '../../src/bulk/jobs'
+import { handleBulkS3 } from '../../src/bulk/sync'
 import type { reply } from '../../src/http/reply'
 import { handleInbound } from '../../src/inbound/flow'
 import { replayStoredEvent } from '../../src/inbound/replay'
@@ -26,7 +27,6 @@ import {
 import { bulkOperations, messageOperations } from '../../src/openapi/route-operations'
 import { handleOutbound } from '../../src/outbound/pipeline'
 import { webhookFormats } from '../../src/providers/registry'
-import { handleBulkS3 } from '../../src/s3/bulk'
 
 /**
  * The reply schemas are the single source of the reply types. The `expectTypeOf` lines are checked by

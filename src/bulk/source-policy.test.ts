@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseSettings, type Settings } from '../config/settings'
-import { CopyFailure } from './copy-failure'
+import { CopyFailure } from '../s3/copy-failure'
 import { hostAllowed, sourceProblem } from './source-hosts'
 import { guardedSourceFetch, REDIRECT_REFUSED } from './source-policy'
 
@@ -24,15 +24,32 @@ function scripted(answers: Record<string, Response>) {
 const redirect = (location: string) => new Response(null, { status: 302, headers: { location } })
 
 describe('bulk_source_hosts', () => {
+  const allowed = (url: string, list: string[]) => hostAllowed(new URL(url), list)
+
   it('matches whole host labels, case-insensitively; empty admits any host', () => {
     const list = ['amazonaws.com', '.ci360.example.com']
-    expect(hostAllowed('bucket.s3.us-east-1.amazonaws.com', list)).toBe(true)
-    expect(hostAllowed('AMAZONAWS.COM', list)).toBe(true)
-    expect(hostAllowed('x.ci360.example.com', list)).toBe(true)
-    expect(hostAllowed('evilamazonaws.com', list)).toBe(false)
-    expect(hostAllowed('amazonaws.com.evil.net', list)).toBe(false)
-    expect(hostAllowed('127.0.0.1', list)).toBe(false)
-    expect(hostAllowed('anything.example', [])).toBe(true)
+    expect(allowed('https://bucket.s3.us-east-1.amazonaws.com/x', list)).toBe(true)
+    expect(allowed('https://AMAZONAWS.COM/x', list)).toBe(true)
+    expect(allowed('https://x.ci360.example.com/x', list)).toBe(true)
+    expect(allowed('https://evilamazonaws.com/x', list)).toBe(false)
+    expect(allowed('https://amazonaws.com.evil.net/x', list)).toBe(false)
+    expect(allowed('https://127.0.0.1/x', list)).toBe(false)
+    expect(allowed('https://anything.example:8443/x', [])).toBe(true)
+  })
+
+  it('matches ports: an entry without one admits the scheme default (443 https, 80 http) only', () => {
+    const list = ['amazonaws.com', '127.0.0.1:9000', '[::1]:9443']
+    expect(allowed('https://b.s3.amazonaws.com/x', list)).toBe(true)
+    expect(allowed('https://b.s3.amazonaws.com:443/x', list)).toBe(true)
+    expect(allowed('https://b.s3.amazonaws.com:8443/x', list)).toBe(false)
+    expect(allowed('http://b.s3.amazonaws.com/x', list)).toBe(true)
+    expect(allowed('http://b.s3.amazonaws.com:443/x', list)).toBe(false)
+    expect(allowed('http://127.0.0.1:9000/x', list)).toBe(true)
+    expect(allowed('http://127.0.0.1/x', list)).toBe(false)
+    expect(allowed('http://127.0.0.1:9001/x', list)).toBe(false)
+    expect(allowed('https://[::1]:9443/x', list)).toBe(true)
+    expect(allowed('https://[::1]/x', list)).toBe(false)
+    expect(allowed('https://a.example:8443/x', ['A.example:08443'])).toBe(true)
   })
 
   it('refuses http unless allowed, and hosts outside the list', () => {
@@ -59,6 +76,18 @@ describe('guardedSourceFetch', () => {
       message: 'redirected from https to a plain http URL',
     })
     expect(asked).toEqual(['https://a.example/f'])
+  })
+
+  it('says what a refused redirect target is, in plain words', async () => {
+    const s = settings({ bulk_allow_http_sources: true, bulk_source_hosts: 'a.example' })
+    const to = async (location: string) => {
+      const { fetchFn } = scripted({ 'http://a.example/f': redirect(location) })
+      return guardedSourceFetch(fetchFn, s)('http://a.example/f').catch((e: { message: string }) => e.message)
+    }
+    expect(await to('ftp://a.example/f')).toBe('redirected to a URL that is not an http(s) URL')
+    expect(await to('http://a.example:8080/f')).toBe(
+      'redirected to a URL that does not point at a host listed in bulk_source_hosts',
+    )
   })
 
   it('follows redirects within the list (relative ones too), at most five', async () => {

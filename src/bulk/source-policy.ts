@@ -1,7 +1,7 @@
 import type { Settings } from '../config/settings'
 import type { FetchFn } from '../lib/http'
-import { CopyFailure } from './copy-failure'
-import { discard } from './source'
+import { CopyFailure } from '../s3/copy-failure'
+import { discard } from '../s3/source'
 import { sourceProblem } from './source-hosts'
 
 /** `CopyFailure.code` of a source redirect outside `bulk_source_hosts` (or from https to http). */
@@ -35,11 +35,14 @@ export function guardedSourceFetch(fetchFn: FetchFn, settings: Settings): FetchF
         throw refused('redirected from https to a plain http URL')
       }
       const problem = sourceProblem(next, settings)
-      if (problem) throw refused(`redirected to a URL that ${problem.replace(/^must/, 'does not')}`)
+      if (problem) throw refused(`redirected to a URL that ${asFound(problem)}`)
       url = next
     }
   }
 }
+
+/** A source rule (`must be …`, `must point …`) as what the redirect target was found to be. */
+const asFound = (problem: string) => problem.replace(/^must be/, 'is not').replace(/^must/, 'does not')
 
 const refused = (message: string) =>
   new CopyFailure('source', message, { retryable: false, code: REDIRECT_REFUSED })

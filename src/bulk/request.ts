@@ -3,7 +3,7 @@ import { expected } from '../config/coerce'
 import type { Settings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
 import { AppError } from '../lib/app-error'
-import { filenameProblem, MAX_KEY_BYTES, utf8Length } from './filename'
+import { filenameProblem, MAX_KEY_BYTES, utf8Length } from '../s3/filename'
 import { sourceProblem } from './source-hosts'
 
 const requiredText = () =>

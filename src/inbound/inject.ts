@@ -1,4 +1,4 @@
-import type { Ci360Event } from '../ci360/client'
+import { type Ci360Event, withConnectorEventId } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
@@ -83,23 +83,28 @@ async function passOnOrQueue(
   return retryAt === null ? { status: 'QUEUED', attempt } : { status: 'QUEUED', retryAt, attempt }
 }
 
-/** Send an event to the tenant's CI360 gateway, or store it as a `ci360_event` failed request. */
+/**
+ * Send an event to the tenant's CI360 gateway, or store it as a `ci360_event` failed request. The event
+ * sent and stored carries `connector_event_id` = `key`, so its retries send the same id.
+ */
 export const injectOrQueue = (
   deps: Deps,
   log: Logger,
   tenant: TenantConfig,
   key: string,
   event: Ci360Event,
-) =>
-  passOnOrQueue(deps, log, tenant, key, {
+) => {
+  const stamped = withConnectorEventId(event, key)
+  return passOnOrQueue(deps, log, tenant, key, {
     upstream: 'ci360',
     kind: 'ci360_event',
-    body: event,
+    body: stamped,
     send: async () => {
-      const r = await deps.ci360(tenant).send(event)
+      const r = await deps.ci360(tenant).send(stamped)
       return r.ok ? ok(r.value.status) : r
     },
   })
+}
 
 /** Post a receipt or a customer's message to Genesys, or store it as a `genesys_event` failed request. */
 export const forwardOrQueue = (

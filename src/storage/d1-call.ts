@@ -50,8 +50,9 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * routes answer with 503 STORAGE_UNAVAILABLE. `fn` gets the attempt number (0 first). A failed
  * statement was usually not applied (D1 runs each statement and batch as one transaction), but a
  * transient error can also be an answer lost after the commit: the claims therefore carry a per-request
- * token and recognise their own row on a retry (docs/storage.md, "Claim tokens"); every other statement
- * retried here is safe to apply twice.
+ * token and recognise their own row on a retry (docs/storage.md, "Claim tokens"). Other writes retried
+ * here are inserts that ignore a conflict or updates to a value; an update that appends (a history
+ * entry, an attempt count) may then be applied twice, which changes no answer.
  */
 export async function d1Call<T>(operation: string, fn: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {

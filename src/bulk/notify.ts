@@ -1,4 +1,4 @@
-import type { Ci360Event } from '../ci360/client'
+import { type Ci360Event, withConnectorEventId } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { describeError, type Logger } from '../lib/log'
@@ -28,19 +28,24 @@ export async function notifyJobEnd(
 ): Promise<'OK' | 'QUEUED' | 'NOT_CONFIGURED' | 'FAILED'> {
   const name = end.state === 'done' ? tenant.settings.bulk_completed_event : tenant.settings.bulk_failed_event
   if (!name) return 'NOT_CONFIGURED'
-  const event: Ci360Event = {
-    eventName: name,
-    ...(job.responseTrackingCode ? { responseTrackingCode: job.responseTrackingCode } : {}),
-    upload_filename: job.uploadFilename,
-    ...(end.state === 'done' ? { s3_uri: job.s3Uri, bytes: String(end.bytes) } : { error_code: end.code }),
-  }
+  const key = `bulk:${job.jobId}`
+  // The same connector_event_id on the first attempt and every retry (docs/guarantees.md).
+  const event: Ci360Event = withConnectorEventId(
+    {
+      eventName: name,
+      ...(job.responseTrackingCode ? { responseTrackingCode: job.responseTrackingCode } : {}),
+      upload_filename: job.uploadFilename,
+      ...(end.state === 'done' ? { s3_uri: job.s3Uri, bytes: String(end.bytes) } : { error_code: end.code }),
+    },
+    key,
+  )
   try {
     const sent = await sendOrStore(
       { ...deps, log },
       {
         tenantId: tenant.id,
         kind: 'ci360_event',
-        key: `bulk:${job.jobId}`,
+        key,
         upstream: 'ci360',
         body: JSON.stringify(event),
       },

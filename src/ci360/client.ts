@@ -13,6 +13,22 @@ export interface Ci360Event {
   [attribute: string]: string
 }
 
+/**
+ * The attribute every event we inject carries: the same value on every attempt, retry and replay of one
+ * event, so a CI360 rule or a downstream table can drop a second copy (docs/guarantees.md, "A stable id
+ * on every CI360 event").
+ */
+export const CONNECTOR_EVENT_ID = 'connector_event_id'
+
+/**
+ * The event with its `connector_event_id`: the event's key (the webhook's `<provider>:<key>`, a bulk
+ * job's `bulk:<job id>`, the `guid` of its stored failed request). An id already on it is kept.
+ */
+export const withConnectorEventId = (event: Ci360Event, key: string): Ci360Event => ({
+  ...event,
+  [CONNECTOR_EVENT_ID]: event[CONNECTOR_EVENT_ID] ?? key,
+})
+
 export interface Ci360Config {
   apiUrl: string
   /** `ci360_token` as given, or the static JWT built from `ci360_client_secret`. */

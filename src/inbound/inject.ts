@@ -1,4 +1,4 @@
-import type { Ci360Event } from '../ci360/client'
+import { type Ci360Event, withConnectorEventId } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
@@ -31,6 +31,7 @@ export function injectResultOf(o: SendOutcome<unknown>): InjectResult {
  * Send an event to the tenant's CI360 gateway, or store it as a `ci360_event` failed request (the
  * outbox). `key` identifies the webhook delivery (`scg:<event-id>`, `twilio:<sid>:<status>`) and makes
  * the store idempotent. Throws `StorageError` only when the event could be neither sent nor stored.
+ * The event sent and stored carries `connector_event_id` = `key`, so its retries send the same id.
  */
 export const injectOrQueue = async (
   deps: Deps,
@@ -38,12 +39,14 @@ export const injectOrQueue = async (
   tenant: TenantConfig,
   key: string,
   event: Ci360Event,
-): Promise<InjectResult> =>
-  injectResultOf(
+): Promise<InjectResult> => {
+  const stamped = withConnectorEventId(event, key)
+  return injectResultOf(
     await sendOrStore(
       { ...deps, log },
-      { tenantId: tenant.id, kind: 'ci360_event', key, upstream: 'ci360', body: JSON.stringify(event) },
-      () => deps.ci360(tenant).send(event),
+      { tenantId: tenant.id, kind: 'ci360_event', key, upstream: 'ci360', body: JSON.stringify(stamped) },
+      () => deps.ci360(tenant).send(stamped),
       { okStatus: (r) => r.status },
     ),
   )
+}

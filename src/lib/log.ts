@@ -1,3 +1,4 @@
+import { maskPhone, redactSent, type SentMessage } from './redact'
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 type Fields = Record<string, unknown>
 
@@ -32,18 +33,7 @@ export function createLogger(level: LogLevel = 'info', base: Fields = {}): Logge
   }
 }
 
-/**
- * `+14155550123` → `+1415*****23`: enough to correlate, not enough to identify. A shorter number (a
- * national or short code) shows its last 2 characters only, so no number shows more than its prefix and
- * last 2 digits, and one too short to keep a prefix hidden shows no prefix at all.
- */
-export function maskPhone(value: string | undefined | null): string | undefined {
-  if (!value) return undefined
-  const chars = [...value]
-  const tail = chars.length >= 5 ? 2 : 0
-  const head = chars.length >= 12 ? 5 : 0
-  return `${chars.slice(0, head).join('')}${'*'.repeat(chars.length - head - tail)}${chars.slice(chars.length - tail).join('')}`
-}
+export { maskPhone }
 
 /** Every run of 6+ digits (with the usual separators) in free text, masked like `maskPhone`. */
 export const maskNumbers = (text: string): string =>
@@ -52,9 +42,13 @@ export const maskNumbers = (text: string): string =>
 /**
  * A vendor's error text as we may store and answer it: vendors quote the recipient and the message
  * text ("… '+14155550123' …", "… \"Hello\" …"), so quoted passages are dropped and numbers masked.
+ * With `sent` (what the vendor was sent), unquoted echoes go too: every part of the recipient's number
+ * and every run of the body (`lib/redact.ts`, docs/storage.md "Provider error text").
  */
-export const redactProviderText = (text: string): string =>
-  maskNumbers(text.replace(/'[^']*'|"[^"]*"|\u201c[^\u201d]*\u201d|\u2018[^\u2019]*\u2019/g, '\u2026'))
+export const redactProviderText = (text: string, sent?: SentMessage): string => {
+  const unquoted = text.replace(/'[^']*'|"[^"]*"|\u201c[^\u201d]*\u201d|\u2018[^\u2019]*\u2019/g, '\u2026')
+  return maskNumbers(sent ? redactSent(unquoted, sent) : unquoted)
+}
 
 /** Describe an unknown thrown value without leaking request data: name and message only. */
 export function describeError(e: unknown): { error_name: string; error_message: string } {

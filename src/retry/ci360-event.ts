@@ -1,9 +1,12 @@
-import type { Ci360Event } from '../ci360/client'
+import { type Ci360Event, withConnectorEventId } from '../ci360/client'
 import { safeJsonParse } from '../lib/http'
 import { retryOutcomeOf } from '../outbox/outcome'
 import type { RetryHandler, RetryKind } from './types'
 
-/** Retry of a stored `ci360_event`: post the same body again. */
+/**
+ * Retry of a stored `ci360_event`: post the same body again. A body stored before events carried
+ * `connector_event_id` gets the row's `guid`, the key the first attempt would have used.
+ */
 export const retryCi360Event: RetryHandler = async ({ deps, tenant, row, log }) => {
   const event = storedEvent(row.event_body)
   if (!event) {
@@ -16,7 +19,7 @@ export const retryCi360Event: RetryHandler = async ({ deps, tenant, row, log }) 
       attempted: false,
     }
   }
-  const result = await deps.ci360(tenant).send(event)
+  const result = await deps.ci360(tenant).send(withConnectorEventId(event, row.guid))
   if (result.ok) {
     return {
       result: 'done',

@@ -47,18 +47,23 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Run one D1 step. A transient failure is retried up to twice after a short jittered pause; when it
  * still fails (or fails for any other reason) a `StorageError` naming `operation` is thrown, which the
- * routes answer with 503 STORAGE_UNAVAILABLE. Every statement retried here is safe to run again: a
- * failed statement was not applied (D1 runs each statement and batch as one transaction), and the
- * claims are `INSERT … ON CONFLICT DO NOTHING`, so a retried claim that had in fact been applied reads
- * as already claimed, exactly what a redelivery after a 503 would see.
+ * routes answer with 503 STORAGE_UNAVAILABLE. `fn` gets the attempt number (0 first). A failed
+ * statement was usually not applied (D1 runs each statement and batch as one transaction), but a
+ * transient error can also be an answer lost after the commit: the claims therefore carry a per-request
+ * token and recognise their own row on a retry (docs/storage.md, "Claim tokens"). Other writes retried
+ * here are inserts that ignore a conflict or updates to a value; an update that appends (a history
+ * entry, an attempt count) may then be applied twice, which changes no answer.
  */
-export async function d1Call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+export async function d1Call<T>(operation: string, fn: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fn()
+      return await fn(attempt)
     } catch (cause) {
       if (attempt >= RETRIES || !isTransientD1Error(cause)) throw new StorageError(operation, cause)
       await pause((PAUSES_MS[attempt] ?? 150) * (0.5 + Math.random()))
     }
   }
 }
+
+/** A random token a request writes with its claim, to recognise the claim as its own on a retry. */
+export const newClaimToken = (): string => crypto.randomUUID()

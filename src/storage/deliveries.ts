@@ -1,5 +1,5 @@
 import type { DeliverySource, DeliveryState, ProviderId } from '../lib/vocabulary'
-import { d1Call as run, type SqlCondition } from './d1-call'
+import { newClaimToken, d1Call as run, type SqlCondition } from './d1-call'
 import { storedList } from './stored-list'
 
 export type { DeliveryState }
@@ -94,17 +94,22 @@ export function createDeliveryStore(db: D1Database) {
 
     /**
      * Insert the row for a new guid; when it exists already, return it. A row stuck in `sending` for
-     * longer than `leaseMs` (the Worker died mid-send) is taken over so the event is not lost.
+     * longer than `leaseMs` (the Worker died mid-send) is taken over so the event is not lost. The claim
+     * and the takeover write a random token; a retried statement whose first attempt committed (only
+     * D1's answer was lost) finds its own token and still counts as claimed (docs/storage.md, "Claim
+     * tokens"), in the same statement.
      */
     async claim(d: NewDelivery, leaseMs: number): Promise<ClaimResult> {
+      const token = newClaimToken()
       const inserted = await run('deliveries.claim', () =>
         db
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
                generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body, source,
-               genesys_message_id, genesys_recipient, genesys_channel)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (tenant_id, guid) DO NOTHING`,
+               genesys_message_id, genesys_recipient, genesys_channel, claim_token)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (tenant_id, guid) DO UPDATE SET claim_token = excluded.claim_token
+               WHERE deliveries.claim_token = excluded.claim_token`,
           )
           .bind(
             d.tenantId,
@@ -124,6 +129,7 @@ export function createDeliveryStore(db: D1Database) {
             d.genesys?.id ?? null,
             d.genesys?.to ?? null,
             d.genesys?.channel ?? null,
+            token,
           )
           .run(),
       )
@@ -131,8 +137,9 @@ export function createDeliveryStore(db: D1Database) {
       const takeover = await run('deliveries.takeover', () =>
         db
           .prepare(
-            `UPDATE deliveries SET updated_at = ?, history = json_insert(history, '$[#]', json(?))
-             WHERE tenant_id = ? AND guid = ? AND state = 'sending' AND updated_at < ?`,
+            `UPDATE deliveries SET updated_at = ?1, claim_token = ?6,
+               history = CASE WHEN claim_token IS ?6 THEN history ELSE json_insert(history, '$[#]', json(?2)) END
+             WHERE tenant_id = ?3 AND guid = ?4 AND state = 'sending' AND (updated_at < ?5 OR claim_token IS ?6)`,
           )
           .bind(
             d.now,
@@ -140,6 +147,7 @@ export function createDeliveryStore(db: D1Database) {
             d.tenantId,
             d.guid,
             d.now - leaseMs,
+            token,
           )
           .run(),
       )

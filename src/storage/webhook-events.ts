@@ -1,5 +1,5 @@
 import type { ProviderId } from '../lib/vocabulary'
-import { d1Call } from './d1-call'
+import { d1Call, newClaimToken } from './d1-call'
 
 /** Dedupe keys are namespaced by the provider that sent the webhook. */
 export type WebhookSource = ProviderId
@@ -22,7 +22,10 @@ export function createWebhookEventStore(db: D1Database) {
      * Claim a key for a tenant; `alongside` runs right after the claim in the same batch (one
      * transaction, no extra round trip) and may read the claim's `changes()`. A row of the same tenant
      * under the bare key (claimed before keys were scoped) also counts as a claim, so a redelivery across
-     * the upgrade is still a duplicate; those rows age out with `retention_days`.
+     * the upgrade is still a duplicate; those rows age out with `retention_days`. The claim carries a
+     * random token: a retry after a transient error first looks for its own token, so a first attempt
+     * that committed but whose answer was lost counts as this request's claim (and its batch, already
+     * applied, is not run again) instead of a duplicate (docs/storage.md, "Claim tokens").
      */
     async claim(
       source: WebhookSource,
@@ -31,15 +34,25 @@ export function createWebhookEventStore(db: D1Database) {
       now: number,
       alongside: D1PreparedStatement[] = [],
     ): Promise<boolean> {
+      const scoped = scopedEventKey(tenantId, key)
+      const token = newClaimToken()
       const claim = db
         .prepare(
-          `INSERT INTO webhook_events (source, event_key, tenant_id, created_at) SELECT ?1, ?2, ?3, ?4
+          `INSERT INTO webhook_events (source, event_key, tenant_id, created_at, claim_token) SELECT ?1, ?2, ?3, ?4, ?6
            WHERE NOT EXISTS (SELECT 1 FROM webhook_events WHERE source = ?1 AND event_key = ?5 AND tenant_id = ?3)
            ON CONFLICT (source, event_key) DO NOTHING`,
         )
-        .bind(source, scopedEventKey(tenantId, key), tenantId, now, key)
-      const [r] = await d1Call('webhook_events.claim', () => db.batch([claim, ...alongside]))
-      return r?.meta.changes === 1
+        .bind(source, scoped, tenantId, now, key, token)
+      const mine = db
+        .prepare(
+          'SELECT 1 AS mine FROM webhook_events WHERE source = ? AND event_key = ? AND claim_token = ?',
+        )
+        .bind(source, scoped, token)
+      return d1Call('webhook_events.claim', async (attempt) => {
+        if (attempt > 0 && (await mine.first()) !== null) return true
+        const [r] = await db.batch([claim, ...alongside])
+        return r?.meta.changes === 1
+      })
     },
 
     /** Remember what the first delivery was answered with (shown to operators; not used for dedupe). */

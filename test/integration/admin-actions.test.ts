@@ -102,7 +102,9 @@ describe('operator API: retry now', () => {
     const res = await admin(`/failed-requests/${row.id}/retry`, { method: 'POST' })
     expect(res.status).toBe(200)
     expect(await json(res)).toEqual({ status: 'OK', id: row.id, guid: row.guid, state: 'done', attempts: 2 })
-    expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([{ eventName: 'x' }])
+    expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([
+      { eventName: 'x', connector_event_id: row.guid },
+    ])
   })
 
   it('an expired event is answered STALE and not sent', async () => {

@@ -46,6 +46,7 @@ describe('bulk S3, async: failures end the job, abort the upload and tell CI360'
         responseTrackingCode: body.responseTrackingCode,
         upload_filename: filename,
         error_code: 'SOURCE_UNAVAILABLE',
+        connector_event_id: `bulk:${posted.body.job_id}`,
       },
     ])
   })

@@ -64,6 +64,7 @@ describe('bulk S3, async: 202 at once, the Workflow copies, CI360 hears the end'
             upload_filename: filename,
             s3_uri: `s3://${T.bucket}/${filename}`,
             bytes: String(size.bytes),
+            connector_event_id: `bulk:${posted.body.job_id}`,
           },
         ])
       })

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { isTransientD1Error } from '../../src/storage/d1-call'
 import { appWith } from '../support/app'
-import { D1_OVERLOADED, flakyD1 } from '../support/broken'
+import { answerLostD1, D1_OVERLOADED, flakyD1 } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
@@ -83,6 +83,33 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(r.status).toBe(503)
     expect(await json(r)).toMatchObject({ error: { code: 'STORAGE_UNAVAILABLE' } })
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
+  })
+
+  it('outbound: the claim committed but its answer was lost → the retry knows its own claim: 200 OK, one SCG call', async () => {
+    const lossy = answerLostD1(/INSERT INTO deliveries/)
+    const { t, event, res } = sendSms(lossy.db)
+    const r = await res
+    expect(lossy.hits()).toBe(2) // the claim, then its retry
+    expect(r.status).toBe(200)
+    expect(await json(r)).toMatchObject({ status: 'OK', provider: 'scg', guid: event.guid })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+    const row = await env.DB.prepare('SELECT state FROM deliveries WHERE guid = ?').bind(event.guid).first()
+    expect(row).toEqual({ state: 'sent' })
+  })
+
+  it('Event Manager webhook: the claim committed but its answer was lost → 200 OK, injected exactly once', async () => {
+    const lossy = answerLostD1(/INSERT INTO webhook_events/)
+    const { t, envelope, res } = deliverStatus(lossy.db)
+    const r = await res
+    expect(lossy.hits()).toBe(1) // the retry found its own token and did not run the batch again
+    expect(r.status).toBe(200)
+    expect(await json(r)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
+    expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(1)
+    expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
+    const stored = await env.DB.prepare('SELECT state FROM inbound_events WHERE event_key = ?')
+      .bind(envelope['event-id'])
+      .all()
+    expect(stored.results).toEqual([{ state: 'injected' }])
   })
 
   it.each([

@@ -38,6 +38,7 @@ describe('operator API: stored webhook events', () => {
         eventName: 'SMS Delivered',
         datahub_id: '3f9d2c71-8a4e-3b6f-9c1d-7e5a2b8f0c13',
         externalCode: 'TSK_1187',
+        connector_event_id: `scg:${first.event_id}`,
       },
     ])
 

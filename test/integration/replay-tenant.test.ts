@@ -42,7 +42,12 @@ describe('a replay keeps the tenant its event was stored for', () => {
       e.event['fld-val-list'].message_body = 'See you then'
     })
     expect(await json(await em.deliver(reply))).toMatchObject({ status: 'OK' })
-    const toA = { eventName: 'Inbound SMS', datahub_id: 'dh-of-a', message_body: 'See you then' }
+    const toA = {
+      eventName: 'Inbound SMS',
+      datahub_id: 'dh-of-a',
+      message_body: 'See you then',
+      connector_event_id: `scg:${reply['event-id']}`,
+    }
     expect((await ci360Fake.requests(a.ci360Key)).map((r) => r.body)).toEqual([toA])
 
     // B messages the same customer later: the global identity entry now names B.

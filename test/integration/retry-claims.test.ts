@@ -105,7 +105,8 @@ describe('retry engine: other kinds, the scheduled handler, retention', () => {
       .run()
     expect((await runScheduled(deps, clock.now())).states.done).toBe(1)
     const sent = await ci360Fake.requests(t.ci360Key)
-    expect(sent.map((r) => r.body)).toEqual([body])
+    // Stored before events carried connector_event_id: the retry adds the row's key.
+    expect(sent.map((r) => r.body)).toEqual([{ ...body, connector_event_id: 'scg:evt-1' }])
     expect(await failedRow('scg:evt-1')).toMatchObject({ state: 'done', attempts: 2 })
   })
 

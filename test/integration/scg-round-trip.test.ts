@@ -71,6 +71,7 @@ describe('round trip: SCG send → Event Manager DELIVERED → CI360 event', () 
             datahub_id: sent.event.identityId,
             externalCode: 'TSK_1187',
             responseTrackingCode: '4d1e9b7a-2c6f-4a30-8e5d-b1f7c3a9e062',
+            connector_event_id: `scg:${status['event-id']}`,
           },
         ])
         const row = await delivery(sent.event.guid)
@@ -91,6 +92,7 @@ describe('round trip: SCG send → Event Manager DELIVERED → CI360 event', () 
           eventName: 'Inbound SMS',
           datahub_id: sent.event.identityId,
           message_body: 'Yes, see you then!',
+          connector_event_id: `scg:${reply['event-id']}`,
         })
         if (mode === 'oauth') expect(em.tokenLog).toEqual([{ grant: 'client_credentials', status: 200 }])
       })

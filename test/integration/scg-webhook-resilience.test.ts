@@ -64,7 +64,8 @@ describe('SCG webhook resilience', () => {
 
     const row = await failedRequestOf(FIXTURE_TENANT, envelope['event-id'])
     expect(row).toMatchObject({ kind: 'ci360_event', state: 'pending', attempts: 1, http_status: 503 })
-    expect(JSON.parse(row.event_body)).toEqual(DELIVERED)
+    const stored = { ...DELIVERED, connector_event_id: `scg:${envelope['event-id']}` }
+    expect(JSON.parse(row.event_body)).toEqual(stored)
     expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('QUEUED')
 
     // CI360 is back: the retry handler (what the cron runs) posts the stored event once.
@@ -76,7 +77,7 @@ describe('SCG webhook resilience', () => {
     // Syniverse redelivering meanwhile changes nothing.
     expect((await json(await em.redeliver(envelope))).status).toBe('DUPLICATE')
     const requests = await ci360Fake.requests(t.ci360Key)
-    expect(requests.map((r) => r.body)).toEqual([DELIVERED, DELIVERED]) // the refused one, then the retry
+    expect(requests.map((r) => r.body)).toEqual([stored, stored]) // the refused one, then the retry
   })
 
   it('CI360 refuses the event (400): stored as dead for the operator, webhook still 200', async () => {
@@ -116,7 +117,8 @@ describe('SCG webhook resilience', () => {
       auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
     })
     expect((await json(await healthy.redeliver(envelope))).status).toBe('OK')
-    expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([DELIVERED, DELIVERED])
+    const sent = { ...DELIVERED, connector_event_id: `scg:${envelope['event-id']}` }
+    expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([sent, sent])
   })
 
   it('a KV outage while resolving a reply → 503 (Event Manager redelivers), nothing injected or claimed', async () => {

@@ -54,11 +54,22 @@ describe('SCG webhook: status events', () => {
 
   it('two-part ids (Java agent) use the route tenant, or tenant_id on the global route', async () => {
     const t = webhookTenant()
-    expect((await json(await tenantRoute(t).deliver(withExternalId('dh-1|TSK_9')))).status).toBe('OK')
-    expect((await json(await globalRoute([t]).deliver(withExternalId('dh-2|TSK_8')))).status).toBe('OK')
+    const [one, two] = [withExternalId('dh-1|TSK_9'), withExternalId('dh-2|TSK_8')]
+    expect((await json(await tenantRoute(t).deliver(one))).status).toBe('OK')
+    expect((await json(await globalRoute([t]).deliver(two))).status).toBe('OK')
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([
-      { eventName: 'SMS Delivered', datahub_id: 'dh-1', externalCode: 'TSK_9' },
-      { eventName: 'SMS Delivered', datahub_id: 'dh-2', externalCode: 'TSK_8' },
+      {
+        eventName: 'SMS Delivered',
+        datahub_id: 'dh-1',
+        externalCode: 'TSK_9',
+        connector_event_id: `scg:${one['event-id']}`,
+      },
+      {
+        eventName: 'SMS Delivered',
+        datahub_id: 'dh-2',
+        externalCode: 'TSK_8',
+        connector_event_id: `scg:${two['event-id']}`,
+      },
     ])
   })
 
@@ -80,7 +91,8 @@ describe('SCG webhook: status events', () => {
     const a = webhookTenant(FIXTURE_TENANT)
     const b = webhookTenant(OTHER_TENANT)
     const idOfB = `dh-b|TSK_2|${OTHER_TENANT}`
-    expect((await json(await globalRoute([a, b]).deliver(withExternalId(idOfB)))).status).toBe('OK')
+    const ofB = withExternalId(idOfB)
+    expect((await json(await globalRoute([a, b]).deliver(ofB))).status).toBe('OK')
     const crossed = await tenantRoute(a, envWith([a, b])).deliver(withExternalId(idOfB))
     expect(await json(crossed)).toMatchObject({
       status: 'IGNORED',
@@ -89,7 +101,12 @@ describe('SCG webhook: status events', () => {
     expect(await ci360Fake.requests(a.ci360Key)).toHaveLength(0)
     const toB = await ci360Fake.requests(b.ci360Key)
     expect(toB.map((r) => r.body)).toEqual([
-      { eventName: 'SMS Delivered', datahub_id: 'dh-b', externalCode: 'TSK_2' },
+      {
+        eventName: 'SMS Delivered',
+        datahub_id: 'dh-b',
+        externalCode: 'TSK_2',
+        connector_event_id: `scg:${ofB['event-id']}`,
+      },
     ])
     expect(toB[0]?.headers.client_id).toBe(OTHER_TENANT)
   })
@@ -116,7 +133,8 @@ describe('SCG webhook: status events', () => {
 
   it('ci360_include_status_details adds message_id, new_state and reason_code', async () => {
     const t = webhookTenant(FIXTURE_TENANT, { ci360_include_status_details: 'true' })
-    await tenantRoute(t).deliver(scgEnvelope('scg-status-failed'))
+    const failed = scgEnvelope('scg-status-failed')
+    await tenantRoute(t).deliver(failed)
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([
       {
         eventName: 'SMS Failed',
@@ -125,6 +143,7 @@ describe('SCG webhook: status events', () => {
         message_id: 'Pz2Kc7Vm0Nq5Xb8Lw3Rj6T',
         new_state: 'FAILED',
         reason_code: '1014',
+        connector_event_id: `scg:${failed['event-id']}`,
       },
     ])
   })
@@ -178,7 +197,8 @@ describe('SCG webhook: replies (MO)', () => {
     const a = webhookTenant(FIXTURE_TENANT)
     const b = webhookTenant(OTHER_TENANT, { scg_mo_event: 'Reply B' })
     await cacheIdentity('+14155550202', 'dh-of-b', OTHER_TENANT)
-    expect((await json(await globalRoute([a, b]).deliver(moFrom('+14155550202')))).status).toBe('OK')
+    const reply = moFrom('+14155550202')
+    expect((await json(await globalRoute([a, b]).deliver(reply))).status).toBe('OK')
     const crossed = await tenantRoute(a, envWith([a, b])).deliver(moFrom('+14155550202'))
     expect(await json(crossed)).toMatchObject({
       status: 'IGNORED',
@@ -186,7 +206,12 @@ describe('SCG webhook: replies (MO)', () => {
     })
     expect(await ci360Fake.requests(a.ci360Key)).toHaveLength(0)
     expect((await ci360Fake.requests(b.ci360Key)).map((r) => r.body)).toEqual([
-      { eventName: 'Reply B', datahub_id: 'dh-of-b', message_body: 'Yes, see you then!' },
+      {
+        eventName: 'Reply B',
+        datahub_id: 'dh-of-b',
+        message_body: 'Yes, see you then!',
+        connector_event_id: `scg:${reply['event-id']}`,
+      },
     ])
   })
 
@@ -194,19 +219,22 @@ describe('SCG webhook: replies (MO)', () => {
     const senders = JSON.stringify({ Fh6Kp2Xq9Lm4Tz7Rv1Nc3B: 'WhatsApp' })
     await cacheIdentity('+14155550203', 'dh-chan')
     const t = webhookTenant(FIXTURE_TENANT, { scg_channel_senders: senders })
-    await tenantRoute(t).deliver(moFrom('+14155550203'))
+    const mapped = moFrom('+14155550203')
+    await tenantRoute(t).deliver(mapped)
     const other = moFrom('+14155550203')
     other.event['fld-val-list'].sender_id_id = 'constructor'
     await tenantRoute(t).deliver(other)
     const u = webhookTenant()
-    await globalRoute([u], { scg_channel_senders: senders }).deliver(moFrom('+14155550203'))
+    const global = moFrom('+14155550203')
+    await globalRoute([u], { scg_channel_senders: senders }).deliver(global)
     const expected = { eventName: 'Inbound SMS', datahub_id: 'dh-chan', message_body: 'Yes, see you then!' }
+    const id = (e: any) => ({ connector_event_id: `scg:${e['event-id']}` })
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([
-      { ...expected, channel: 'WhatsApp' },
-      expected,
+      { ...expected, channel: 'WhatsApp', ...id(mapped) },
+      { ...expected, ...id(other) },
     ])
     expect((await ci360Fake.requests(u.ci360Key)).map((r) => r.body)).toEqual([
-      { ...expected, channel: 'WhatsApp' },
+      { ...expected, channel: 'WhatsApp', ...id(global) },
     ])
   })
 

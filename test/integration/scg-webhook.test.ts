@@ -83,16 +83,20 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
             auth,
             format,
           })
+          const ids: string[] = []
           for (const [i, name] of names.entries()) {
             if (i === 3) clock += 3601_000 // the access token expires half-way: Event Manager refreshes it
             const envelope = scgEnvelope(name)
+            ids.push(envelope['event-id'])
             const res = await em.deliver(envelope)
             expect(res.status, name).toBe(200)
             expect(await json(res), name).toEqual({ status: 'OK', event_id: envelope['event-id'] })
             expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
           }
           const sent = await ci360Fake.requests(t.ci360Key)
-          expect(sent.map((r) => r.body)).toEqual(names.map((n) => EXPECTED[n]))
+          expect(sent.map((r) => r.body)).toEqual(
+            names.map((n, i) => ({ ...EXPECTED[n], connector_event_id: `scg:${ids[i]}` })),
+          )
           for (const r of sent) {
             expect(r.headers.client_id).toBe(FIXTURE_TENANT) // the JWT verified with the tenant's secret
             expect(r.headers['content-type']).toMatch(/^application\/json/)
@@ -116,11 +120,17 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
       url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
       auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
     })
-    const res = await em.deliver(scgEnvelope('scg-mo-text'))
+    const envelope = scgEnvelope('scg-mo-text')
+    const res = await em.deliver(envelope)
     expect((await json(res)).status).toBe('OK')
     const sent = await ci360Fake.requests(t.ci360Key)
     expect(sent.map((r) => r.body)).toEqual([
-      { eventName: 'Inbound SMS', subject_id: '+14155550123', message_body: 'Yes, see you then!' },
+      {
+        eventName: 'Inbound SMS',
+        subject_id: '+14155550123',
+        message_body: 'Yes, see you then!',
+        connector_event_id: `scg:${envelope['event-id']}`,
+      },
     ])
   })
 
@@ -137,7 +147,12 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
     })
     expect((await json(await em.deliver(envelope))).status).toBe('OK')
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([
-      { eventName: 'Inbound SMS', subject_id: '+14155550777', message_body: 'Yes, see you then!' },
+      {
+        eventName: 'Inbound SMS',
+        subject_id: '+14155550777',
+        message_body: 'Yes, see you then!',
+        connector_event_id: `scg:${envelope['event-id']}`,
+      },
     ])
   })
 
@@ -193,6 +208,8 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
     })
     const res = await em.deliver(envelope)
     expect(await json(res)).toEqual({ status: 'OK', event_id: envelope.event_id })
-    expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([EXPECTED['scg-status-failed']])
+    expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([
+      { ...EXPECTED['scg-status-failed'], connector_event_id: `scg:${envelope.event_id}` },
+    ])
   })
 })

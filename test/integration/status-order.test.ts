@@ -66,12 +66,14 @@ describe('Twilio: out-of-order status callbacks', () => {
         datahub_id: event.identityId,
         externalCode: 'TSK_1222',
         responseTrackingCode: code,
+        connector_event_id: `twilio:${sid}:sent`,
       },
       {
         eventName: 'Twilio Delivered',
         datahub_id: event.identityId,
         externalCode: 'TSK_1222',
         responseTrackingCode: code,
+        connector_event_id: `twilio:${sid}:delivered`,
       },
     ])
   })
@@ -114,7 +116,8 @@ describe('SCG: out-of-order message_state_change events', () => {
       url: `/v1/webhooks/scg/${t.id}`,
       auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
     })
-    expect((await json(await em.deliver(scgStatus(sent, 'DELIVERED')))).status).toBe('OK')
+    const delivered = scgStatus(sent, 'DELIVERED')
+    expect((await json(await em.deliver(delivered))).status).toBe('OK')
     const late = scgStatus(sent, 'SENT')
     const res = await em.deliver(late)
     expect(res.status).toBe(200)
@@ -135,6 +138,7 @@ describe('SCG: out-of-order message_state_change events', () => {
         datahub_id: sent.event.identityId,
         externalCode: 'TSK_1187',
         responseTrackingCode: '4d1e9b7a-2c6f-4a30-8e5d-b1f7c3a9e062',
+        connector_event_id: `scg:${delivered['event-id']}`,
       },
     ])
   })

@@ -65,15 +65,27 @@ describe('tenant isolation: identity cache', () => {
     await remember(phone, 'dh-of-a', a.id, Date.now())
     await remember(phone, 'dh-of-b', b.id, Date.now() + 1000)
 
-    const res = await tenantRoute(a, [a, b]).deliver(moFrom(phone))
+    const toA = moFrom(phone)
+    const res = await tenantRoute(a, [a, b]).deliver(toA)
     expect(await json(res)).toMatchObject({ status: 'OK' })
     expect((await ci360Fake.requests(a.ci360Key)).map((r) => r.body)).toEqual([
-      { eventName: 'Reply A', datahub_id: 'dh-of-a', message_body: 'Yes' },
+      {
+        eventName: 'Reply A',
+        datahub_id: 'dh-of-a',
+        message_body: 'Yes',
+        connector_event_id: `scg:${toA['event-id']}`,
+      },
     ])
     // The global route keeps the last writer's tenant.
-    expect((await json(await globalRoute([a, b]).deliver(moFrom(phone)))).status).toBe('OK')
+    const toB = moFrom(phone)
+    expect((await json(await globalRoute([a, b]).deliver(toB))).status).toBe('OK')
     expect((await ci360Fake.requests(b.ci360Key)).map((r) => r.body)).toEqual([
-      { eventName: 'Reply B', datahub_id: 'dh-of-b', message_body: 'Yes' },
+      {
+        eventName: 'Reply B',
+        datahub_id: 'dh-of-b',
+        message_body: 'Yes',
+        connector_event_id: `scg:${toB['event-id']}`,
+      },
     ])
   })
 
@@ -103,7 +115,12 @@ describe('tenant isolation: dedupe keys', () => {
     const onB = await tenantRoute(b, [a, b]).deliver(statusWithId(eventId, `dh-b|TSK_B|${b.id}`))
     expect(await json(onB)).toMatchObject({ status: 'OK', event_id: eventId })
     expect((await ci360Fake.requests(b.ci360Key)).map((r) => r.body)).toEqual([
-      { eventName: 'SMS Delivered', datahub_id: 'dh-b', externalCode: 'TSK_B' },
+      {
+        eventName: 'SMS Delivered',
+        datahub_id: 'dh-b',
+        externalCode: 'TSK_B',
+        connector_event_id: `scg:${eventId}`,
+      },
     ])
     // Each tenant's redelivery is still a duplicate.
     const again = await tenantRoute(b, [a, b]).deliver(statusWithId(eventId, `dh-b|TSK_B|${b.id}`))

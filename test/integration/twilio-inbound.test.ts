@@ -43,12 +43,8 @@ describe('Twilio inbound messages', () => {
     const testEnv = envWith([t])
     const phone = freshNumber()
     const sent = await messageFirst(testEnv, t, phone)
-    const res = await postTwilioWebhook(
-      testEnv,
-      inboundPath(),
-      inboundParams(t, phone, 'Yes, see you then!'),
-      t.authToken,
-    )
+    const params = inboundParams(t, phone, 'Yes, see you then!')
+    const res = await postTwilioWebhook(testEnv, inboundPath(), params, t.authToken)
     await expectTwiml(res, 'OK')
     const injected = await ci360Fake.requests(t.ci360Key)
     expect(injected).toHaveLength(1)
@@ -57,6 +53,7 @@ describe('Twilio inbound messages', () => {
       eventName: 'Twilio Inbound',
       datahub_id: sent.identityId,
       message_body: 'Yes, see you then!',
+      connector_event_id: `twilio:inbound:${params.MessageSid}`,
     })
   })
 
@@ -65,17 +62,14 @@ describe('Twilio inbound messages', () => {
     const testEnv = envWith([t])
     const phone = freshNumber()
     const sent = await messageFirst(testEnv, t, phone, 'CHANNEL:WHATSAPP;')
-    const res = await postTwilioWebhook(
-      testEnv,
-      inboundPath(),
-      inboundParams(t, `whatsapp:${phone}`, 'Stop ça'),
-      t.authToken,
-    )
+    const params = inboundParams(t, `whatsapp:${phone}`, 'Stop ça')
+    const res = await postTwilioWebhook(testEnv, inboundPath(), params, t.authToken)
     await expectTwiml(res, 'OK')
     expect((await ci360Fake.requests(t.ci360Key))[0]?.body).toEqual({
       eventName: 'Twilio Inbound',
       datahub_id: sent.identityId,
       message_body: 'STOP ÇA',
+      connector_event_id: `twilio:inbound:${params.MessageSid}`,
     })
   })
 
@@ -104,17 +98,14 @@ describe('Twilio inbound messages', () => {
     const t = twilioTenant(FIXTURE_TENANT, { identity_field: 'subject_id' })
     const testEnv = envWith([t])
     const phone = freshNumber()
-    const res = await postTwilioWebhook(
-      testEnv,
-      inboundPath(),
-      inboundParams(t, `whatsapp:${phone}`, 'Hi'),
-      t.authToken,
-    )
+    const params = inboundParams(t, `whatsapp:${phone}`, 'Hi')
+    const res = await postTwilioWebhook(testEnv, inboundPath(), params, t.authToken)
     await expectTwiml(res, 'OK')
     expect((await ci360Fake.requests(t.ci360Key))[0]?.body).toEqual({
       eventName: 'Twilio Inbound',
       subject_id: phone,
       message_body: 'Hi',
+      connector_event_id: `twilio:inbound:${params.MessageSid}`,
     })
   })
 
@@ -194,6 +185,7 @@ describe('Twilio inbound messages', () => {
       eventName: 'Twilio Inbound',
       datahub_id: sent.identityId,
       message_body: 'Later',
+      connector_event_id: `twilio:inbound:${params.MessageSid}`,
     })
   })
 

@@ -53,6 +53,7 @@ describe('Twilio status callbacks: the round trip', () => {
       datahub_id: event.identityId,
       externalCode: 'TSK_1222',
       responseTrackingCode: 'b7f1d3a9-0e6c-4b28-9d5a-c3e8f0b2a716',
+      connector_event_id: `twilio:${sid}:delivered`,
     })
     const row = await delivery(event.guid)
     expect(row).toMatchObject({ state: 'sent', provider_status: 'delivered' })
@@ -104,6 +105,7 @@ describe('Twilio status callbacks: the round trip', () => {
       message_id: sid,
       status: 'failed',
       error_code: '30003',
+      connector_event_id: `twilio:${sid}:failed`,
     })
     const history = JSON.parse((await delivery(event.guid)).history)
     expect(history.at(-1)).toMatchObject({ state: 'failed', detail: 'error_code 30003' })
@@ -159,6 +161,7 @@ describe('Twilio status callbacks: the round trip', () => {
       datahub_id: event.identityId,
       externalCode: 'TSK_1222',
       responseTrackingCode: 'b7f1d3a9-0e6c-4b28-9d5a-c3e8f0b2a716',
+      connector_event_id: `twilio:${sid}:delivered`,
     })
   })
 })

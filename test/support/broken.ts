@@ -53,3 +53,47 @@ export function flakyD1(failures: number, message = D1_OVERLOADED) {
   } as unknown as D1Database
   return { db: flaky, calls: () => calls }
 }
+
+/** A D1 message for an answer lost after the work was done (a retry is allowed: it is transient). */
+export const D1_CONNECTION_LOST = 'D1_ERROR: Network connection lost.'
+
+/**
+ * The real D1, except that the first execution whose SQL matches `pattern` (a statement's run/first/
+ * all/raw, or a batch whose first statement matches) is applied to the database and then rejects with
+ * `message`: the write committed, only its answer was lost. `hits()` counts the matching executions.
+ */
+export function answerLostD1(pattern: RegExp, message = D1_CONNECTION_LOST) {
+  const db = env.DB
+  let hits = 0
+  const sqlOf = new WeakMap<object, string>()
+  const real = new WeakMap<object, D1PreparedStatement>()
+  const gate = async <T>(sql: string | undefined, go: () => Promise<T>): Promise<T> => {
+    if (!sql || !pattern.test(sql)) return go()
+    const result = await go()
+    if (++hits === 1) throw new Error(message)
+    return result
+  }
+  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const wrapped: any = {
+      bind: (...values: unknown[]) => wrap(statement.bind(...values), sql),
+      run: () => gate(sql, () => statement.run()),
+      first: (column?: string) => gate(sql, () => (column ? statement.first(column) : statement.first())),
+      all: () => gate(sql, () => statement.all()),
+      raw: (options?: any) => gate(sql, () => statement.raw(options)),
+    }
+    real.set(wrapped, statement)
+    sqlOf.set(wrapped, sql)
+    return wrapped as D1PreparedStatement
+  }
+  const lossy = {
+    prepare: (sql: string) => wrap(db.prepare(sql), sql),
+    batch: (statements: D1PreparedStatement[]) =>
+      gate(statements[0] ? sqlOf.get(statements[0]) : undefined, () =>
+        db.batch(statements.map((s) => real.get(s) ?? s)),
+      ),
+    exec: (sql: string) => db.exec(sql),
+    dump: () => db.dump(),
+    withSession: () => db.withSession(),
+  } as unknown as D1Database
+  return { db: lossy, hits: () => hits }
+}

@@ -1,6 +1,7 @@
 import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
 import { redactProviderText } from '../../lib/log'
+import type { SentMessage } from '../../lib/redact'
 import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'
@@ -109,7 +110,7 @@ export function createScgProvider(
         url: config.apiUrl,
         init: postInit(`Bearer ${config.accessToken}`, 'application/json', JSON.stringify(message.payload)),
         timeoutMs: config.timeoutMs,
-        readError: readScgError,
+        readError: (r) => readScgError(r, sentOf(message)),
       })
       if (!reply.ok) return reply
       const parsed = ScgSendResponseSchema.safeParse(safeJsonParse(reply.value.text))
@@ -117,22 +118,31 @@ export function createScgProvider(
     },
 
     find: (message: OutboundMessage) =>
-      findScgMessageRequest(ctx, config, (message.payload as ScgMessageRequest).external_id, readScgError),
+      findScgMessageRequest(ctx, config, (message.payload as ScgMessageRequest).external_id, (r) =>
+        readScgError(r, sentOf(message)),
+      ),
   }
 }
 
+/** What SCG was sent, for redacting its error text. */
+const sentOf = (message: OutboundMessage): SentMessage => {
+  const payload = message.payload as ScgMessageRequest
+  return { body: payload.body, to: [message.to, message.phone, ...payload.to] }
+}
+
 /**
- * SCG's error body: its code (4046 means our token was refused) and description, which may quote the
- * recipient and the text: it is redacted before it reaches a log, D1 or a reply (docs/storage.md).
+ * SCG's error body: its code (4046 means our token was refused) and description, which may quote or
+ * echo the recipient and the text: it is redacted against what was sent before it reaches a log, D1 or
+ * a reply (docs/storage.md, "Provider error text").
  */
-function readScgError({ status, text }: { status: number; text: string }): ErrorReading {
+function readScgError({ status, text }: { status: number; text: string }, sent: SentMessage): ErrorReading {
   const body = ScgErrorBodySchema.safeParse(safeJsonParse(text))
   const code = body.success ? body.data.error_code : undefined
   const bareCode = code?.replace(/^SCG_ERROR_/, '')
   return {
     ...(code ? { code } : {}),
     ...(body.success && body.data.error_description
-      ? { description: redactProviderText(body.data.error_description) }
+      ? { description: redactProviderText(body.data.error_description, sent) }
       : {}),
     retryable: isRetryableStatus(status) && !(bareCode && NON_RETRYABLE_CODES.has(bareCode)),
     auth: bareCode === '4046',

@@ -2,6 +2,7 @@ import type { CreativeProblem } from '../../ci360/creative'
 import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
 import { redactProviderText } from '../../lib/log'
+import type { SentMessage } from '../../lib/redact'
 import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import type { UpstreamError } from '../../upstream/error'
@@ -112,7 +113,7 @@ export function createTwilioProvider(
           toFormBody(message.payload as TwilioMessageRequest),
         ),
         timeoutMs: config.timeoutMs,
-        readError: readTwilioError,
+        readError: (r) => readTwilioError(r, sentOf(message)),
       })
       if (!reply.ok) return reply
       const parsed = TwilioMessageSchema.safeParse(safeJsonParse(reply.value.text))
@@ -129,17 +130,29 @@ export function createTwilioProvider(
         { apiUrl: config.apiUrl, authorization, timeoutMs: config.timeoutMs },
         message.payload as TwilioMessageRequest,
         since,
-        readTwilioError,
+        (r) => readTwilioError(r, sentOf(message)),
       ),
   }
 }
 
-/** Twilio's error body: its numeric code and message, redacted (Twilio quotes the recipient: "The 'To' number …"). */
-function readTwilioError({ statusText, text }: { statusText: string; text: string }): ErrorReading {
+/** What Twilio was sent, for redacting its error text. */
+const sentOf = (message: OutboundMessage): SentMessage => {
+  const payload = message.payload as TwilioMessageRequest
+  return { body: payload.Body, to: [message.to, message.phone, payload.To] }
+}
+
+/**
+ * Twilio's error body: its numeric code and message, redacted against what was sent (Twilio quotes the
+ * recipient: "The 'To' number …"; docs/storage.md, "Provider error text").
+ */
+function readTwilioError(
+  { statusText, text }: { statusText: string; text: string },
+  sent: SentMessage,
+): ErrorReading {
   const body = TwilioErrorBodySchema.safeParse(safeJsonParse(text))
   const description = body.success && body.data.message ? body.data.message : statusText
   return {
     ...(body.success ? { code: body.data.code } : {}),
-    ...(description ? { description: redactProviderText(description) } : {}),
+    ...(description ? { description: redactProviderText(description, sent) } : {}),
   }
 }

@@ -10,7 +10,7 @@ import {
   type WebhookRealm,
 } from '../oauth/realms'
 import { verifyToken } from '../oauth/tokens'
-import { defineSource, failedWith, type Verdict, verified, type WebhookFailure } from './webhook-source'
+import { defineSource, failedWith, verified, type WebhookFailure } from './webhook-source'
 
 /**
  * Syniverse Event Manager (docs/webhooks.md, "Setting up Event Manager"): HTTP Basic (constant-time) or
@@ -99,34 +99,25 @@ async function bearerProblem(m: ScgMaterial, now: number, token: string | undefi
 }
 
 /**
- * An unknown tenant is checked like a tenant without credentials (`defineSource`); only a token that
- * passed (a `webhook:*` one) still needs refusing, as a token that does not cover the route.
+ * `/v1/webhooks/scg` (the global `SCG_WEBHOOK_AUTH`) and `/v1/webhooks/scg/:tenant` (that tenant's
+ * `scg_webhook`, its tokens scoped `webhook:<tenant>`). An unknown tenant is checked like a tenant
+ * without credentials (`checkDelivery`); only a token that passed (a `webhook:*` one) still needs
+ * refusing, as a token that does not cover the route.
  */
-const refuseUnknown = (_reason: string, verdict: Verdict): WebhookFailure =>
-  verdict.ok ? badToken('token scope does not cover this route', { name: 'unknown' }) : verdict.error
+const scgSource = (tenantRoute: boolean) =>
+  defineSource<ScgMaterial>({
+    tenantRoute,
+    signed: false,
+    refusedLog: 'scg webhook unauthorized',
+    material: ({ config, tenant }) => ({
+      material: materialOf(config, tenant ? tenantRealm(tenant) : globalRealm(config)),
+    }),
+    placeholder: ({ config, tenantId = '' }) =>
+      materialOf(config, { name: 'unknown', tenantId, scope: tenantScope(tenantId), auth: undefined }),
+    verify: verifyScg,
+    refuseMissing: (_reason, verdict) =>
+      verdict.ok ? badToken('token scope does not cover this route', { name: 'unknown' }) : verdict.error,
+  })
 
-/** `/v1/webhooks/scg`: the global `SCG_WEBHOOK_AUTH`. */
-export const scgGlobal = defineSource<ScgMaterial>({
-  tenantRoute: false,
-  signed: false,
-  refusedLog: 'scg webhook unauthorized',
-  logFields: () => ({}),
-  material: ({ config }) => ({ material: materialOf(config, globalRealm(config)) }),
-  placeholder: ({ config }) => materialOf(config, globalRealm(config)),
-  verify: verifyScg,
-  refuseMissing: refuseUnknown,
-})
-
-/** `/v1/webhooks/scg/:tenant`: that tenant's `scg_webhook` (its tokens scoped `webhook:<tenant>`). */
-export const scgTenant = defineSource<ScgMaterial>({
-  tenantRoute: true,
-  signed: false,
-  refusedLog: 'scg webhook unauthorized',
-  logFields: () => ({}),
-  material: ({ config, tenant }) =>
-    tenant ? { material: materialOf(config, tenantRealm(tenant)) } : { missing: 'unknown tenant' },
-  placeholder: ({ config, tenantId = '' }) =>
-    materialOf(config, { name: 'unknown', tenantId, scope: tenantScope(tenantId), auth: undefined }),
-  verify: verifyScg,
-  refuseMissing: refuseUnknown,
-})
+export const scgGlobal = scgSource(false)
+export const scgTenant = scgSource(true)

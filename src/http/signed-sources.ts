@@ -39,7 +39,6 @@ function hubSource(
       return failedWith(forbidden(header, given !== null ? 'bad signature' : 'no signature'))
     },
     refuseMissing: (reason) => forbidden(header, reason),
-    undecodable: notUtf8Json,
   })
 }
 
@@ -67,6 +66,12 @@ export const genesysMulticloud = hubSource(
   verifyMulticloudSignature,
 )
 
+/** The URL Twilio signed, with `token`. */
+const twilioMaterial = ({ tenant, config, url }: RouteInfo, token: string) => ({
+  token,
+  url: signedUrlOf(tenant, config.settings, url),
+})
+
 const notAForm = (): WebhookFailure => ({
   code: 'VALIDATION_FAILED',
   message: NOT_A_FORM,
@@ -84,20 +89,16 @@ export const twilio = defineSource<{ token: string; url: string }>({
   signed: true,
   refusedLog: 'twilio webhook refused',
   logFields: tenantField,
-  material: ({ tenant, config, url }) => {
-    const token = tenant?.secrets.twilio_auth_token
-    if (!token) return { missing: 'tenant has no twilio_auth_token' }
-    return { material: { token, url: signedUrlOf(tenant, config.settings, url) } }
+  material: (route) => {
+    const token = route.tenant?.secrets.twilio_auth_token
+    return token ? { material: twilioMaterial(route, token) } : { missing: 'tenant has no twilio_auth_token' }
   },
-  placeholder: ({ tenant, config, url }) => ({
-    token: NO_SECRET,
-    url: signedUrlOf(tenant, config.settings, url),
-  }),
+  placeholder: (route) => twilioMaterial(route, NO_SECRET),
   async verify({ body, headers }, { token, url }) {
     const signature = headers.get('x-twilio-signature') ?? undefined
-    const check = await checkTwilioSignature(token, signature, url, body)
-    if (check === 'valid') return verified
-    if (check === 'not-a-form') return failedWith(notAForm())
+    const valid = await checkTwilioSignature(token, signature, url, body)
+    if (valid) return verified
+    if (valid === undefined) return failedWith(notAForm())
     return failedWith(
       forbidden('X-Twilio-Signature', signature ? 'signature mismatch' : 'no X-Twilio-Signature header'),
     )

@@ -4,7 +4,13 @@ import { decodeText, decodeUtf8Exactly, readBodyBytes } from '../lib/http'
 import type { AppEnv } from './app-env'
 import { scgGlobal, scgTenant } from './scg-source'
 import { genesysMulticloud, genesysOpenMessaging, twilio } from './signed-sources'
-import type { RouteInfo, WebhookCheck, WebhookFailure } from './webhook-source'
+import {
+  checkDelivery,
+  notUtf8Json,
+  type RouteInfo,
+  type WebhookFailure,
+  type WebhookSource,
+} from './webhook-source'
 
 /** Every webhook source a route can declare (docs/architecture.md, "Inbound", step 1). */
 export const WEBHOOK_SOURCES = {
@@ -13,7 +19,7 @@ export const WEBHOOK_SOURCES = {
   twilio,
   'genesys-open-messaging': genesysOpenMessaging,
   'genesys-multicloud': genesysMulticloud,
-} as const satisfies Record<string, WebhookCheck>
+} as const satisfies Record<string, WebhookSource>
 
 export type WebhookSourceName = keyof typeof WEBHOOK_SOURCES
 
@@ -28,7 +34,7 @@ const toError = (f: WebhookFailure) =>
  * signature. On a tenant route the tenant is put in the context.
  */
 export function verifiedWebhook(name: WebhookSourceName): MiddlewareHandler<AppEnv> {
-  const source: WebhookCheck = WEBHOOK_SOURCES[name]
+  const source: WebhookSource = WEBHOOK_SOURCES[name]
   return async (c, next) => {
     const deps = c.get('deps')
     const tenantId = source.tenantRoute ? (c.req.param('tenant') ?? '') : undefined
@@ -46,14 +52,14 @@ export function verifiedWebhook(name: WebhookSourceName): MiddlewareHandler<AppE
     }
     const signedBody = source.signed ? await readBodyBytes(c.req.raw) : new Uint8Array(0)
     const headers = c.req.raw.headers
-    const failure = await source.check(route, { body: signedBody, headers, url: c.req.url, now: deps.now() })
+    const failure = await checkDelivery(source, route, { body: signedBody, headers, now: deps.now() })
     if (failure) {
-      if (failure.log) c.get('log').warn(source.refusedLog, { ...source.logFields(route), ...failure.log })
+      if (failure.log) c.get('log').warn(source.refusedLog, { ...source.logFields?.(route), ...failure.log })
       throw toError(failure)
     }
     const bytes = source.signed ? signedBody : await readBodyBytes(c.req.raw)
     const text = source.signed ? decodeUtf8Exactly(bytes) : decodeText(bytes)
-    if (text === undefined) throw toError(source.undecodable(headers))
+    if (text === undefined) throw toError(source.undecodable?.(headers) ?? notUtf8Json())
     c.set('webhook', { tenant, bytes, text })
     await next()
   }

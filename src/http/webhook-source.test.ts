@@ -3,6 +3,7 @@ import type { Config } from '../config/env'
 import type { TenantConfig } from '../config/tenant'
 import { genesysOpenMessaging } from './signed-sources'
 import {
+  checkDelivery,
   type Delivery,
   defineSource,
   failedWith,
@@ -23,7 +24,6 @@ const route = (tenant: TenantConfig | undefined): RouteInfo => ({
 const delivery = (headers: Record<string, string> = {}): Delivery => ({
   body: new TextEncoder().encode('{}'),
   headers: new Headers(headers),
-  url: 'https://connector.example.com/hook',
   now: 0,
 })
 const known = { id: 'acme', secrets: {} } as unknown as TenantConfig
@@ -49,24 +49,26 @@ function recording(answer: 'pass' | 'refuse' | 'bad-body') {
   return { seen, check }
 }
 
-describe('defineSource: the same work for an unknown tenant', () => {
+describe('checkDelivery: the same work for an unknown tenant', () => {
   it('verifies an unknown tenant against the placeholder, then refuses it even when that passes', async () => {
     const { seen, check } = recording('pass')
-    const failure = await check.check(route(undefined), delivery())
+    const failure = await checkDelivery(check, route(undefined), delivery())
     expect(seen).toEqual([NO_SECRET])
     expect(failure).toMatchObject({ code: 'FORBIDDEN', log: { reason: 'unknown tenant' } })
   })
 
   it('verifies a known tenant against its own material and lets it through', async () => {
     const { seen, check } = recording('pass')
-    expect(await check.check(route(known), delivery())).toBeUndefined()
+    expect(await checkDelivery(check, route(known), delivery())).toBeUndefined()
     expect(seen).toEqual(['real-secret'])
   })
 
   it('answers a failure that does not depend on credentials as is, whoever the tenant', async () => {
     for (const tenant of [undefined, known]) {
       const { check } = recording('bad-body')
-      expect(await check.check(route(tenant), delivery())).toMatchObject({ code: 'VALIDATION_FAILED' })
+      expect(await checkDelivery(check, route(tenant), delivery())).toMatchObject({
+        code: 'VALIDATION_FAILED',
+      })
     }
   })
 })
@@ -80,7 +82,7 @@ describe('Open Messaging verify() over bytes', () => {
   const vector = 'sha256=1illp9rFC/VtmmMD6WSvJ3TL2lawDhnom5h+8hGy1xY='
   const body = new TextEncoder().encode('{"id":"vector"}')
   const run = (headers: Record<string, string>, bytes = body) =>
-    genesysOpenMessaging.check(route(secretTenant), { ...delivery(headers), body: bytes })
+    checkDelivery(genesysOpenMessaging, route(secretTenant), { ...delivery(headers), body: bytes })
 
   it('accepts the recorded vector; refuses a tampered body and a missing header with 403', async () => {
     expect(await run({ 'x-hub-signature-256': vector })).toBeUndefined()

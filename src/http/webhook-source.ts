@@ -10,11 +10,10 @@ import { err, ok, type Result } from '../lib/result'
  * Genesys 403). `http/webhook-auth.ts` runs every source through one middleware.
  */
 
-/** What a source's `verify()` sees: the raw body bytes as received, the headers, the request URL. */
+/** What a source's `verify()` sees: the raw body bytes as received and the headers. */
 export interface Delivery {
   body: Uint8Array
   headers: Headers
-  url: string
   /** ms since the epoch (Bearer token expiry). */
   now: number
 }
@@ -54,8 +53,11 @@ export interface RouteInfo {
 /** The route's credential material, or why it has none (a product or channel not configured). */
 export type Found<M> = { material: M } | { missing: string }
 
-/** A source: its credential material, its `verify()` and its refusals. */
-export interface WebhookSource<M> {
+/**
+ * A source: its credential material, its `verify()` and its refusals. (Method syntax on purpose: a
+ * source of any material type is a `WebhookSource`, as `checkDelivery` and the source list take it.)
+ */
+export interface WebhookSource<M = unknown> {
   /** Route paths carry `:tenant`; an unknown tenant has no material. */
   readonly tenantRoute: boolean
   /**
@@ -66,7 +68,8 @@ export interface WebhookSource<M> {
   readonly signed: boolean
   /** The log line of a 401/403. */
   readonly refusedLog: string
-  logFields(route: RouteInfo): Record<string, string>
+  /** Fields of that line besides the failure's own. */
+  logFields?(route: RouteInfo): Record<string, string>
   /** The material in force for a known tenant (or for the route, on a route without a tenant). */
   material(route: RouteInfo): Found<M>
   /** Material of the same shape that no request matches, verified against when there is none. */
@@ -79,17 +82,8 @@ export interface WebhookSource<M> {
   undecodable?(headers: Headers): WebhookFailure
 }
 
-/** A source with its material type closed over: what the middleware runs. */
-export interface WebhookCheck {
-  readonly tenantRoute: boolean
-  readonly signed: boolean
-  readonly refusedLog: string
-  logFields(route: RouteInfo): Record<string, string>
-  /** The 400 for a verified signed body that is not UTF-8 exactly. */
-  undecodable(headers: Headers): WebhookFailure
-  /** Undefined when the delivery is authenticated for the route. */
-  check(route: RouteInfo, delivery: Delivery): Promise<WebhookFailure | undefined>
-}
+/** A source, its material type checked where it is written. */
+export const defineSource = <M>(source: WebhookSource<M>): WebhookSource<M> => source
 
 /** A secret that no sender holds: the placeholder material's. */
 export const NO_SECRET = '\u0000no-such-tenant-placeholder-secret'
@@ -101,24 +95,20 @@ const isRefusal = (f: WebhookFailure) => f.code === 'UNAUTHORIZED' || f.code ===
  * material all the same, so an unknown tenant (or a tenant without that product) costs the work of a
  * known one and timing does not tell which tenants exist; it is refused afterwards. A failure that does
  * not depend on credentials (a body that does not decode, a configuration error) is answered as is.
+ * Undefined when the delivery is authenticated for the route.
  */
-export function defineSource<M>(source: WebhookSource<M>): WebhookCheck {
-  return {
-    tenantRoute: source.tenantRoute,
-    signed: source.signed,
-    refusedLog: source.refusedLog,
-    logFields: (route) => source.logFields(route),
-    undecodable: (headers) => source.undecodable?.(headers) ?? notUtf8Json(),
-    async check(route, delivery) {
-      const found: Found<M> =
-        source.tenantRoute && !route.tenant ? { missing: 'unknown tenant' } : source.material(route)
-      const material = 'material' in found ? found.material : source.placeholder(route)
-      const verdict = await source.verify(delivery, material)
-      if (!verdict.ok && !isRefusal(verdict.error)) return verdict.error
-      if ('missing' in found) return source.refuseMissing(found.missing, verdict)
-      return verdict.ok ? undefined : verdict.error
-    },
-  }
+export async function checkDelivery<M>(
+  source: WebhookSource<M>,
+  route: RouteInfo,
+  delivery: Delivery,
+): Promise<WebhookFailure | undefined> {
+  const found: Found<M> =
+    source.tenantRoute && !route.tenant ? { missing: 'unknown tenant' } : source.material(route)
+  const material = 'material' in found ? found.material : source.placeholder(route)
+  const verdict = await source.verify(delivery, material)
+  if (!verdict.ok && !isRefusal(verdict.error)) return verdict.error
+  if ('missing' in found) return source.refuseMissing(found.missing, verdict)
+  return verdict.ok ? undefined : verdict.error
 }
 
 /** 403 `FORBIDDEN` naming the signature header (Twilio, Genesys). */
@@ -131,5 +121,5 @@ export const forbidden = (header: string, reason: string): WebhookFailure => ({
 /** 400 `INVALID_JSON` for a signed JSON body that is not UTF-8 exactly. */
 export const notUtf8Json = (): WebhookFailure => ({
   code: 'INVALID_JSON',
-  message: 'Request body is not valid JSON: it must be UTF-8 without a byte order mark.',
+  message: 'Request body must be UTF-8 JSON without a byte order mark.',
 })

@@ -16,26 +16,21 @@ export function signedUrlOf(tenant: TenantConfig | undefined, settings: Config['
   return `${publicOrigin(s, url)}${u.pathname}${u.search}`
 }
 
-/** What checking `X-Twilio-Signature` found: a form that does not decode cannot be checked at all. */
-export type TwilioSignatureCheck = 'valid' | 'invalid' | 'not-a-form'
-
 /**
  * Check a webhook's `X-Twilio-Signature` against `authToken`, over the raw body's bytes: form posts over
  * `url` and the parameters decoded from the bytes (UTF-8 exactly, see `formParamsOf`); the JSON-body
  * variant (`?bodySHA256=`) over `url` and the hash of the bytes. Pure; every comparison constant-time.
+ * Undefined for a form that does not decode: it cannot be checked at all.
  */
 export async function checkTwilioSignature(
   authToken: string,
   signature: string | undefined,
   url: string,
   body: Uint8Array,
-): Promise<TwilioSignatureCheck> {
-  if (bodyHashOf(url) !== undefined) {
-    return (await verifyTwilioBodySignature(authToken, signature, url, body)) ? 'valid' : 'invalid'
-  }
+): Promise<boolean | undefined> {
+  if (bodyHashOf(url) !== undefined) return verifyTwilioBodySignature(authToken, signature, url, body)
   const params = formParamsOf(body)
-  if (!params) return 'not-a-form'
-  return (await verifyTwilioSignature(authToken, signature, url, params)) ? 'valid' : 'invalid'
+  return params && verifyTwilioSignature(authToken, signature, url, params)
 }
 
 /**

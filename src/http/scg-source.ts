@@ -104,20 +104,15 @@ async function bearerProblem(m: ScgMaterial, now: number, token: string | undefi
  * without credentials (`checkDelivery`); only a token that passed (a `webhook:*` one) still needs
  * refusing, as a token that does not cover the route.
  */
-const scgSource = (tenantRoute: boolean) =>
-  defineSource<ScgMaterial>({
-    tenantRoute,
-    signed: false,
-    refusedLog: 'scg webhook unauthorized',
-    material: ({ config, tenant }) => ({
-      material: materialOf(config, tenant ? tenantRealm(tenant) : globalRealm(config)),
-    }),
-    placeholder: ({ config, tenantId = '' }) =>
-      materialOf(config, { name: 'unknown', tenantId, scope: tenantScope(tenantId), auth: undefined }),
-    verify: verifyScg,
-    refuseMissing: (_reason, verdict) =>
-      verdict.ok ? badToken('token scope does not cover this route', { name: 'unknown' }) : verdict.error,
-  })
-
-export const scgGlobal = scgSource(false)
-export const scgTenant = scgSource(true)
+export const scgWebhook = defineSource<ScgMaterial>({
+  signed: false,
+  refusedLog: 'scg webhook unauthorized',
+  material: ({ config, tenant }) => ({
+    material: materialOf(config, tenant ? tenantRealm(tenant) : globalRealm(config)),
+  }),
+  placeholder: ({ config, tenantId = '' }) =>
+    materialOf(config, { name: 'unknown', tenantId, scope: tenantScope(tenantId), auth: undefined }),
+  verify: verifyScg,
+  refuseMissing: (_reason, verdict) =>
+    verdict.ok ? badToken('token scope does not cover this route', { name: 'unknown' }) : verdict.error,
+})

@@ -6,7 +6,6 @@ import {
   failedWith,
   forbidden,
   NO_SECRET,
-  notUtf8Json,
   type RouteInfo,
   verified,
   type WebhookFailure,
@@ -27,7 +26,6 @@ function hubSource(
   valid: (secret: string, given: string | null, body: Uint8Array) => Promise<boolean>,
 ) {
   return defineSource<string>({
-    tenantRoute: true,
     signed: true,
     refusedLog: 'genesys webhook refused',
     logFields: tenantField,
@@ -85,7 +83,6 @@ const notAForm = (): WebhookFailure => ({
  * signature, as a malformed escape always was.
  */
 export const twilio = defineSource<{ token: string; url: string }>({
-  tenantRoute: true,
   signed: true,
   refusedLog: 'twilio webhook refused',
   logFields: tenantField,
@@ -103,8 +100,7 @@ export const twilio = defineSource<{ token: string; url: string }>({
       forbidden('X-Twilio-Signature', signature ? 'signature mismatch' : 'no X-Twilio-Signature header'),
     )
   },
+  // A verified body that is not UTF-8 is a JSON-body variant (a form was decoded exactly before its
+  // signature was checked): 400 INVALID_JSON, the default.
   refuseMissing: (reason) => forbidden('X-Twilio-Signature', reason),
-  // Only the JSON-body variant gets here: a form was decoded exactly before its signature was checked.
-  undecodable: (headers) =>
-    /^application\/json\b/i.test(headers.get('content-type') ?? '') ? notUtf8Json() : notAForm(),
 })

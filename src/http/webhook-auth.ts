@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { AppError } from '../lib/app-error'
 import { decodeText, decodeUtf8Exactly, readBodyBytes } from '../lib/http'
 import type { AppEnv } from './app-env'
-import { scgGlobal, scgTenant } from './scg-source'
+import { scgWebhook } from './scg-source'
 import { genesysMulticloud, genesysOpenMessaging, twilio } from './signed-sources'
 import {
   checkDelivery,
@@ -14,8 +14,7 @@ import {
 
 /** Every webhook source a route can declare (docs/architecture.md, "Inbound", step 1). */
 export const WEBHOOK_SOURCES = {
-  'scg-global': scgGlobal,
-  'scg-tenant': scgTenant,
+  scg: scgWebhook,
   twilio,
   'genesys-open-messaging': genesysOpenMessaging,
   'genesys-multicloud': genesysMulticloud,
@@ -37,7 +36,7 @@ export function verifiedWebhook(name: WebhookSourceName): MiddlewareHandler<AppE
   const source: WebhookSource = WEBHOOK_SOURCES[name]
   return async (c, next) => {
     const deps = c.get('deps')
-    const tenantId = source.tenantRoute ? (c.req.param('tenant') ?? '') : undefined
+    const tenantId = c.req.param('tenant')
     const tenant = tenantId === undefined ? undefined : deps.config.tenant(tenantId)
     if (tenant) {
       c.set('tenant', tenant)

@@ -32,7 +32,6 @@ const known = { id: 'acme', secrets: {} } as unknown as TenantConfig
 function recording(answer: 'pass' | 'refuse' | 'bad-body') {
   const seen: string[] = []
   const check = defineSource<string>({
-    tenantRoute: true,
     signed: true,
     refusedLog: 'refused',
     logFields: () => ({}),

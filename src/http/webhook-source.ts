@@ -41,7 +41,7 @@ export const failedWith = (failure: WebhookFailure): Verdict => err(failure)
 /** The route a delivery arrived on: its tenant (when the path names one) and its path parameters. */
 export interface RouteInfo {
   config: Config
-  /** The `:tenant` path parameter on a tenant route. */
+  /** The `:tenant` path parameter; undefined on a route without one. */
   tenantId: string | undefined
   /** That tenant's configuration, when it exists. */
   tenant: TenantConfig | undefined
@@ -58,8 +58,6 @@ export type Found<M> = { material: M } | { missing: string }
  * source of any material type is a `WebhookSource`, as `checkDelivery` and the source list take it.)
  */
 export interface WebhookSource<M = unknown> {
-  /** Route paths carry `:tenant`; an unknown tenant has no material. */
-  readonly tenantRoute: boolean
   /**
    * The credential covers the body (an HMAC): the body is read before verifying and, once verified,
    * must be UTF-8 exactly. Otherwise (credentials in a header) it is read after and decoded as
@@ -70,7 +68,7 @@ export interface WebhookSource<M = unknown> {
   readonly refusedLog: string
   /** Fields of that line besides the failure's own. */
   logFields?(route: RouteInfo): Record<string, string>
-  /** The material in force for a known tenant (or for the route, on a route without a tenant). */
+  /** The material in force for a known `:tenant` (or for the route, on a route without one). */
   material(route: RouteInfo): Found<M>
   /** Material of the same shape that no request matches, verified against when there is none. */
   placeholder(route: RouteInfo): M
@@ -103,7 +101,7 @@ export async function checkDelivery<M>(
   delivery: Delivery,
 ): Promise<WebhookFailure | undefined> {
   const found: Found<M> =
-    source.tenantRoute && !route.tenant ? { missing: 'unknown tenant' } : source.material(route)
+    route.tenantId !== undefined && !route.tenant ? { missing: 'unknown tenant' } : source.material(route)
   const material = 'material' in found ? found.material : source.placeholder(route)
   const verdict = await source.verify(delivery, material)
   if (!verdict.ok && !isRefusal(verdict.error)) return verdict.error

@@ -23,5 +23,5 @@ async function receive(c: Context<AppEnv>) {
   return reply(c, 200, schema<typeof R.WebhookReply>(), result.reply)
 }
 
-scgWebhookRoutes.post('/v1/webhooks/scg', verifiedWebhook('scg-global'), receive)
-scgWebhookRoutes.post('/v1/webhooks/scg/:tenant', verifiedWebhook('scg-tenant'), receive)
+scgWebhookRoutes.post('/v1/webhooks/scg', verifiedWebhook('scg'), receive)
+scgWebhookRoutes.post('/v1/webhooks/scg/:tenant', verifiedWebhook('scg'), receive)

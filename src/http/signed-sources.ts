@@ -100,7 +100,5 @@ export const twilio = defineSource<{ token: string; url: string }>({
       forbidden('X-Twilio-Signature', signature ? 'signature mismatch' : 'no X-Twilio-Signature header'),
     )
   },
-  // A verified body that is not UTF-8 is a JSON-body variant (a form was decoded exactly before its
-  // signature was checked): 400 INVALID_JSON, the default.
   refuseMissing: (reason) => forbidden('X-Twilio-Signature', reason),
 })

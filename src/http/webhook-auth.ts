@@ -58,7 +58,7 @@ export function verifiedWebhook(name: WebhookSourceName): MiddlewareHandler<AppE
     }
     const bytes = source.signed ? signedBody : await readBodyBytes(c.req.raw)
     const text = source.signed ? decodeUtf8Exactly(bytes) : decodeText(bytes)
-    if (text === undefined) throw toError(source.undecodable?.(headers) ?? notUtf8Json())
+    if (text === undefined) throw toError(notUtf8Json())
     c.set('webhook', { tenant, bytes, text })
     await next()
   }

@@ -76,8 +76,6 @@ export interface WebhookSource<M = unknown> {
   verify(delivery: Delivery, material: M): Promise<Verdict>
   /** The refusal when there was no material (`reason`), given what verifying the placeholder said. */
   refuseMissing(reason: string, verdict: Verdict): WebhookFailure
-  /** The 400 for a verified signed body that is not UTF-8 exactly (signed sources). */
-  undecodable?(headers: Headers): WebhookFailure
 }
 
 /** A source, its material type checked where it is written. */
@@ -116,7 +114,11 @@ export const forbidden = (header: string, reason: string): WebhookFailure => ({
   log: { reason },
 })
 
-/** 400 `INVALID_JSON` for a signed JSON body that is not UTF-8 exactly. */
+/**
+ * 400 `INVALID_JSON` for a verified signed body that is not UTF-8 exactly. Signed bodies are JSON
+ * (Genesys, Twilio's `?bodySHA256=` variant): a Twilio form was decoded exactly before its signature
+ * was checked (`checkTwilioSignature`).
+ */
 export const notUtf8Json = (): WebhookFailure => ({
   code: 'INVALID_JSON',
   message: 'Request body must be UTF-8 JSON without a byte order mark.',

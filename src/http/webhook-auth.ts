@@ -1,107 +1,65 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Config } from '../config/env'
 import { AppError } from '../lib/app-error'
-import { authScheme, parseBasicAuth, parseBearer } from '../lib/basic-auth'
-import {
-  checkBasic,
-  checkClient,
-  GLOBAL_SCOPE,
-  globalRealm,
-  tenantRealm,
-  tenantScope,
-  type WebhookRealm,
-} from '../oauth/realms'
-import { verifyToken } from '../oauth/tokens'
+import { decodeText, decodeUtf8Exactly, readBodyBytes } from '../lib/http'
 import type { AppEnv } from './app-env'
+import { scgWebhook } from './scg-source'
+import { genesysMulticloud, genesysOpenMessaging, twilio } from './signed-sources'
+import {
+  checkDelivery,
+  notUtf8Json,
+  type RouteInfo,
+  type WebhookFailure,
+  type WebhookSource,
+} from './webhook-source'
+
+/** Every webhook source a route can declare (docs/architecture.md, "Inbound", step 1). */
+export const WEBHOOK_SOURCES = {
+  scg: scgWebhook,
+  twilio,
+  'genesys-open-messaging': genesysOpenMessaging,
+  'genesys-multicloud': genesysMulticloud,
+} as const satisfies Record<string, WebhookSource>
+
+export type WebhookSourceName = keyof typeof WEBHOOK_SOURCES
+
+const toError = (f: WebhookFailure) =>
+  new AppError(f.code, f.message, { headers: f.headers, details: f.details })
 
 /**
- * The challenges do not depend on what is configured (or on whether the tenant exists), so a 401
- * tells a caller nothing about either.
+ * Authenticate a webhook delivery as `source` and hand it to the handler: the raw body is read once (a
+ * signed source's before verifying, since its HMAC covers the bytes), the source's `verify()` decides,
+ * a refusal is logged and answered with the source's status (Event Manager 401 with `WWW-Authenticate`,
+ * Twilio and Genesys 403), and a signed body that is not UTF-8 exactly is a 400 after a valid
+ * signature. On a tenant route the tenant is put in the context.
  */
-const BASIC_CHALLENGE = 'Basic realm="scg-webhook", charset="UTF-8"'
-const BEARER_CHALLENGE = 'Bearer realm="scg-webhook"'
-
-const unauthorized = (challenge: string, message = 'Missing or invalid webhook credentials.') =>
-  new AppError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': challenge } })
-
-/**
- * Authenticate an Event Manager delivery against the credential set in force: the global
- * `SCG_WEBHOOK_AUTH` on `/v1/webhooks/scg`, the tenant's `scg_webhook` on `/v1/webhooks/scg/:tenant`.
- * Accepts HTTP Basic (constant-time) or a Bearer access token from `/v1/oauth/token` whose scope covers
- * the route (`webhook:*` everywhere, `webhook:<tenant>` on that tenant's route) and whose client is
- * still configured. A route without credentials, or an unknown tenant, refuses everything (401, with
- * the answer a wrong credential gets). On the tenant route the tenant is put in the context.
- */
-export function requireScgWebhookAuth(route: 'global' | 'tenant'): MiddlewareHandler<AppEnv> {
+export function verifiedWebhook(name: WebhookSourceName): MiddlewareHandler<AppEnv> {
+  const source: WebhookSource = WEBHOOK_SOURCES[name]
   return async (c, next) => {
     const deps = c.get('deps')
-    let realm = globalRealm(deps.config)
-    let known = true
-    if (route === 'tenant') {
-      const tenantId = c.req.param('tenant') ?? ''
-      const tenant = deps.config.tenant(tenantId)
-      if (tenant) {
-        realm = tenantRealm(tenant)
-        c.set('tenant', tenant)
-        c.set('log', c.get('log').child({ tenant: tenant.id }))
-      } else {
-        // Checked like a tenant without credentials, so the time and the answer are the same.
-        known = false
-        realm = { name: 'unknown', tenantId, scope: tenantScope(tenantId), auth: undefined }
-      }
+    const tenantId = c.req.param('tenant')
+    const tenant = tenantId === undefined ? undefined : deps.config.tenant(tenantId)
+    if (tenant) {
+      c.set('tenant', tenant)
+      c.set('log', c.get('log').child({ tenant: tenant.id }))
     }
-    const log = c.get('log')
-    const header = c.req.header('authorization')
-    const scheme = authScheme(header)
-
-    if (scheme === 'basic') {
-      const creds = parseBasicAuth(header)
-      if (!creds || !(await checkBasic(realm, creds.username, creds.password))) {
-        log.warn('scg webhook unauthorized', { reason: 'basic credentials rejected', realm: realm.name })
-        throw unauthorized(BASIC_CHALLENGE)
-      }
-      return next()
+    const route: RouteInfo = {
+      config: deps.config,
+      tenantId,
+      tenant,
+      param: (p) => c.req.param(p),
+      url: c.req.url,
     }
-    if (scheme === 'bearer') {
-      // OAuth clients configured but no signing key: no token can be checked until an operator sets
-      // it, so answer 5xx and let Event Manager redeliver (it never redelivers after a 401).
-      const oauthConfigured = [realm, globalRealm(deps.config)].some((r) => r.auth?.oauth_clients?.length)
-      if (oauthConfigured && !deps.config.secrets.tokenSigningKey) {
-        throw new AppError('CONFIG_INVALID', 'Bearer tokens cannot be checked: TOKEN_SIGNING_KEY is not set.')
-      }
-      let problem = await bearerProblem(deps.config, deps.now(), realm, parseBearer(header))
-      if (!problem && !known) problem = 'token scope does not cover this route'
-      if (problem) {
-        log.warn('scg webhook unauthorized', { reason: problem, realm: realm.name })
-        throw unauthorized(
-          `${BEARER_CHALLENGE}, error="invalid_token", error_description="${problem}"`,
-          'The access token is invalid, expired, or not valid for this route.',
-        )
-      }
-      return next()
+    const signedBody = source.signed ? await readBodyBytes(c.req.raw) : new Uint8Array(0)
+    const headers = c.req.raw.headers
+    const failure = await checkDelivery(source, route, { body: signedBody, headers, now: deps.now() })
+    if (failure) {
+      if (failure.log) c.get('log').warn(source.refusedLog, { ...source.logFields?.(route), ...failure.log })
+      throw toError(failure)
     }
-    log.warn('scg webhook unauthorized', { reason: 'no credentials', realm: realm.name })
-    throw unauthorized(`${BASIC_CHALLENGE}, ${BEARER_CHALLENGE}`)
+    const bytes = source.signed ? signedBody : await readBodyBytes(c.req.raw)
+    const text = source.signed ? decodeUtf8Exactly(bytes) : decodeText(bytes)
+    if (text === undefined) throw toError(notUtf8Json())
+    c.set('webhook', { tenant, bytes, text })
+    await next()
   }
-}
-
-/** Why a Bearer token is refused on this route, or undefined when it is accepted. */
-async function bearerProblem(
-  config: Config,
-  now: number,
-  routeRealm: WebhookRealm,
-  token: string | undefined,
-): Promise<string | undefined> {
-  const key = config.secrets.tokenSigningKey
-  if (!token || !key) return 'malformed token'
-  const claims = await verifyToken(key, token, now)
-  if (!claims) return 'token is invalid or expired'
-  if (claims.typ !== 'access') return 'not an access token'
-  if (claims.scope !== GLOBAL_SCOPE && claims.scope !== routeRealm.scope) {
-    return 'token scope does not cover this route'
-  }
-  // The issuing client must still be configured: removing a client revokes its tokens at once.
-  const issuer = claims.scope === GLOBAL_SCOPE ? globalRealm(config) : routeRealm
-  if (!(await checkClient(issuer, claims.sub))) return 'client is no longer configured'
-  return undefined
 }

@@ -44,13 +44,17 @@ export function base64UrlEncodeText(text: string): string {
 export async function hmac(
   algorithm: 'SHA-1' | 'SHA-256',
   key: string | Uint8Array,
-  message: string,
+  message: string | Uint8Array,
 ): Promise<ArrayBuffer> {
   const keyBytes = typeof key === 'string' ? encoder.encode(key) : key
   const cryptoKey = await crypto.subtle.importKey('raw', keyBytes, { name: 'HMAC', hash: algorithm }, false, [
     'sign',
   ])
-  return crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message))
+  return crypto.subtle.sign(
+    'HMAC',
+    cryptoKey,
+    typeof message === 'string' ? encoder.encode(message) : message,
+  )
 }
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {

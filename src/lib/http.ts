@@ -9,13 +9,13 @@ const tooLarge = () =>
   })
 
 /**
- * Read a request body as UTF-8 text, refusing it as soon as it passes `limit` bytes (whether or not a
+ * Read a request body's bytes, refusing it as soon as it passes `limit` bytes (whether or not a
  * Content-Length was sent), so a huge body is never buffered whole.
  */
-export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+export async function readBodyBytes(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? '')
   if (Number.isFinite(declared) && declared > limit) throw tooLarge()
-  if (!req.body) return ''
+  if (!req.body) return new Uint8Array(0)
   // A declared length within the limit bounds the body (HTTP framing): the runtime's native read is
   // cheaper than the stream loop below. Not for encoded bodies, whose decoded size is not declared.
   if (
@@ -23,7 +23,7 @@ export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promis
     req.headers.get('content-length') !== null &&
     !req.headers.has('content-encoding')
   )
-    return req.text()
+    return new Uint8Array(await req.arrayBuffer())
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
@@ -43,7 +43,36 @@ export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promis
     all.set(c, offset)
     offset += c.byteLength
   }
-  return new TextDecoder().decode(all)
+  return all
+}
+
+/**
+ * Bytes as text the way `Request.text()` reads them: a leading byte order mark is dropped and an
+ * invalid UTF-8 sequence becomes U+FFFD.
+ */
+export const decodeText = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * Bytes as text only when they are exactly UTF-8 text: undefined for an invalid UTF-8 sequence or a
+ * leading byte order mark, so nothing a signature covered is dropped or replaced on the way to the
+ * parser (docs/webhooks.md, "Signatures over bytes").
+ */
+export function decodeUtf8Exactly(bytes: Uint8Array): string | undefined {
+  let text: string
+  try {
+    text = strictDecoder.decode(bytes)
+  } catch {
+    // The fatal decoder's only way to say "not UTF-8": an expected outcome, answered by the caller.
+    return undefined
+  }
+  return text.charCodeAt(0) === 0xfeff ? undefined : text
+}
+
+/** Read a request body as UTF-8 text (see `readBodyBytes` and `decodeText`). */
+export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  return decodeText(await readBodyBytes(req, limit))
 }
 
 /** Parse JSON whatever the Content-Type said (CI360 sends `text/plain;charset=UTF-8`). */

@@ -1,11 +1,9 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import type { TenantConfig } from '../config/tenant'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
-import { requireScgWebhookAuth } from '../http/webhook-auth'
+import { verifiedWebhook } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
-import { readBodyText } from '../lib/http'
 import type * as R from '../openapi/replies'
 
 /**
@@ -14,18 +12,16 @@ import type * as R from '../openapi/replies'
  */
 export const scgWebhookRoutes = new Hono<AppEnv>()
 
-async function receive(c: Context<AppEnv>, route: TenantConfig | undefined) {
-  const rawBody = await readBodyText(c.req.raw)
+async function receive(c: Context<AppEnv>) {
+  const { tenant, text } = c.get('webhook')
   const result = await handleInbound(c.get('deps'), {
     source: 'scg',
-    route,
-    rawBody,
+    route: tenant,
+    rawBody: text,
     headers: c.req.raw.headers,
   })
   return reply(c, 200, schema<typeof R.WebhookReply>(), result.reply)
 }
 
-scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) => receive(c, undefined))
-scgWebhookRoutes.post('/v1/webhooks/scg/:tenant', requireScgWebhookAuth('tenant'), (c) =>
-  receive(c, c.get('tenant')),
-)
+scgWebhookRoutes.post('/v1/webhooks/scg', verifiedWebhook('scg'), receive)
+scgWebhookRoutes.post('/v1/webhooks/scg/:tenant', verifiedWebhook('scg'), receive)

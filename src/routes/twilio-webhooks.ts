@@ -2,9 +2,9 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
+import { verifiedWebhook } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
 import type * as R from '../openapi/replies'
-import { readTwilioWebhook } from '../providers/twilio/webhook'
 
 /** The empty TwiML document: acknowledge an incoming message without replying to the sender. */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -15,19 +15,18 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
  */
 export const twilioWebhookRoutes = new Hono<AppEnv>()
 
-/** Verify the signature, then run the delivery through the inbound flow. */
+/** Run the verified delivery through the inbound flow. */
 async function receive(c: Context<AppEnv>, source: 'twilio-status' | 'twilio-inbound') {
-  const tenantId = c.req.param('tenant') ?? ''
-  const { tenant, rawBody } = await readTwilioWebhook(c.get('deps'), tenantId, c.req.raw)
-  return handleInbound(c.get('deps'), { source, route: tenant, rawBody, headers: c.req.raw.headers })
+  const { tenant, text } = c.get('webhook')
+  return handleInbound(c.get('deps'), { source, route: tenant, rawBody: text, headers: c.req.raw.headers })
 }
 
-twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', async (c) => {
+twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', verifiedWebhook('twilio'), async (c) => {
   const result = await receive(c, 'twilio-status')
   return reply(c, 200, schema<typeof R.WebhookReply>(), result.reply)
 })
 
-twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', async (c) => {
+twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', verifiedWebhook('twilio'), async (c) => {
   const { outcome } = await receive(c, 'twilio-inbound')
   // The outcome is also shown in Twilio's request inspector, which displays response headers.
   return c.body(EMPTY_TWIML, 200, {

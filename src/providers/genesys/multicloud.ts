@@ -35,10 +35,12 @@ export const nexusUrlOf = (m: Multicloud, channelId: string) =>
   m.nexus_url.replace(/\/+$/, '') +
   (m.inbound_path ?? DEFAULT_INBOUND_PATH).replaceAll('{channelId}', encodeURIComponent(channelId))
 
-const sha1 = async (secret: string, body: string) => new Uint8Array(await hmac('SHA-1', secret, body))
+/** Over the body's bytes as received (text is read as its UTF-8 bytes). */
+const sha1 = async (secret: string, body: string | Uint8Array) =>
+  new Uint8Array(await hmac('SHA-1', secret, body))
 
 /** `sha1=` + hex HMAC-SHA1 of the body (A4). */
-export const multicloudSignature = async (secret: string, body: string) =>
+export const multicloudSignature = async (secret: string, body: string | Uint8Array) =>
   `sha1=${hexEncode(await sha1(secret, body))}`
 
 /**
@@ -48,7 +50,7 @@ export const multicloudSignature = async (secret: string, body: string) =>
 export async function verifyMulticloudSignature(
   secret: string,
   header: string | null,
-  rawBody: string,
+  rawBody: string | Uint8Array,
 ): Promise<boolean> {
   const digest = await sha1(secret, rawBody)
   const given =

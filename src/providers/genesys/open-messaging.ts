@@ -56,8 +56,11 @@ export function sendOf(m: OpenMessage): { send: GenesysSend } | { ignored: strin
   return { send: { id: m.id, to: m.channel.to.id, text: m.text ?? '', mediaUrls, time } }
 }
 
-/** `sha256=` + base64 HMAC-SHA256 of the raw body with the integration's outbound secret. */
-export async function openMessagingSignature(secret: string, rawBody: string): Promise<string> {
+/**
+ * `sha256=` + base64 HMAC-SHA256 of the raw body with the integration's outbound secret. The HMAC is over
+ * the body's bytes as received (text is read as its UTF-8 bytes).
+ */
+export async function openMessagingSignature(secret: string, rawBody: string | Uint8Array): Promise<string> {
   return `sha256=${base64Encode(await hmac('SHA-256', secret, rawBody))}`
 }
 
@@ -65,7 +68,7 @@ export async function openMessagingSignature(secret: string, rawBody: string): P
 export async function verifyOpenMessagingSignature(
   secret: string,
   header: string | null,
-  rawBody: string,
+  rawBody: string | Uint8Array,
 ): Promise<boolean> {
   const expected = await openMessagingSignature(secret, rawBody)
   const equal = await safeEqual(header ?? '', expected)

@@ -42,13 +42,13 @@ export async function verifyTwilioSignature(
 
 /**
  * Verify a JSON-body webhook (docs/protocols.md, "Twilio"): the URL carries `bodySHA256`, the signature
- * covers the URL alone, and the hex SHA-256 of the raw body must equal `bodySHA256`.
+ * covers the URL alone, and the hex SHA-256 of the raw body's bytes must equal `bodySHA256`.
  */
 export async function verifyTwilioBodySignature(
   authToken: string,
   signature: string | undefined,
   url: string,
-  rawBody: string,
+  rawBody: string | Uint8Array,
 ): Promise<boolean> {
   const claimed = bodyHashOf(url) ?? ''
   const [urlOk, bodyOk] = await Promise.all([

@@ -2,20 +2,8 @@ import type { Config } from '../../config/env'
 import { publicOrigin } from '../../config/origin'
 import type { TenantConfig } from '../../config/tenant'
 import { AppError } from '../../lib/app-error'
-import { readBodyText } from '../../lib/http'
-import type { Logger } from '../../lib/log'
+import { decodeUtf8Exactly } from '../../lib/http'
 import { bodyHashOf, type TwilioParams, verifyTwilioBodySignature, verifyTwilioSignature } from './signature'
-
-/** A webhook whose `X-Twilio-Signature` checked out with the route tenant's auth token. */
-export interface VerifiedTwilioWebhook {
-  tenant: TenantConfig
-  rawBody: string
-}
-
-const forbidden = () => new AppError('FORBIDDEN', 'Missing or invalid X-Twilio-Signature for this tenant.')
-
-/** Keeps the work of an unknown tenant close to that of a known one (no tenant probing by timing). */
-const PLACEHOLDER_TOKEN = 'no-such-tenant-placeholder-token'
 
 /**
  * The URL Twilio signed: `public_base_url` + path + query when set (behind a proxy or a
@@ -29,52 +17,49 @@ export function signedUrlOf(tenant: TenantConfig | undefined, settings: Config['
 }
 
 /**
- * Read and authenticate a Twilio webhook for `:tenant`. Form posts are verified over the URL and the
- * decoded parameters; the JSON-body variant (`?bodySHA256=`) over the URL and the body's hash. An unknown
- * tenant, a tenant without `twilio_auth_token`, and a missing or wrong signature all get the same 403.
+ * Check a webhook's `X-Twilio-Signature` against `authToken`, over the raw body's bytes: form posts over
+ * `url` and the parameters decoded from the bytes (UTF-8 exactly, see `formParamsOf`); the JSON-body
+ * variant (`?bodySHA256=`) over `url` and the hash of the bytes. Pure; every comparison constant-time.
+ * Undefined for a form that does not decode: it cannot be checked at all.
  */
-export async function readTwilioWebhook(
-  deps: { config: Config; log: Logger },
-  tenantId: string,
-  request: Request,
-): Promise<VerifiedTwilioWebhook> {
-  const tenant = deps.config.tenant(tenantId)
-  const raw = await readBodyText(request)
-  const url = signedUrlOf(tenant, deps.config.settings, request.url)
-  const token = tenant?.secrets.twilio_auth_token ?? PLACEHOLDER_TOKEN
-  const signature = request.headers.get('x-twilio-signature') ?? undefined
-  const jsonVariant = bodyHashOf(url) !== undefined
-  const params = jsonVariant ? undefined : parseFormBody(raw)
-  const valid = params
-    ? await verifyTwilioSignature(token, signature, url, params)
-    : await verifyTwilioBodySignature(token, signature, url, raw)
-
-  if (!tenant?.secrets.twilio_auth_token || !valid) {
-    deps.log.warn('twilio webhook refused', {
-      tenant: tenantId,
-      reason: !tenant
-        ? 'unknown tenant'
-        : !tenant.secrets.twilio_auth_token
-          ? 'tenant has no twilio_auth_token'
-          : signature
-            ? 'signature mismatch'
-            : 'no X-Twilio-Signature header',
-    })
-    throw forbidden()
-  }
-  return { tenant, rawBody: raw }
+export async function checkTwilioSignature(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  body: Uint8Array,
+): Promise<boolean | undefined> {
+  if (bodyHashOf(url) !== undefined) return verifyTwilioBodySignature(authToken, signature, url, body)
+  const params = formParamsOf(body)
+  return params && verifyTwilioSignature(authToken, signature, url, params)
 }
 
-const badForm = () =>
-  new AppError('VALIDATION_FAILED', 'Request body is not valid application/x-www-form-urlencoded.', {
-    details: { fields: ['(body)'] },
-  })
+/**
+ * A form body's parameters, decoded from its bytes: undefined unless the bytes are UTF-8 exactly (no
+ * byte order mark, no invalid sequence) and every escape decodes (`decodeForm`). Twilio's signature
+ * covers the decoded values, so nothing is replaced or dropped before they are compared.
+ */
+export function formParamsOf(body: Uint8Array): TwilioParams | undefined {
+  const text = decodeUtf8Exactly(body)
+  return text === undefined ? undefined : decodeForm(text)
+}
+
+/** The 400 message of a body that is not a form (`VALIDATION_FAILED`, field `(body)`). */
+export const NOT_A_FORM = 'Request body is not valid application/x-www-form-urlencoded.'
+
+const badForm = () => new AppError('VALIDATION_FAILED', NOT_A_FORM, { details: { fields: ['(body)'] } })
 
 /**
  * Decode `application/x-www-form-urlencoded` strictly: a malformed escape is an error rather than being
  * kept as-is, since the signature covers the decoded values. A repeated name keeps every value.
  */
 export function parseFormBody(raw: string): TwilioParams {
+  const params = decodeForm(raw)
+  if (!params) throw badForm()
+  return params
+}
+
+/** `parseFormBody` as a value: undefined for a malformed escape (an expected outcome, not an error). */
+function decodeForm(raw: string): TwilioParams | undefined {
   const params: TwilioParams = Object.create(null)
   for (const pair of raw.split('&')) {
     if (pair === '') continue
@@ -85,7 +70,8 @@ export function parseFormBody(raw: string): TwilioParams {
       name = decodeURIComponent((eq === -1 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '))
       value = eq === -1 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '))
     } catch {
-      throw badForm()
+      // `decodeURIComponent` throws on a malformed escape: the form does not decode.
+      return undefined
     }
     const seen = params[name]
     if (seen === undefined) params[name] = value

@@ -6,7 +6,9 @@ import { reply, schema } from '../http/reply'
 import { requireScgWebhookAuth } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
 import { readBodyText } from '../lib/http'
-import type * as R from '../openapi/replies'
+import { common, err, type Operation, tenantParam } from '../openapi/operation'
+import * as R from '../openapi/replies'
+import { ScgEnvelopeSchema } from '../providers/scg/webhook'
 
 /**
  * Syniverse Event Manager deliveries on the global route and on a tenant's route, plus
@@ -29,3 +31,38 @@ scgWebhookRoutes.post('/v1/webhooks/scg', requireScgWebhookAuth('global'), (c) =
 scgWebhookRoutes.post('/v1/webhooks/scg/:tenant', requireScgWebhookAuth('tenant'), (c) =>
   receive(c, c.get('tenant')),
 )
+
+const scgWebhook = (path: string, summary: string, params: Operation['params']): Operation => ({
+  method: 'post',
+  path,
+  summary,
+  tag: 'Webhooks',
+  security: 'scgWebhook',
+  ...(params ? { params } : {}),
+  body: [
+    { type: 'application/json', schema: ScgEnvelopeSchema },
+    {
+      type: 'application/xml',
+      schema: ScgEnvelopeSchema,
+      description: 'Same element names as the JSON envelope; DTDs and entities are refused',
+    },
+  ],
+  responses: {
+    '200': {
+      description: 'OK (injected), QUEUED (stored for retry), DUPLICATE or IGNORED',
+      schema: R.WebhookReply,
+    },
+    ...common,
+    '400': err('INVALID_JSON, INVALID_XML or VALIDATION_FAILED (naming the field)'),
+  },
+})
+
+/** The Event Manager routes. */
+export const scgWebhookOperations: Operation[] = [
+  scgWebhook('/v1/webhooks/scg', 'Event Manager delivery for any tenant (global credentials)', undefined),
+  scgWebhook(
+    '/v1/webhooks/scg/{tenant}',
+    "Event Manager delivery for one tenant (the tenant's scg_webhook credentials)",
+    [tenantParam],
+  ),
+]

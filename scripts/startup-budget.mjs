@@ -1,9 +1,9 @@
 /**
  * npm run size (part of npm run check and CI): what the bundle size stood for is cold start, so this
  * measures it. Builds the Worker minified, as `wrangler deploy --minify` would, fails when the upload is
- * over GZIP_LIMIT (gzip, as Cloudflare counts it), then profiles the startup phase with
- * `wrangler check startup` (runs locally, no account needed) RUNS times and fails when the least startup
- * CPU time is over STARTUP_LIMIT_MS. Limits and how to read them: docs/benchmarks.md, "Startup budget".
+ * over GZIP_LIMIT_KIB (gzip, as Cloudflare counts it), then profiles the startup phase RUNS times with
+ * `wrangler check startup` (runs locally, no account needed) and fails when the median startup CPU time
+ * is over STARTUP_LIMIT_MS. Limits and how to read them: docs/benchmarks.md, "Startup budget".
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -19,22 +19,18 @@ const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' }
 const out = mkdtempSync(path.join(tmpdir(), 'startup-budget-'))
 
 /**
- * CPU time of a startup profile: the time of every sample that is not `(idle)`. A sample stands for the
- * interval up to the next one (the last one up to `endTime`), as in the DevTools flame chart.
+ * CPU time of a startup profile: its samples that are not `(idle)`, times the sampling interval (the
+ * lower quartile of the gaps between samples, about 1 ms). Summing the gaps instead would count the
+ * time the thread waited for a core on a busy machine as CPU. `undefined` when no sample landed in
+ * JavaScript: that run did not catch the Worker starting.
  */
 export function startupCpuMs(profile) {
-  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName]))
-  let at = profile.startTime
-  const times = profile.timeDeltas.map((d) => {
-    at += d
-    return at
-  })
-  let busy = 0
-  profile.samples.forEach((id, i) => {
-    const next = i + 1 < times.length ? times[i + 1] : profile.endTime
-    if (frames.get(id) !== '(idle)') busy += next - times[i]
-  })
-  return busy / 1000
+  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]))
+  const gaps = [...profile.timeDeltas].sort((a, b) => a - b)
+  const interval = gaps[Math.floor(gaps.length / 4)] ?? 0
+  const sampled = profile.samples.map((id) => frames.get(id))
+  if (!sampled.some((frame) => frame.url !== '')) return undefined
+  return (sampled.filter((frame) => frame.functionName !== '(idle)').length * interval) / 1000
 }
 
 let failed = false
@@ -65,8 +61,8 @@ try {
   )
 
   const runs = []
-  for (let i = 0; i < RUNS; i++) {
-    const file = path.join(out, `startup-${i}.cpuprofile`)
+  for (let attempt = 0; runs.length < RUNS && attempt < RUNS * 3; attempt++) {
+    const file = path.join(out, `startup-${attempt}.cpuprofile`)
     // Quiet unless it fails: every run warns that the command is an alpha.
     try {
       execFileSync(wrangler, ['check', 'startup', '--args=--minify', '--outfile', file], {
@@ -77,13 +73,16 @@ try {
       process.stderr.write(error.stderr ?? '')
       throw error
     }
-    runs.push(startupCpuMs(JSON.parse(readFileSync(file, 'utf8'))))
+    const ms = startupCpuMs(JSON.parse(readFileSync(file, 'utf8')))
+    if (ms !== undefined) runs.push(ms)
   }
+  if (runs.length < RUNS) throw new Error(`only ${runs.length} of ${RUNS} startup profiles caught the Worker`)
   runs.sort((a, b) => a - b)
+  const median = runs[Math.floor(runs.length / 2)] ?? Number.POSITIVE_INFINITY
   const ms = (n) => `${n.toFixed(1)} ms`
   check(
-    (runs[0] ?? Number.POSITIVE_INFINITY) <= STARTUP_LIMIT_MS,
-    `startup CPU (wrangler check startup, ${RUNS} runs): least ${ms(runs[0])}, median ${ms(runs[Math.floor(runs.length / 2)])}; limit ${ms(STARTUP_LIMIT_MS)}`,
+    median <= STARTUP_LIMIT_MS,
+    `startup CPU (wrangler check startup, ${RUNS} runs): median ${ms(median)} (${runs.map((r) => r.toFixed(1)).join(', ')}); limit ${ms(STARTUP_LIMIT_MS)}`,
   )
 } finally {
   rmSync(out, { recursive: true, force: true })

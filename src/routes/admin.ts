@@ -3,12 +3,12 @@ import * as z from 'zod/mini'
 import { discard, retryNow } from '../admin/actions'
 import {
   deliveryRecord,
-  encodeCursor,
   failedRequestDetail,
   failedRequestItem,
   pageOf,
   parseListQuery,
 } from '../admin/present'
+import { idCursor } from '../admin/query'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
@@ -31,7 +31,7 @@ adminRoutes.get(`${base}/failed-requests`, admin, async (c) => {
   const query = parseListQuery(c.req.query())
   const store = c.get('deps').stores.failedRequests
   const rows = await store.list(c.get('tenant').id, { ...query, limit: query.limit + 1 })
-  const page = pageOf(rows, query.limit, failedRequestItem, (last) => encodeCursor(last.id))
+  const page = pageOf(rows, query.limit, failedRequestItem, (last) => idCursor.encode(last.id))
   return reply(c, 200, schema<typeof R.FailedRequestList>(), page)
 })
 

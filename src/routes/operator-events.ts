@@ -2,7 +2,8 @@ import { Hono } from 'hono/tiny'
 import * as z from 'zod/mini'
 import { eventDetail, eventItem } from '../admin/operator-present'
 import { parseEventQuery } from '../admin/operator-query'
-import { encodeCursor, pageOf } from '../admin/present'
+import { pageOf } from '../admin/present'
+import { idCursor } from '../admin/query'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
@@ -33,7 +34,7 @@ operatorEventRoutes.get(base, admin, async (c) => {
     c,
     200,
     schema<typeof EventList>(),
-    pageOf(rows, query.limit, eventItem, (last) => encodeCursor(last.id)),
+    pageOf(rows, query.limit, eventItem, (last) => idCursor.encode(last.id)),
   )
 })
 

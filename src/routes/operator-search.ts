@@ -1,7 +1,8 @@
 import { Hono } from 'hono/tiny'
 import { messageItem, parseStatsQuery } from '../admin/operator-present'
-import { encodeMessageCursor, parseMessageQuery } from '../admin/operator-query'
+import { parseMessageQuery } from '../admin/operator-query'
 import { pageOf } from '../admin/present'
+import { messageCursor } from '../admin/query'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
 import { requireTenantKey } from '../http/tenant-key'
@@ -23,7 +24,8 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
     ...query,
     limit: query.limit + 1,
   })
-  const cursorOf = (last: (typeof rows)[number]) => encodeMessageCursor(last.created_at, last.guid)
+  const cursorOf = (last: (typeof rows)[number]) =>
+    messageCursor.encode({ createdAt: last.created_at, guid: last.guid })
   return reply(c, 200, schema<typeof MessageList>(), pageOf(rows, query.limit, messageItem, cursorOf))
 })
 

@@ -16,7 +16,7 @@ export const moMessageBody = (e: Pick<MoEvent, 'body' | 'postback'>, uppercase: 
  * A message from a phone (docs/architecture.md, "Inbound"). `identity_field` and `scg_channel_senders`
  * come from the route's tenant (the global settings on a global route), since they are needed before
  * the tenant is known. The tenant is the identity-cache entry's (on a tenant route, that tenant's own
- * entry first: docs/storage.md, "Identity cache"), else the route's, else `tenant_id`; the
+ * entry first: docs/storage.md, "KV namespace `IDENTITY_CACHE`"), else the route's, else `tenant_id`; the
  * identity is the sender's address in `identity_field`, else the cached `datahub_id`. The event name and
  * upper-casing come from the resolved tenant.
  */

@@ -60,13 +60,16 @@ export const adminOperation = (
   params: [tenantParam, ...params],
   responses: { ...responses, '401': common['401'], '404': err('Unknown id or guid (NOT_FOUND)') },
 })
+
+/** A documented query parameter (a string unless `schema` says otherwise). */
 export const query = (name: string, description: string, schema: z.ZodMiniType = z.string()) => ({
   name,
   in: 'query' as const,
   description,
   schema,
 })
-export const page = [
+/** The paging parameters every console search takes. */
+const page = [
   query('from', 'ISO 8601, inclusive'),
   query('to', 'ISO 8601, exclusive'),
   query('limit', '1–100, default 50', z.int()),

@@ -24,7 +24,7 @@ const out = mkdtempSync(path.join(tmpdir(), 'startup-budget-'))
  * time the thread waited for a core on a busy machine as CPU. `undefined` when no sample landed in
  * JavaScript: that run did not catch the Worker starting.
  */
-export function startupCpuMs(profile) {
+function startupCpuMs(profile) {
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]))
   const gaps = [...profile.timeDeltas].sort((a, b) => a - b)
   const interval = gaps[Math.floor(gaps.length / 4)] ?? 0

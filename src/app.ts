@@ -5,16 +5,7 @@ import type { AppEnv } from './http/app-env'
 import { errorBody, renderError } from './http/errors'
 import { nosniff } from './http/nosniff'
 import { AppError } from './lib/app-error'
-import { adminRoutes } from './routes/admin'
-import { bulkRoutes } from './routes/bulk'
-import { genesysRoutes } from './routes/genesys'
-import { healthRoutes } from './routes/health'
-import { messageRoutes } from './routes/messages'
-import { oauthRoutes } from './routes/oauth'
-import { operatorEventRoutes } from './routes/operator-events'
-import { operatorSearchRoutes } from './routes/operator-search'
-import { scgWebhookRoutes } from './routes/scg-webhooks'
-import { twilioWebhookRoutes } from './routes/twilio-webhooks'
+import { routeGroups } from './routes/groups'
 
 /** The request's `waitUntil`, when it runs with an execution context (Hono's getter throws otherwise). */
 function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
@@ -42,16 +33,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     c.header('x-request-id', requestId)
   })
 
-  app.route('/', healthRoutes)
-  app.route('/', messageRoutes)
-  app.route('/', adminRoutes)
-  app.route('/', operatorEventRoutes)
-  app.route('/', operatorSearchRoutes)
-  app.route('/', twilioWebhookRoutes)
-  app.route('/', scgWebhookRoutes)
-  app.route('/', oauthRoutes)
-  app.route('/', bulkRoutes)
-  app.route('/', genesysRoutes)
+  for (const group of routeGroups) app.route('/', group.routes)
 
   app.notFound((c) =>
     c.json(

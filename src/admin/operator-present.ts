@@ -1,10 +1,11 @@
+import * as z from 'zod/mini'
 import type { Deps } from '../deps'
 import type { EventDetail, EventItem, MessageItem } from '../openapi/operator-replies'
 import type { Body } from '../openapi/reply'
 import { type InboundEventRow, type InboundEventSummary, parseTracking } from '../storage/inbound-events'
 import type { MessageRow } from '../storage/message-search'
 import type { StatsQuery } from '../storage/stats'
-import { invalidParam, range } from './operator-query'
+import { checkRange, invalidParam, parseQuery, time } from './query'
 
 /** JSON shapes of the operator console's API (snake_case, ISO 8601 UTC times). */
 
@@ -48,6 +49,12 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 const MAX_BUCKETS = 24 * 31
 
+const StatsParams = z.object({
+  bucket: z.optional(z.enum(['hour', 'day'], 'must be hour or day')),
+  from: time,
+  to: time,
+})
+
 /**
  * `?from=&to=&bucket=hour|day`. Defaults: `to` = the end of the current hour (or day), `from` = 24
  * buckets earlier for hours, 30 for days. At most 744 buckets per request.
@@ -56,10 +63,10 @@ export function parseStatsQuery(
   params: Record<string, string | undefined>,
   deps: Pick<Deps, 'now'>,
 ): StatsQuery {
-  const bucket = params.bucket || 'hour'
-  if (bucket !== 'hour' && bucket !== 'day') throw invalidParam('bucket', 'must be hour or day')
+  const given = parseQuery(StatsParams, params)
+  checkRange(given)
+  const bucket = given.bucket ?? 'hour'
   const bucketMs = bucket === 'hour' ? HOUR : DAY
-  const given = range(params)
   const to = given.to ?? Math.ceil((deps.now() + 1) / bucketMs) * bucketMs
   const from = given.from ?? to - (bucket === 'hour' ? 24 : 30) * bucketMs
   if (from >= to) throw invalidParam('from', 'must be before to')

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { newFailedRequestId } from '../storage/failed-requests'
-import { encodeCursor, parseListQuery } from './present'
+import { parseListQuery } from './present'
+import { idCursor } from './query'
+
+const encodeCursor = idCursor.encode
 
 describe('list query parsing', () => {
   it('defaults to 50 rows and accepts the bounds 1 and 100', () => {

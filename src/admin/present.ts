@@ -1,15 +1,10 @@
-import { AppError } from '../lib/app-error'
+import * as z from 'zod/mini'
 import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES } from '../lib/vocabulary'
 import type { DeliveryRecord, FailedRequestList, FailedRequestOne } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
 import { type DeliveryRow, parseHistory } from '../storage/deliveries'
-import type {
-  FailedRequestKind,
-  FailedRequestRow,
-  FailedRequestState,
-  FailedRequestSummary,
-  ListQuery,
-} from '../storage/failed-requests'
+import type { FailedRequestRow, FailedRequestSummary, ListQuery } from '../storage/failed-requests'
+import { cursor, idCursor, limit, oneOf, type Params, parseQuery } from './query'
 
 /** The JSON shapes of the operator API: snake_case, ISO 8601 UTC times. */
 
@@ -65,11 +60,6 @@ export function deliveryRecord(row: DeliveryRow): Body<typeof DeliveryRecord> {
   }
 }
 
-const STATES: readonly FailedRequestState[] = FAILED_REQUEST_STATES
-const KINDS: readonly FailedRequestKind[] = FAILED_REQUEST_KINDS
-const ID_PATTERN = /^[0-9a-f]{29}$/
-const CURSOR_PREFIX = 'v1:'
-
 /**
  * One page of a list reply. `rows` was read with `limit + 1`: the extra row only tells that another page
  * exists, and the cursor of the page's last row fetches it.
@@ -89,60 +79,23 @@ export function pageOf<Row, Item>(
   }
 }
 
-/** Cursors are opaque to clients: the last id of a page, base64url-encoded. */
-export const encodeCursor = (id: string) =>
-  btoa(`${CURSOR_PREFIX}${id}`).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
-
-export function decodeCursor(cursor: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return undefined
-  let text: string
-  try {
-    text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'))
-  } catch {
-    return undefined
-  }
-  if (!text.startsWith(CURSOR_PREFIX)) return undefined
-  const id = text.slice(CURSOR_PREFIX.length)
-  return ID_PATTERN.test(id) ? id : undefined
-}
-
-const invalid = (param: string, rule: string) =>
-  new AppError('VALIDATION_FAILED', `Invalid query parameter ${param}: ${rule}.`, {
-    details: { fields: [param] },
-  })
+const ListQuerySchema = z.object({
+  state: oneOf(FAILED_REQUEST_STATES),
+  kind: oneOf(FAILED_REQUEST_KINDS),
+  limit,
+  cursor: cursor(idCursor),
+})
 
 /**
  * `?state=&kind=&limit=&cursor=` → a list query; anything out of range → 400 `VALIDATION_FAILED`
- * naming the parameter. Empty parameters count as absent.
+ * naming the parameter (./query.ts). Empty parameters count as absent.
  */
-export function parseListQuery(params: Record<string, string | undefined>): ListQuery {
-  const given = (name: string) => {
-    const v = params[name]
-    return v === undefined || v === '' ? undefined : v
-  }
-  const state = given('state')
-  if (state !== undefined && !(STATES as readonly string[]).includes(state)) {
-    throw invalid('state', `must be one of ${STATES.join(', ')}`)
-  }
-  const kind = given('kind')
-  if (kind !== undefined && !(KINDS as readonly string[]).includes(kind)) {
-    throw invalid('kind', `must be one of ${KINDS.join(', ')}`)
-  }
-  const rawLimit = given('limit')
-  let limit = 50
-  if (rawLimit !== undefined) {
-    limit = /^\d{1,3}$/.test(rawLimit) ? Number(rawLimit) : 0
-    if (limit < 1 || limit > 100) throw invalid('limit', 'must be an integer from 1 to 100')
-  }
-  const rawCursor = given('cursor')
-  const before = rawCursor === undefined ? undefined : decodeCursor(rawCursor)
-  if (rawCursor !== undefined && before === undefined) {
-    throw invalid('cursor', 'must be a next_cursor value returned by this endpoint')
-  }
+export function parseListQuery(params: Params): ListQuery {
+  const { state, kind, limit, cursor: before } = parseQuery(ListQuerySchema, params)
   return {
-    limit,
-    ...(state ? { state: state as FailedRequestState } : {}),
-    ...(kind ? { kind: kind as FailedRequestKind } : {}),
+    limit: limit ?? 50,
+    ...(state ? { state } : {}),
+    ...(kind ? { kind } : {}),
     ...(before ? { before } : {}),
   }
 }

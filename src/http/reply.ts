@@ -4,9 +4,9 @@ import type * as z from 'zod/mini'
 import type { Body } from '../openapi/reply'
 
 /**
- * A reply schema named by its type only. The schemas document public/openapi.json and type the
- * handlers; nothing reads them at run time, so routes name them this way and the Worker bundle does not
- * carry the schema objects (nor the zod code only they use).
+ * A reply schema named by its type only. The schemas document public/openapi.json (through the
+ * operations beside each route) and type the handlers; a reply is never parsed at run time, so the
+ * handler names only the type.
  */
 export interface SchemaRef<S extends z.ZodMiniType> {
   readonly schema?: S

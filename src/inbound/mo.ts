@@ -24,7 +24,7 @@ export const moMessageBody = (e: Pick<MoEvent, 'body' | 'postback'>, uppercase: 
  * come from the route's tenant (the global settings on a global route), since they are needed before
  * the tenant is known. A text to a number in one tenant's `genesys.numbers` belongs to that tenant's
  * Genesys conversation (configuration, no cache). Otherwise the tenant is the identity-cache entry's (on a
- * tenant route, that tenant's own entry first: docs/storage.md, "Identity cache"), else the route's, else
+ * tenant route, that tenant's own entry first: docs/storage.md, "KV namespace `IDENTITY_CACHE`"), else the route's, else
  * `tenant_id`; the identity is the sender's address in `identity_field`, else the cached `datahub_id`. The
  * event name and upper-casing come from the resolved tenant. A replay (`stored`: the tenant the event was
  * stored for) keeps its tenant and only uses that tenant's cache entry.

@@ -19,7 +19,7 @@ export interface OnceRecord<T> {
  * `work`. If `work` throws (e.g. D1 failed while storing a failed request), the claim is released so the
  * provider's redelivery is processed in full, and a D1 failure becomes 503. `record`'s statements ride
  * in the claim's and the outcome's batches, so recording costs no round trip; the outcome's batch is
- * for operators and runs after the reply (docs/storage.md, "Round trips per request").
+ * for operators and runs after the reply (docs/scaling.md, "Queries per request (measured)").
  */
 export async function handleOnce<T extends { status: string }>(
   store: WebhookEventStore,

@@ -1,9 +1,12 @@
 import { Hono } from 'hono/tiny'
+import { OutboundEventSchema } from '../ci360/event'
 import { publicOrigin } from '../config/origin'
 import type { AppEnv } from '../http/app-env'
 import { requireTenantKey } from '../http/tenant-key'
 import { readJsonBody } from '../lib/http'
-import { PROVIDER_IDS } from '../lib/vocabulary'
+import { PROVIDER_IDS, type ProviderId } from '../lib/vocabulary'
+import { common, err, type Operation, tenantParam } from '../openapi/operation'
+import { outboundReplies } from '../openapi/reply'
 import { handleOutbound } from '../outbound/pipeline'
 
 /** CI360 External System Task endpoints, one per provider. */
@@ -27,3 +30,34 @@ for (const providerId of PROVIDER_IDS) {
     },
   )
 }
+
+const outbound = (provider: ProviderId, label: string): Operation => ({
+  method: 'post',
+  path: `/v1/tenants/{tenant}/${provider}/messages`,
+  summary: `CI360 External System Task event → ${label}`,
+  tag: 'Outbound',
+  security: 'apiKey',
+  params: [tenantParam],
+  body: [
+    {
+      type: 'text/plain',
+      schema: OutboundEventSchema,
+      description: 'CI360 sends JSON as text/plain;charset=UTF-8',
+    },
+    { type: 'application/json', schema: OutboundEventSchema },
+  ],
+  responses: {
+    '200': {
+      description: 'Sent (OK), DUPLICATE, STALE or IGNORED',
+      schema: outboundReplies[200],
+    },
+    '202': { description: 'Provider unavailable: stored and retried (QUEUED)', schema: outboundReplies[202] },
+    ...common,
+    '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
+    '409': err('The same guid is being sent right now (IN_PROGRESS)'),
+    '422': err('The provider refused the message (PROVIDER_REJECTED, with provider_code)'),
+  },
+})
+
+/** The outbound routes. */
+export const messageOperations: Operation[] = [outbound('scg', 'Syniverse SCG'), outbound('twilio', 'Twilio')]

@@ -1,4 +1,5 @@
 import { Hono } from 'hono/tiny'
+import * as z from 'zod/mini'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
 import { isAppError } from '../lib/app-error'
@@ -6,7 +7,8 @@ import { readBodyText } from '../lib/http'
 import { describeError } from '../lib/log'
 import { OAuthError } from '../oauth/errors'
 import { handleTokenRequest } from '../oauth/token-endpoint'
-import type * as R from '../openapi/replies'
+import type { Operation } from '../openapi/operation'
+import * as R from '../openapi/replies'
 
 /** Token requests are a few hundred bytes; anything near this is not one. */
 const MAX_TOKEN_REQUEST_BYTES = 16 * 1024
@@ -58,3 +60,41 @@ oauthRoutes.post('/v1/oauth/token', async (c) => {
     )
   }
 })
+
+/** The token endpoint. */
+export const oauthOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/oauth/token',
+    summary: 'OAuth 2.0 token endpoint for Event Manager (client_credentials, password, refresh_token)',
+    tag: 'Webhooks',
+    security: 'oauthClient',
+    body: [
+      {
+        type: 'application/x-www-form-urlencoded',
+        schema: z.object({
+          grant_type: z.enum(['client_credentials', 'password', 'refresh_token']),
+          client_id: z.optional(z.string()),
+          client_secret: z.optional(z.string()),
+          username: z.optional(z.string()),
+          password: z.optional(z.string()),
+          refresh_token: z.optional(z.string()),
+          scope: z.optional(z.string()),
+          tenant: z.optional(z.string()),
+        }),
+      },
+    ],
+    responses: {
+      '200': { description: 'Token issued', schema: R.TokenReply },
+      '400': {
+        description: 'invalid_request, invalid_grant, unsupported_grant_type, invalid_scope',
+        schema: R.OAuthErrorReply,
+      },
+      '401': { description: 'invalid_client', schema: R.OAuthErrorReply },
+      '503': {
+        description: 'temporarily_unavailable (TOKEN_SIGNING_KEY not set)',
+        schema: R.OAuthErrorReply,
+      },
+    },
+  },
+]

@@ -1,30 +1,5 @@
-import { genesysOperations } from '../openapi/genesys-operations'
-import { buildDocument } from '../openapi/operation'
-import {
-  adminOperations,
-  operatorEventOperations,
-  operatorSearchOperations,
-} from '../openapi/operator-operations'
-import {
-  bulkOperations,
-  healthOperations,
-  messageOperations,
-  oauthOperations,
-  scgWebhookOperations,
-  twilioWebhookOperations,
-} from '../openapi/route-operations'
+import { buildDocument } from '../openapi/document'
+import { routeGroups } from './groups'
 
-/** The OpenAPI document of every route, from the operations src/openapi/*-operations.ts list per route file. */
-export const buildOpenApiDocument = () =>
-  buildDocument([
-    ...healthOperations,
-    ...messageOperations,
-    ...scgWebhookOperations,
-    ...oauthOperations,
-    ...twilioWebhookOperations,
-    ...bulkOperations,
-    ...genesysOperations,
-    ...adminOperations,
-    ...operatorEventOperations,
-    ...operatorSearchOperations,
-  ])
+/** The OpenAPI document of every route group, from the operations each route file declares beside its handlers. */
+export const buildOpenApiDocument = () => buildDocument(routeGroups.flatMap((group) => group.operations))

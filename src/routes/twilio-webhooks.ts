@@ -4,7 +4,9 @@ import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
 import { verifiedWebhook } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
-import type * as R from '../openapi/replies'
+import { common, err, type Operation, type Schema, tenantParam } from '../openapi/operation'
+import * as R from '../openapi/replies'
+import { TwilioInboundSchema, TwilioStatusCallbackSchema } from '../providers/twilio/schemas'
 
 /** The empty TwiML document: acknowledge an incoming message without replying to the sender. */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -34,3 +36,37 @@ twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/inbound', verifiedWebhook(
     'x-connector-status': outcome.status,
   })
 })
+
+const twilioWebhook = (
+  kind: 'status' | 'inbound',
+  schema: Schema,
+  summary: string,
+  ok: Operation['responses'][string],
+): Operation => ({
+  method: 'post',
+  path: `/v1/webhooks/twilio/{tenant}/${kind}`,
+  summary,
+  tag: 'Webhooks',
+  security: 'twilioSignature',
+  params: [tenantParam],
+  body: [{ type: 'application/x-www-form-urlencoded', schema }],
+  responses: {
+    '200': ok,
+    '400': common['400'],
+    '403': err('Missing or invalid X-Twilio-Signature (FORBIDDEN)'),
+    '413': common['413'],
+    '503': common['503'],
+  },
+})
+
+/** The Twilio webhook routes. */
+export const twilioWebhookOperations: Operation[] = [
+  twilioWebhook('status', TwilioStatusCallbackSchema, 'Twilio status callback → CI360 event', {
+    description: 'OK, DUPLICATE, QUEUED or IGNORED',
+    schema: R.WebhookReply,
+  }),
+  twilioWebhook('inbound', TwilioInboundSchema, 'Twilio incoming message → CI360 event', {
+    description: 'Empty TwiML <Response/>',
+    type: 'text/xml',
+  }),
+]

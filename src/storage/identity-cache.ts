@@ -14,7 +14,7 @@ export const STALE = 'stale' as const
 
 /**
  * Phone → (identity, tenant) for routing replies. A cache only: misses and KV errors are tolerated.
- * Each send writes two keys (docs/storage.md, "Identity cache"): the global `phone:+<digits>` (last
+ * Each send writes two keys (docs/storage.md, "KV namespace `IDENTITY_CACHE`"): the global `phone:+<digits>` (last
  * writer wins, read by the global webhook route) and the tenant's own, so one tenant's sends never
  * hide another tenant's mapping from that tenant's route.
  */

@@ -6,7 +6,7 @@ export type WebhookSource = ProviderId
 
 /**
  * The stored `event_key`: the provider's key scoped by the tenant the event belongs to, so two tenants'
- * deliveries with the same id are both processed (docs/storage.md, "webhook_events").
+ * deliveries with the same id are both processed (docs/storage.md, "D1 table `webhook_events`").
  */
 export const scopedEventKey = (tenantId: string, key: string) => `${tenantId}/${key}`
 

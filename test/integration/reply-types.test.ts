@@ -10,11 +10,6 @@ import { handleInbound } from '../../src/inbound/flow'
 import { replayStoredEvent } from '../../src/inbound/replay'
 import { handleTokenRequest } from '../../src/oauth/token-endpoint'
 import type { Operation } from '../../src/openapi/operation'
-import {
-  adminOperations,
-  operatorEventOperations,
-  operatorSearchOperations,
-} from '../../src/openapi/operator-operations'
 import * as O from '../../src/openapi/operator-replies'
 import * as R from '../../src/openapi/replies'
 import {
@@ -24,9 +19,13 @@ import {
   type Reply,
   retryReplies,
 } from '../../src/openapi/reply'
-import { bulkOperations, messageOperations } from '../../src/openapi/route-operations'
 import { handleOutbound } from '../../src/outbound/pipeline'
 import { webhookFormats } from '../../src/providers/registry'
+import { adminOperations } from '../../src/routes/admin'
+import { bulkOperations } from '../../src/routes/bulk'
+import { messageOperations } from '../../src/routes/messages'
+import { operatorEventOperations } from '../../src/routes/operator-events'
+import { operatorSearchOperations } from '../../src/routes/operator-search'
 
 /**
  * The reply schemas are the single source of the reply types. The `expectTypeOf` lines are checked by

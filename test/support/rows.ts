@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:workers'
+import { createFailedRequestStore } from '../../src/storage/failed-requests'
 
 /**
  * Stored rows, read (and, for set-up, written) by name instead of with SQL in each test file. Rows are
@@ -123,6 +124,24 @@ export const rows = {
 
 /** Set-up writes for states a test cannot reach through the routes in reasonable time. */
 export const seed = {
+  /** A pending `ci360_event` failed request (one failed attempt, HTTP 503), due at `at`. */
+  ci360EventFailure: (tenantId: string, guid: string, eventBody: string, at: number) =>
+    createFailedRequestStore(db())
+      .insert({
+        tenantId,
+        kind: 'ci360_event',
+        guid,
+        generatedTimestamp: null,
+        eventBody,
+        httpStatus: 503,
+        state: 'pending',
+        attempts: 1,
+        nextAttemptAt: at,
+        lastError: 'unavailable HTTP 503',
+        now: at,
+      })
+      .run(),
+
   /** Move a failed request's next attempt. */
   nextAttempt: (guid: string, at: number) =>
     db().prepare('UPDATE failed_requests SET next_attempt_at = ? WHERE guid = ?').bind(at, guid).run(),

@@ -5,6 +5,7 @@ import { ISO, insertRows, setup, unavailable } from '../support/admin'
 import { clocked, createClock, deliveryRow, failedRow, wipeTables } from '../support/clock'
 import { FIXTURE_TENANT } from '../support/constants'
 import { ci360Fake, scgFake } from '../support/fake-control'
+import { seed } from '../support/rows'
 import { json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -126,9 +127,7 @@ describe('operator API: retry now', () => {
   it('a row being retried by the cron right now → 409 IN_PROGRESS, nothing sent', async () => {
     const { t, admin, queue } = setup()
     const { event, id } = await queue()
-    await env.DB.prepare('UPDATE failed_requests SET lease_until = ?, lease_token = ? WHERE id = ?')
-      .bind(Date.now() + 60_000, 'cron-run', id)
-      .run()
+    await seed.lease({ id }, Date.now() + 60_000, 'cron-run')
     const res = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
     expect(res.status).toBe(409)
     expect((await json(res)).error.code).toBe('IN_PROGRESS')

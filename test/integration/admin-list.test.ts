@@ -1,9 +1,9 @@
-import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ISO, insertRows, setup } from '../support/admin'
 import { failedRow, wipeTables } from '../support/clock'
 import { OTHER_TENANT } from '../support/constants'
 import { scgFake } from '../support/fake-control'
+import { rows } from '../support/rows'
 import { call, json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -32,11 +32,7 @@ describe('operator API: listing failed requests', () => {
     expect(seen).toHaveLength(7)
     expect(new Set(seen).size).toBe(7)
     expect(seen).toEqual([...seen].sort().reverse())
-    const guids = (
-      await env.DB.prepare('SELECT guid FROM failed_requests WHERE id IN (SELECT value FROM json_each(?))')
-        .bind(JSON.stringify(seen))
-        .all<{ guid: string }>()
-    ).results.map((r) => r.guid)
+    const guids = await rows.failedRequestGuids(seen)
     expect(guids.every((g) => g.startsWith(`${t.id}-row-`))).toBe(true)
   })
 

@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { isTransientD1Error } from '../../src/storage/d1-call'
 import { appWith } from '../support/app'
@@ -7,6 +6,7 @@ import { FIXTURE_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
 import { envWith, json, testTenant } from '../support/worker'
 
@@ -42,8 +42,8 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(r.status).toBe(200)
     expect(await json(r)).toMatchObject({ status: 'OK', provider: 'scg', guid: event.guid })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
-    const row = await env.DB.prepare('SELECT state FROM deliveries WHERE guid = ?').bind(event.guid).first()
-    expect(row).toEqual({ state: 'sent' })
+    const row = await rows.delivery(event.guid)
+    expect(row.state).toBe('sent')
     expect(flaky.calls()).toBeGreaterThan(3)
   })
 
@@ -55,9 +55,7 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(await json(r)).toMatchObject({ status: 'ERROR', error: { code: 'STORAGE_UNAVAILABLE' } })
     expect(flaky.calls()).toBe(3) // the claim, tried three times
     expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
-    expect(
-      await env.DB.prepare('SELECT 1 FROM deliveries WHERE guid = ?').bind(event.guid).first(),
-    ).toBeNull()
+    expect(await rows.delivery(event.guid)).toBeNull()
   })
 
   it('a non-transient D1 error is not retried: 503 after one attempt', async () => {

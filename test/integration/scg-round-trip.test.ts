@@ -1,14 +1,13 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 import { createEventManager, type EventManagerAuth, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import { globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { call, envWith, json } from '../support/worker'
 
-const delivery = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
+const delivery = (guid: string, tenant = FIXTURE_TENANT) => rows.delivery(guid, tenant)
 
 type Tenant = ReturnType<typeof webhookTenant>
 

@@ -1,9 +1,9 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import { webhookTenant } from '../support/scg-webhook'
 import { postTwilioWebhook, sendThroughTwilio, statusParams, twilioTenant } from '../support/twilio'
 import { call, envWith, json } from '../support/worker'
@@ -14,8 +14,7 @@ import { call, envWith, json } from '../support/worker'
  * event's responseTrackingCode (docs/guarantees.md).
  */
 
-const delivery = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
+const delivery = (guid: string, tenant = FIXTURE_TENANT) => rows.delivery(guid, tenant)
 
 const statusPath = (tenant = FIXTURE_TENANT) => `/v1/webhooks/twilio/${tenant}/status`
 

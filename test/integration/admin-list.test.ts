@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ISO, insertRows, setup } from '../support/admin'
-import { failedRow, wipeTables } from '../support/clock'
 import { OTHER_TENANT } from '../support/constants'
 import { scgFake } from '../support/fake-control'
-import { rows } from '../support/rows'
+import { rows, wipeTables } from '../support/rows'
 import { call, json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -113,7 +112,7 @@ describe('operator API: one failed request', () => {
     expect((await json(cross)).error.code).toBe('NOT_FOUND')
     expect((await admin(`/failed-requests/${theirs.id}/retry`, { method: 'POST' })).status).toBe(404)
     expect((await admin(`/failed-requests/${theirs.id}`, { method: 'DELETE' })).status).toBe(404)
-    expect(await failedRow(theirs.event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+    expect(await rows.failedRequest(theirs.event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
   })
 
   it('wrong, missing, CI360 and other tenants’ keys get 401 on every admin route', async () => {
@@ -137,6 +136,6 @@ describe('operator API: one failed request', () => {
       }
     }
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
-    expect(await failedRow(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+    expect(await rows.failedRequest(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
   })
 })

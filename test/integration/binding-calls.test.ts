@@ -7,7 +7,7 @@ import { scgEnvelope } from '../support/event-manager'
 import { outboundEvent } from '../support/fixtures'
 import { genesysTenant, hubSignature256, openMessage } from '../support/genesys'
 import { rows } from '../support/rows'
-import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 /**
@@ -108,7 +108,7 @@ describe('binding-call counter: the calls a request waits for', () => {
     expect(await json(receipt.res)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
     expect((await row())?.provider_status).toBe('DELIVERED')
     // Dedupe keys are scoped by tenant (docs/storage.md, `webhook_events`).
-    expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(
+    expect((await rows.scgWebhookEvent(envelope['event-id']))?.event_key).toBe(
       `${tenant.id}/${envelope['event-id']}`,
     )
     expect({ beforeReply: receipt.beforeReply, afterReply: receipt.afterReply }).toEqual(EXPECTED.scgWebhook)

@@ -7,7 +7,7 @@ import { createEventManager, scgEnvelope, viaApp } from '../support/event-manage
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
 import { rows } from '../support/rows'
-import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { webhookTenant } from '../support/scg-webhook'
 import { envWith, json, testTenant } from '../support/worker'
 
 const sendSms = (db: D1Database) => {
@@ -72,7 +72,7 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(r.status).toBe(200)
     expect(await json(r)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(1)
-    expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
+    expect((await rows.scgWebhookEvent(envelope['event-id']))?.outcome).toBe('OK')
   })
 
   it('Event Manager webhook: D1 overloaded three times → 503, nothing injected (Syniverse redelivers)', async () => {

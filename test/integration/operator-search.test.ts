@@ -1,9 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { wipeTables } from '../support/clock'
 import { ci360Fake } from '../support/fake-control'
 import { operatorSetup } from '../support/operator'
-import { rows } from '../support/rows'
+import { rows, wipeTables } from '../support/rows'
 import { json } from '../support/worker'
 
 beforeEach(wipeTables)

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { wipeTables } from '../support/clock'
 import { ci360Fake } from '../support/fake-control'
-import { rows } from '../support/rows'
+import { rows, wipeTables } from '../support/rows'
 import {
   inboundParams,
   postTwilioWebhook,

@@ -7,12 +7,8 @@ import { brokenD1, brokenKv } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import {
-  cacheFixtureIdentities,
-  failedRequestOf,
-  webhookEventOf,
-  webhookTenant,
-} from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { cacheFixtureIdentities, webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 const DELIVERED = {
@@ -62,10 +58,10 @@ describe('SCG webhook resilience', () => {
     expect(body).toMatchObject({ status: 'QUEUED', event_id: envelope['event-id'] })
     expect(Date.parse(body.retry_at)).toBeGreaterThan(Date.now())
 
-    const row = await failedRequestOf(FIXTURE_TENANT, envelope['event-id'])
+    const row = await rows.ci360EventFailure(FIXTURE_TENANT, envelope['event-id'])
     expect(row).toMatchObject({ kind: 'ci360_event', state: 'pending', attempts: 1, http_status: 503 })
     expect(JSON.parse(row.event_body)).toEqual(DELIVERED)
-    expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('QUEUED')
+    expect((await rows.scgWebhookEvent(envelope['event-id']))?.outcome).toBe('QUEUED')
 
     // CI360 is back: the retry handler (what the cron runs) posts the stored event once.
     const tenant = deps.config.tenant(FIXTURE_TENANT)!
@@ -87,7 +83,7 @@ describe('SCG webhook resilience', () => {
       status: 'QUEUED',
       event_id: envelope['event-id'],
     })
-    expect(await failedRequestOf(FIXTURE_TENANT, envelope['event-id'])).toMatchObject({
+    expect(await rows.ci360EventFailure(FIXTURE_TENANT, envelope['event-id'])).toMatchObject({
       state: 'dead',
       http_status: 400,
     })
@@ -108,7 +104,7 @@ describe('SCG webhook resilience', () => {
     const first = await em.deliver(envelope)
     expect(first.status).toBe(503)
     expect((await json(first)).error.code).toBe('STORAGE_UNAVAILABLE')
-    expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+    expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
 
     const healthy = createEventManager({
       send: viaApp(appWith(testEnv).app),
@@ -127,7 +123,7 @@ describe('SCG webhook resilience', () => {
     expect(res.status).toBe(503)
     expect((await json(res)).error.code).toBe('STORAGE_UNAVAILABLE')
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
-    expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+    expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
   })
 
   it('a tenant without CI360 settings → 500 CONFIG_INVALID and nothing claimed, so the redelivery after the fix works', async () => {
@@ -142,6 +138,6 @@ describe('SCG webhook resilience', () => {
     const res = await em.deliver(envelope)
     expect(res.status).toBe(500)
     expect((await json(res)).error.code).toBe('CONFIG_INVALID')
-    expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+    expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
   })
 })

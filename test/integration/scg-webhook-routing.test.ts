@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import { cacheIdentity, globalWebhookVars, webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { cacheIdentity, globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 type Tenant = ReturnType<typeof webhookTenant>
@@ -47,7 +48,7 @@ describe('SCG webhook: status events', () => {
         event_id: envelope['event-id'],
         reason: 'external_message_request_id carries no identity',
       })
-      expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+      expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
     }
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
   })

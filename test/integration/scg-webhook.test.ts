@@ -10,12 +10,8 @@ import {
   viaWorker,
 } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import {
-  cacheFixtureIdentities,
-  globalWebhookVars,
-  webhookEventOf,
-  webhookTenant,
-} from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { cacheFixtureIdentities, globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 /** Every fixture's expected CI360 body (test/fixtures/ci360/README.md, "SCG webhook fixtures"). */
@@ -89,7 +85,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
             const res = await em.deliver(envelope)
             expect(res.status, name).toBe(200)
             expect(await json(res), name).toEqual({ status: 'OK', event_id: envelope['event-id'] })
-            expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
+            expect((await rows.scgWebhookEvent(envelope['event-id']))?.outcome).toBe('OK')
           }
           const sent = await ci360Fake.requests(t.ci360Key)
           expect(sent.map((r) => r.body)).toEqual(names.map((n) => EXPECTED[n]))

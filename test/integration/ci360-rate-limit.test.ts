@@ -3,7 +3,7 @@ import { createLogger } from '../../src/lib/log'
 import { retryCi360Event } from '../../src/retry/ci360-event'
 import { appWith } from '../support/app'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { type Behaviour, ci360Fake } from '../support/fake-control'
 import { rows } from '../support/rows'
 import { webhookTenant } from '../support/scg-webhook'
@@ -42,11 +42,7 @@ const CASES: [string, Behaviour, boolean][] = [
 function setup() {
   const t = webhookTenant()
   const built = appWith(envWith([t]))
-  const em = createEventManager({
-    send: viaApp(built.app),
-    url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+  const em = basicEventManager(viaApp(built.app), { id: FIXTURE_TENANT, webhook: t.webhook })
   return { t, em, deps: built.deps }
 }
 

@@ -3,7 +3,7 @@ import { isTransientD1Error } from '../../src/storage/d1-call'
 import { appWith } from '../support/app'
 import { D1_OVERLOADED, flakyD1 } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
 import { rows } from '../support/rows'
@@ -25,11 +25,7 @@ const sendSms = (db: D1Database) => {
 const deliverStatus = (db: D1Database) => {
   const t = webhookTenant()
   const { app } = appWith(envWith([t]), { db })
-  const em = createEventManager({
-    send: viaApp(app),
-    url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+  const em = basicEventManager(viaApp(app), { id: FIXTURE_TENANT, webhook: t.webhook })
   const envelope = scgEnvelope('scg-status-delivered')
   return { t, envelope, res: em.deliver(envelope) }
 }

@@ -5,7 +5,7 @@ import { retryCi360Event } from '../../src/retry/ci360-event'
 import { appWith } from '../support/app'
 import { brokenD1, brokenKv } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
 import { rows } from '../support/rows'
 import { cacheFixtureIdentities, webhookTenant } from '../support/scg-webhook'
@@ -21,11 +21,7 @@ function setup(overrides: Parameters<typeof appWith>[1] = {}) {
   const t = webhookTenant()
   const testEnv = envWith([t])
   const built = appWith(testEnv, overrides)
-  const em = createEventManager({
-    send: viaApp(built.app),
-    url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+  const em = basicEventManager(viaApp(built.app), { id: FIXTURE_TENANT, webhook: t.webhook })
   return { t, testEnv, em, deps: built.deps }
 }
 
@@ -106,10 +102,9 @@ describe('SCG webhook resilience', () => {
     expect((await json(first)).error.code).toBe('STORAGE_UNAVAILABLE')
     expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
 
-    const healthy = createEventManager({
-      send: viaApp(appWith(testEnv).app),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
+    const healthy = basicEventManager(viaApp(appWith(testEnv).app), {
+      id: FIXTURE_TENANT,
+      webhook: t.webhook,
     })
     expect((await json(await healthy.redeliver(envelope))).status).toBe('OK')
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body)).toEqual([DELIVERED, DELIVERED])
@@ -129,11 +124,7 @@ describe('SCG webhook resilience', () => {
   it('a tenant without CI360 settings → 500 CONFIG_INVALID and nothing claimed, so the redelivery after the fix works', async () => {
     const t = webhookTenant(FIXTURE_TENANT, { ci360_api_url: '' })
     const testEnv = envWith([t])
-    const em = createEventManager({
-      send: viaApp(appWith(testEnv).app),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaApp(appWith(testEnv).app), { id: FIXTURE_TENANT, webhook: t.webhook })
     const envelope = scgEnvelope('scg-status-delivered')
     const res = await em.deliver(envelope)
     expect(res.status).toBe(500)

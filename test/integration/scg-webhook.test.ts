@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { appWith } from '../support/app'
 import { FIXTURE_TENANT } from '../support/constants'
 import {
+  basicEventManager,
   createEventManager,
   type EventManagerAuth,
   type ScgFixtureName,
@@ -107,11 +108,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
   it('identity_field=subject_id: the MO event carries the sender as subject_id and no datahub_id', async () => {
     await cacheFixtureIdentities()
     const t = webhookTenant(FIXTURE_TENANT, { identity_field: 'subject_id' })
-    const em = createEventManager({
-      send: viaWorker(envWith([t])),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t])), { id: FIXTURE_TENANT, webhook: t.webhook })
     const res = await em.deliver(scgEnvelope('scg-mo-text'))
     expect((await json(res)).status).toBe('OK')
     const sent = await ci360Fake.requests(t.ci360Key)
@@ -123,11 +120,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
   it('identity_field on the global route comes from the global vars, even for an uncached sender', async () => {
     const t = webhookTenant()
     const global = globalWebhookVars({ identity_field: 'subject_id' })
-    const em = createEventManager({
-      send: viaWorker(envWith([t], global.vars)),
-      url: '/v1/webhooks/scg',
-      auth: { mode: 'basic', username: global.webhook.username, password: global.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t], global.vars)), { webhook: global.webhook })
     const envelope = scgEnvelope('scg-mo-text', (e) => {
       e.event['fld-val-list'].from_address = '+14155550777'
     })
@@ -140,11 +133,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
   it('scg_mo_body_uppercase=true upper-cases text replies but never a postback', async () => {
     await cacheFixtureIdentities()
     const t = webhookTenant(FIXTURE_TENANT, { scg_mo_body_uppercase: 'true' })
-    const em = createEventManager({
-      send: viaWorker(envWith([t])),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t])), { id: FIXTURE_TENANT, webhook: t.webhook })
     await em.deliver(scgEnvelope('scg-mo-text'))
     await em.deliver(scgEnvelope('scg-mo-rcs-postback'))
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body.message_body)).toEqual([
@@ -157,12 +146,11 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
     await cacheFixtureIdentities()
     const t = webhookTenant()
     for (const format of ['json', 'xml'] as const) {
-      const em = createEventManager({
-        send: viaWorker(envWith([t])),
-        url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-        auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
+      const em = basicEventManager(
+        viaWorker(envWith([t])),
+        { id: FIXTURE_TENANT, webhook: t.webhook },
         format,
-      })
+      )
       for (const name of ['scg-status-delivered', 'scg-mo-text'] as const) {
         const envelope = scgEnvelope(name)
         expect((await json(await em.deliver(envelope))).status).toBe('OK')
@@ -177,11 +165,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
 
   it('accepts event_id (underscore) and attempt as a string', async () => {
     const t = webhookTenant()
-    const em = createEventManager({
-      send: viaWorker(envWith([t])),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t])), { id: FIXTURE_TENANT, webhook: t.webhook })
     const envelope = scgEnvelope('scg-status-failed', (e) => {
       e.event_id = e['event-id']
       delete e['event-id']

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
 import { rows } from '../support/rows'
@@ -108,11 +108,7 @@ describe('SCG: out-of-order message_state_change events', () => {
     const t = webhookTenant(FIXTURE_TENANT, { scg_response_event_SENT: 'SMS Sent' })
     const testEnv = envWith([t])
     const sent = await sendScg(testEnv, t)
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), t)
     expect((await json(await em.deliver(scgStatus(sent, 'DELIVERED')))).status).toBe('OK')
     const late = scgStatus(sent, 'SENT')
     const res = await em.deliver(late)
@@ -142,11 +138,7 @@ describe('SCG: out-of-order message_state_change events', () => {
     const t = webhookTenant()
     const testEnv = envWith([t])
     const sent = await sendScg(testEnv, t)
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), t)
     expect((await json(await em.deliver(scgStatus(sent, 'READ')))).status).toBe('OK')
     expect((await json(await em.deliver(scgStatus(sent, 'DELIVERED')))).status).toBe('IGNORED')
     expect((await delivery(sent.event.guid)).provider_status).toBe('READ')
@@ -161,11 +153,7 @@ describe('SCG: out-of-order message_state_change events', () => {
       e.responseTrackingCode = 'top-level-code-1'
     })
     expect(sent.externalId).toBe(`${sent.event.identityId}|TSK_1187|${FIXTURE_TENANT}|${sent.event.guid}`)
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), t)
     expect((await json(await em.deliver(scgStatus(sent, 'DELIVERED')))).status).toBe('OK')
     expect((await ci360Fake.requests(t.ci360Key)).at(-1)?.body).toMatchObject({
       eventName: 'SMS Delivered',

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../src/lib/log'
 import { createIdentityCache } from '../../src/storage/identity-cache'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
 import { seed } from '../support/rows'
 import { globalWebhookVars, webhookTenant } from '../support/scg-webhook'
@@ -12,20 +12,11 @@ import { envWith, json } from '../support/worker'
 
 type Tenant = ReturnType<typeof webhookTenant>
 
-const tenantRoute = (t: Tenant, tenants: Tenant[]) =>
-  createEventManager({
-    send: viaWorker(envWith(tenants)),
-    url: `/v1/webhooks/scg/${t.id}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+const tenantRoute = (t: Tenant, tenants: Tenant[]) => basicEventManager(viaWorker(envWith(tenants)), t)
 
 function globalRoute(tenants: Tenant[]) {
   const global = globalWebhookVars()
-  return createEventManager({
-    send: viaWorker(envWith(tenants, global.vars)),
-    url: '/v1/webhooks/scg',
-    auth: { mode: 'basic', username: global.webhook.username, password: global.webhook.password },
-  })
+  return basicEventManager(viaWorker(envWith(tenants, global.vars)), { webhook: global.webhook })
 }
 
 const moFrom = (from: string) =>

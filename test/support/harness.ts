@@ -2,7 +2,7 @@ import type { Runtime } from '../../src/deps'
 import { type CronLimits, runScheduled } from '../../src/retry/cron'
 import { appWith } from './app'
 import { type Clock, createClock, seededRandom } from './clock'
-import { createEventManager, type EventManagerAuth } from './event-manager'
+import { basicEventManager, createEventManager, type EventManagerAuth } from './event-manager'
 import { type MulticloudOptions, multicloudRequest, openMessagingRequest } from './genesys'
 import { rows, seed } from './rows'
 import type { WebhookCredentials } from './scg-webhook'
@@ -96,10 +96,11 @@ export function createHarness(tenants: TestTenant[] = [], o: HarnessOptions = {}
     t: TestTenant & { webhook: WebhookCredentials },
     opts: { auth?: EventManagerAuth; format?: 'json' | 'xml' } = {},
   ) {
+    if (!opts.auth) return basicEventManager(request, t, opts.format)
     return createEventManager({
-      send: (path, init) => request(path, init),
+      send: request,
       url: `/v1/webhooks/scg/${t.id}`,
-      auth: opts.auth ?? { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
+      auth: opts.auth,
       ...(opts.format ? { format: opts.format } : {}),
     })
   }

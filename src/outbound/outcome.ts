@@ -6,7 +6,6 @@ import { describeError, type Logger, maskPhone } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { OutboundMessage, ProviderId, SendReceipt } from '../providers/types'
 import { afterFirstFailure } from '../retry/backoff'
-import { createIdentityCache } from '../storage/identity-cache'
 import type { UpstreamError } from '../upstream/error'
 import type { OutboundRequest, Reply } from './types'
 
@@ -27,12 +26,9 @@ interface Attempt {
 export function rememberIdentity(deps: Deps, tenant: TenantConfig, event: OutboundEvent, phone?: string) {
   if (!phone) return Promise.resolve()
   return afterReply(deps, () =>
-    createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log).rememberIfChanged(
-      phone,
-      event.identityId,
-      tenant.id,
-      deps.now(),
-    ),
+    deps.stores
+      .identities(tenant.settings.cache_ttl, deps.log)
+      .rememberIfChanged(phone, event.identityId, tenant.id, deps.now()),
   )
 }
 

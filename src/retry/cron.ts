@@ -1,7 +1,7 @@
 import type { Deps } from '../deps'
 import { describeError, type Logger } from '../lib/log'
 import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
-import { type PurgedTable, purgeExpired, type RetentionPolicy } from '../storage/retention'
+import type { PurgedTable, RetentionPolicy } from '../storage/retention'
 import { attemptRow, LEASE_MS } from './engine'
 import { settleStuckClaims } from './stuck'
 
@@ -59,7 +59,7 @@ export async function runScheduled(
     log.error('retry run failed', describeError(e))
   }
   try {
-    report.purged = await purgeExpired(deps.db, deps.now(), retentionPolicy(deps, log))
+    report.purged = await deps.stores.retention.purgeExpired(deps.now(), retentionPolicy(deps, log))
   } catch (e) {
     log.error('purge failed', describeError(e))
   }

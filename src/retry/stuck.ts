@@ -1,7 +1,6 @@
 import type { Deps } from '../deps'
 import { describeError, type Logger } from '../lib/log'
 import { claimLeaseMs } from '../outbound/pipeline'
-import { createStuckClaimStore } from '../storage/stuck-claims'
 
 /** The shortest lease a claim can have (`provider_timeout_ms` of 0): rows younger are never looked at. */
 const MIN_LEASE_MS = 30_000
@@ -15,7 +14,7 @@ const MAX_PER_RUN = 50
  * `uncertain` for an operator (docs/guarantees.md). Returns how many were marked.
  */
 export async function settleStuckClaims(deps: Deps, log: Logger): Promise<number> {
-  const store = createStuckClaimStore(deps.db)
+  const store = deps.stores.stuckClaims
   const now = deps.now()
   const rows = await store.candidates(now - MIN_LEASE_MS, MAX_PER_RUN)
   let marked = 0

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { type WebhookCredentials, webhookTenant } from './scg-webhook'
 import { twilioTenant } from './twilio'
-import { call, fakes, type TestTenant, testTenant } from './worker'
+import { fakes, type TestTenant, testTenant } from './worker'
 
 /** Genesys test helpers. Signatures are made with node:crypto, independent of our verifier. */
 
@@ -99,17 +99,6 @@ export function openMessagingRequest(
   }
 }
 
-/** POST raw text to the tenant's Open Messaging route, signed with `secret` unless a header is given. */
-export function postOpenMessaging(
-  testEnv: Env,
-  tenant: { id: string; outboundSecret: string },
-  body: unknown,
-  signature?: string | null,
-) {
-  const r = openMessagingRequest(tenant, body, signature)
-  return call(testEnv, r.path, r.init)
-}
-
 export interface MulticloudTestTenant extends TestTenant {
   /** Scopes this tenant's contact centre at the fake Nexus (`ccid-<key>`, API secrets `api-<key>-<ch>`). */
   genesysKey: string
@@ -195,15 +184,4 @@ export function multicloudRequest(
       } as Record<string, string>,
     },
   }
-}
-
-/** POST raw text to a channel's webhook, signed (hex) with its secret unless a header is given. */
-export function postMulticloud(
-  testEnv: Env,
-  tenant: MulticloudTestTenant,
-  body: unknown,
-  opts: MulticloudOptions = {},
-) {
-  const r = multicloudRequest(tenant, body, opts)
-  return call(testEnv, r.path, r.init)
 }

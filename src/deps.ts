@@ -1,5 +1,5 @@
 import { type Ci360Client, ci360ConfigOf, createCi360Client } from './ci360/client'
-import type { Config } from './config/env'
+import { type Config, loadConfig } from './config/env'
 import type { TenantConfig } from './config/tenant'
 import type { FetchFn } from './lib/http'
 import { createLogger, type Logger, type LogLevel } from './lib/log'
@@ -10,7 +10,12 @@ import { createBulkJobStore } from './storage/bulk-jobs'
 import { createDeliveryStore } from './storage/deliveries'
 import { createLeaseStore } from './storage/failed-request-leases'
 import { createFailedRequestStore } from './storage/failed-requests'
+import { createIdentityCache, type IdentityCache } from './storage/identity-cache'
 import { createInboundEventStore } from './storage/inbound-events'
+import { createMessageSearch } from './storage/message-search'
+import { createRetentionStore } from './storage/retention'
+import { createStatsReader } from './storage/stats'
+import { createStuckClaimStore } from './storage/stuck-claims'
 import { createSuppressionStore } from './storage/suppressions'
 import { createWebhookEventStore } from './storage/webhook-events'
 
@@ -59,6 +64,12 @@ export interface Deps extends Runtime {
     leases: ReturnType<typeof createLeaseStore>
     webhookEvents: ReturnType<typeof createWebhookEventStore>
     inboundEvents: ReturnType<typeof createInboundEventStore>
+    /** The KV identity cache with a tenant's `cache_ttl`; its warnings go to `log` (the caller's). */
+    identities(ttlSeconds: number, log: Logger): IdentityCache
+    stuckClaims: ReturnType<typeof createStuckClaimStore>
+    search: ReturnType<typeof createMessageSearch>
+    stats: ReturnType<typeof createStatsReader>
+    retention: ReturnType<typeof createRetentionStore>
     suppressions: ReturnType<typeof createSuppressionStore>
   }
   /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
@@ -93,6 +104,11 @@ export function createDeps(runtime: Runtime): Deps {
       leases: createLeaseStore(runtime.db),
       webhookEvents: createWebhookEventStore(runtime.db),
       inboundEvents: createInboundEventStore(runtime.db),
+      identities: (ttlSeconds, log) => createIdentityCache(runtime.kv, ttlSeconds, log),
+      stuckClaims: createStuckClaimStore(runtime.db),
+      search: createMessageSearch(runtime.db),
+      stats: createStatsReader(runtime.db),
+      retention: createRetentionStore(runtime.db),
       suppressions: createSuppressionStore(runtime.db),
     },
     ci360(tenant) {
@@ -116,4 +132,18 @@ export function createDeps(runtime: Runtime): Deps {
     },
   }
   return deps
+}
+
+/** The deps of an env, or why its configuration is invalid (issue paths, never values). */
+export type DepsOrIssues = { ok: true; deps: Deps } | { ok: false; issues: string[] }
+
+/**
+ * The one composition of every entry point (the Worker's fetch and cron, the bulk Workflow, tests):
+ * parse the env's configuration, then build the deps on its bindings. `overrides` replace parts of the
+ * runtime (tests: clock, randomness, storage, fetch, log).
+ */
+export function depsFor(env: Env, overrides: Partial<Runtime> = {}): DepsOrIssues {
+  const loaded = loadConfig(env as unknown as Record<string, unknown>)
+  if (!loaded.ok) return { ok: false, issues: loaded.issues }
+  return { ok: true, deps: createDeps({ ...runtimeOf(env, loaded.config), ...overrides }) }
 }

@@ -1,8 +1,7 @@
 import type { Hono } from 'hono'
 import { createApp, createConfigErrorApp } from './app'
 import { sweepBulkJobs } from './bulk/sweep'
-import { loadConfig } from './config/env'
-import { createDeps, type Deps, runtimeOf } from './deps'
+import { type Deps, depsFor } from './deps'
 import type { AppEnv } from './http/app-env'
 import { createLogger } from './lib/log'
 import { runScheduled } from './scheduled'
@@ -15,15 +14,13 @@ const apps = new WeakMap<object, { app: Hono<AppEnv>; deps?: Deps; issues?: stri
 function appFor(env: Env): { app: Hono<AppEnv>; deps?: Deps; issues?: string[] } {
   const hit = apps.get(env)
   if (hit) return hit
-  const raw = env as unknown as Record<string, unknown>
-  const loaded = loadConfig(raw)
+  const composed = depsFor(env)
   let built: { app: Hono<AppEnv>; deps?: Deps; issues?: string[] }
-  if (!loaded.ok) {
-    createLogger().error('configuration invalid', { issues: loaded.issues })
-    built = { app: createConfigErrorApp(loaded.issues), issues: loaded.issues }
+  if (!composed.ok) {
+    createLogger().error('configuration invalid', { issues: composed.issues })
+    built = { app: createConfigErrorApp(composed.issues), issues: composed.issues }
   } else {
-    const deps = createDeps(runtimeOf(env, loaded.config))
-    built = { app: createApp(deps), deps }
+    built = { app: createApp(composed.deps), deps: composed.deps }
   }
   apps.set(env, built)
   return built

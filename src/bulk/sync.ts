@@ -1,7 +1,6 @@
 import type { TenantConfig } from '../config/tenant'
 import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
-import type { Logger } from '../lib/log'
 import type { BulkReply as BulkReplySchema } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
 import { type CopyResult, copyToS3 } from '../s3/copy'
@@ -26,25 +25,23 @@ export async function handleBulkS3(
   deps: RequestContext,
   { tenant, body }: { tenant: TenantConfig; body: unknown },
 ): Promise<BulkReply> {
-  const { log } = deps
   const request = parseBulkRequest(body, tenant)
   const target = s3Target(deps, tenant)
   const s3 = createS3Client(target, deps.fetch, tenant.settings.provider_timeout_ms)
 
-  const data = await copyFile(deps, log, tenant, s3, request.data)
-  const metadata = request.metadata ? await copyFile(deps, log, tenant, s3, request.metadata) : undefined
+  const data = await copyFile(deps, tenant, s3, request.data)
+  const metadata = request.metadata ? await copyFile(deps, tenant, s3, request.metadata) : undefined
   return { status: 'OK', bucket_name: target.bucket, ...data, ...(metadata ? { metadata } : {}) }
 }
 
 async function copyFile(
-  deps: Deps,
-  log: Logger,
+  deps: RequestContext,
   tenant: TenantConfig,
   s3: S3Client,
   file: BulkFile,
 ): Promise<UploadedFile> {
   const settings = tenant.settings
-  const fileLog = log.child({ file: file.field })
+  const fileLog = deps.log.child({ file: file.field })
   const started = deps.now()
   let result: CopyResult
   try {

@@ -1,7 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloudflare:workers'
-import { loadConfig } from '../config/env'
 import type { TenantConfig } from '../config/tenant'
-import { createDeps, type Deps, runtimeOf } from '../deps'
+import { type Deps, depsFor } from '../deps'
 import type { Logger } from '../lib/log'
 import type { CopyContext } from '../s3/copy-steps'
 import { createS3Client } from '../s3/s3-client'
@@ -25,10 +24,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class BulkCopyWorkflow extends WorkflowEntrypoint<Env, BulkJobParams> {
   override async run(event: Readonly<WorkflowEvent<BulkJobParams>>, step: WorkflowStep): Promise<string> {
     const job = event.payload
-    const loaded = loadConfig(this.env as unknown as Record<string, unknown>)
+    const composed = depsFor(this.env)
     // Without a configuration nothing can be written; the cron fails the job once the config is fixed.
-    if (!loaded.ok) throw new Error('configuration invalid')
-    const deps = createDeps(runtimeOf(this.env, loaded.config))
+    if (!composed.ok) throw new Error('configuration invalid')
+    const deps = composed.deps
     const log = deps.log.child({ job_id: job.jobId, tenant: job.tenantId })
     const jobs = deps.stores.bulkJobs
 

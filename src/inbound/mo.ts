@@ -5,7 +5,7 @@ import { maskPhone } from '../lib/log'
 import { ownString } from '../lib/maps'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent, WebhookFormat } from '../providers/types'
-import { createIdentityCache, STALE } from '../storage/identity-cache'
+import { STALE } from '../storage/identity-cache'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /** The tenant whose `genesys.numbers` list the number the customer texted (docs/architecture.md, "Genesys"). */
@@ -55,11 +55,9 @@ export async function planMo(
   // KV failing is not "no identity": a StorageError (503) lets Event Manager redeliver instead of the
   // reply being dropped as from an unknown sender.
   const cached = phone
-    ? await createIdentityCache(ctx.kv, routeSettings.cache_ttl, ctx.log).lookup(
-        phone,
-        route?.id ?? stored?.id,
-        'throw',
-      )
+    ? await ctx.stores
+        .identities(routeSettings.cache_ttl, ctx.log)
+        .lookup(phone, route?.id ?? stored?.id, 'throw')
     : undefined
   const from = maskPhone(e.from)
   if (cached === STALE) {

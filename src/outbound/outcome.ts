@@ -6,7 +6,6 @@ import type { Result } from '../lib/result'
 import type { SendOutcome } from '../outbox/outcome'
 import { sendOrStore } from '../outbox/send-or-store'
 import type { ProviderId, SendReceipt } from '../providers/types'
-import { createIdentityCache } from '../storage/identity-cache'
 import type { UpstreamError } from '../upstream/error'
 import type { PreparedOutbound } from './types'
 
@@ -30,12 +29,9 @@ export interface FirstAttempt {
 export function rememberIdentity(deps: Deps, tenant: TenantConfig, identityId: string, phone?: string) {
   if (!phone) return Promise.resolve()
   return afterReply(deps, () =>
-    createIdentityCache(deps.kv, tenant.settings.cache_ttl, deps.log).rememberIfChanged(
-      phone,
-      identityId,
-      tenant.id,
-      deps.now(),
-    ),
+    deps.stores
+      .identities(tenant.settings.cache_ttl, deps.log)
+      .rememberIfChanged(phone, identityId, tenant.id, deps.now()),
   )
 }
 

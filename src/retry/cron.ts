@@ -1,7 +1,7 @@
-import type { Deps } from '../deps'
+import type { Deps, RequestContext } from '../deps'
 import { describeError, type Logger } from '../lib/log'
 import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
-import { type PurgedTable, purgeExpired, type RetentionPolicy } from '../storage/retention'
+import type { PurgedTable, RetentionPolicy } from '../storage/retention'
 import { attemptRow, LEASE_MS } from './engine'
 import { settleStuckClaims } from './stuck'
 import type { RetryKinds } from './types'
@@ -42,6 +42,8 @@ export async function runCron(
   limits: CronLimits = CRON_LIMITS,
 ): Promise<CronReport> {
   const log = deps.log.child({ cron: new Date(scheduledTime).toISOString() })
+  // The run's context: the deps with the run's log (the retried rows log on their own, below).
+  const ctx = { ...deps, log }
   const report: CronReport = {
     attempted: 0,
     states: { pending: 0, done: 0, dead: 0, expired: 0 },
@@ -51,7 +53,7 @@ export async function runCron(
   }
   try {
     // Before the retries, so a claim marked uncertain is settled in the same run.
-    report.uncertain = await settleStuckClaims(deps, log)
+    report.uncertain = await settleStuckClaims(ctx)
   } catch (e) {
     log.error('abandoned-send check failed', describeError(e))
   }
@@ -61,7 +63,7 @@ export async function runCron(
     log.error('retry run failed', describeError(e))
   }
   try {
-    report.purged = await purgeExpired(deps.db, deps.now(), retentionPolicy(deps, log))
+    report.purged = await deps.stores.retention.purgeExpired(deps.now(), retentionPolicy(ctx))
   } catch (e) {
     log.error('purge failed', describeError(e))
   }
@@ -108,12 +110,13 @@ async function forEachLimit(
 }
 
 /** Global `retention_days`, plus the tenants that override it in their secret. */
-function retentionPolicy(deps: Deps, log: Logger): RetentionPolicy {
-  const days = deps.config.settings.retention_days
+function retentionPolicy(ctx: RequestContext): RetentionPolicy {
+  const { log } = ctx
+  const days = ctx.config.settings.retention_days
   const overrides = new Map<string, number>()
-  for (const id of deps.config.tenantIds()) {
+  for (const id of ctx.config.tenantIds()) {
     try {
-      const own = deps.config.tenant(id)?.settings.retention_days
+      const own = ctx.config.tenant(id)?.settings.retention_days
       if (own !== undefined && own !== days) overrides.set(id, own)
     } catch (e) {
       // A tenant secret that does not parse keeps the global retention, and says so.

@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import type { Deps, RequestContext } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError, type Logger } from '../lib/log'
 import { nextAttemptAt } from '../outbox/backoff'
@@ -36,9 +36,10 @@ type TenantLookup = { tenant: TenantConfig } | { tenant: undefined; problem: str
  * `dead` after `retry_max_attempts` with the problem as its reason. A broken secret is logged with the
  * names of its bad keys (never their values).
  */
-function lookupTenant(deps: Deps, log: Logger, tenantId: string): TenantLookup {
+function lookupTenant(ctx: RequestContext, tenantId: string): TenantLookup {
+  const { log } = ctx
   try {
-    const tenant = deps.config.tenant(tenantId)
+    const tenant = ctx.config.tenant(tenantId)
     if (tenant) return { tenant }
     return { tenant: undefined, problem: `tenant not configured (no TENANT_${tenantId} secret)` }
   } catch (e) {
@@ -182,7 +183,7 @@ export async function attemptRow(
   // Rows of a kind this version does not know end dead (`runHandler`); they are not outbound sends.
   const kind = (kinds as Partial<RetryKinds>)[row.kind]
   const outbound = kind?.outbound === true
-  const lookup = lookupTenant(deps, log, row.tenant_id)
+  const lookup = lookupTenant({ ...deps, log }, row.tenant_id)
   const settings = lookup.tenant?.settings ?? deps.config.settings
   let outcome: RetryOutcome
   const started = deps.now()

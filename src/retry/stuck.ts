@@ -1,7 +1,6 @@
-import type { Deps } from '../deps'
-import { describeError, type Logger } from '../lib/log'
+import type { RequestContext } from '../deps'
+import { describeError } from '../lib/log'
 import { claimLeaseMs } from '../outbound/pipeline'
-import { createStuckClaimStore } from '../storage/stuck-claims'
 
 /** The shortest lease a claim can have (`provider_timeout_ms` of 0): rows younger are never looked at. */
 const MIN_LEASE_MS = 30_000
@@ -14,14 +13,15 @@ const MAX_PER_RUN = 50
  * `sent`; not found → sent now, as any queued message). Without a stored event body it stays
  * `uncertain` for an operator (docs/guarantees.md). Returns how many were marked.
  */
-export async function settleStuckClaims(deps: Deps, log: Logger): Promise<number> {
-  const store = createStuckClaimStore(deps.db)
-  const now = deps.now()
+export async function settleStuckClaims(ctx: RequestContext): Promise<number> {
+  const { log } = ctx
+  const store = ctx.stores.stuckClaims
+  const now = ctx.now()
   const rows = await store.candidates(now - MIN_LEASE_MS, MAX_PER_RUN)
   let marked = 0
   for (const row of rows) {
     try {
-      const tenant = deps.config.tenant(row.tenant_id)
+      const tenant = ctx.config.tenant(row.tenant_id)
       if (!tenant) continue
       const cutoff = now - claimLeaseMs(tenant)
       if (row.updated_at >= cutoff) continue

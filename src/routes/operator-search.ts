@@ -9,8 +9,6 @@ import { requireTenantKey } from '../http/tenant-key'
 import { MESSAGE_SEARCH_STATES, PROVIDER_IDS } from '../lib/vocabulary'
 import { adminOperation, err, type Operation, query, searchOperation } from '../openapi/operation'
 import { MessageList, StatsReply } from '../openapi/operator-replies'
-import { searchMessages } from '../storage/message-search'
-import { readStats } from '../storage/stats'
 
 /** The operator console's message search and dashboard counts (docs/console.md). Tenant admin keys only. */
 export const operatorSearchRoutes = new Hono<AppEnv>()
@@ -20,7 +18,7 @@ const admin = requireTenantKey('admin_api_keys')
 
 operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
   const query = parseMessageQuery(c.req.query())
-  const rows = await searchMessages(c.get('deps').db, c.get('tenant').id, {
+  const rows = await c.get('deps').stores.search.messages(c.get('tenant').id, {
     ...query,
     limit: query.limit + 1,
   })
@@ -31,7 +29,7 @@ operatorSearchRoutes.get(`${base}/messages`, admin, async (c) => {
 
 operatorSearchRoutes.get(`${base}/stats`, admin, async (c) => {
   const deps = c.get('deps')
-  const stats = await readStats(deps.db, c.get('tenant').id, parseStatsQuery(c.req.query(), deps))
+  const stats = await deps.stores.stats.read(c.get('tenant').id, parseStatsQuery(c.req.query(), deps))
   return reply(c, 200, schema<typeof StatsReply>(), { status: 'OK', ...stats })
 })
 

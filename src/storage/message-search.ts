@@ -15,6 +15,11 @@ export interface MessageQuery {
 
 export type MessageRow = Omit<DeliveryRow, 'history'>
 
+/** The operator console's message search over `deliveries`, as a store of `Deps.stores`. */
+export function createMessageSearch(db: D1Database) {
+  return { messages: (tenantId: string, q: MessageQuery) => searchMessages(db, tenantId, q) }
+}
+
 /**
  * Delivery records of one tenant, newest first (operator console's message search). Served by the
  * indexes listed in docs/storage.md: (tenant_id, created_at, guid), (tenant_id, state, created_at, guid), and

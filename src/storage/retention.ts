@@ -38,6 +38,11 @@ async function deleteChunks(db: D1Database, table: PurgedTable, sql: string, par
   return total
 }
 
+/** The cron's purge of old rows, as a store of `Deps.stores`. */
+export function createRetentionStore(db: D1Database) {
+  return { purgeExpired: (now: number, policy: RetentionPolicy) => purgeExpired(db, now, policy) }
+}
+
 /**
  * Delete rows older than their tenant's `retention_days` (rows without a tenant, and tenants without
  * an override, use the global value). Returns the rows deleted per table. Throws `StorageError`.

@@ -26,6 +26,11 @@ interface Grouped {
   n: number
 }
 
+/** The operator console's dashboard counts, as a store of `Deps.stores`. */
+export function createStatsReader(db: D1Database) {
+  return { read: (tenantId: string, q: StatsQuery) => readStats(db, tenantId, q) }
+}
+
 /**
  * Dashboard counts of one tenant, in one D1 round trip: deliveries by state and by provider status
  * (by the time the send was received), webhook events by state, and what waits for an operator.

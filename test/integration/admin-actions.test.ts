@@ -2,9 +2,11 @@ import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createDeliveryStore } from '../../src/storage/deliveries'
 import { ISO, insertRows, setup, unavailable } from '../support/admin'
-import { clocked, createClock, deliveryRow, failedRow, wipeTables } from '../support/clock'
+import { createClock } from '../support/clock'
 import { FIXTURE_TENANT } from '../support/constants'
 import { ci360Fake, scgFake } from '../support/fake-control'
+import { createHarness } from '../support/harness'
+import { rows, seed, wipeTables } from '../support/rows'
 import { json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -25,7 +27,7 @@ describe('operator API: retry now', () => {
       attempts: 2,
     })
     expect(body.message_id).toMatch(/^[\w-]{22}$/)
-    expect(await deliveryRow(event.guid)).toMatchObject({
+    expect(await rows.delivery(event.guid)).toMatchObject({
       state: 'sent',
       provider_message_id: body.message_id,
     })
@@ -50,7 +52,7 @@ describe('operator API: retry now', () => {
     expect(queued.status).toBe(202)
     const q = await json(queued)
     expect(q).toMatchObject({ status: 'QUEUED', guid: event.guid, id, state: 'pending', attempts: 2 })
-    expect(Date.parse(q.retry_at)).toBe((await failedRow(event.guid)).next_attempt_at)
+    expect(Date.parse(q.retry_at)).toBe((await rows.failedRequest(event.guid)).next_attempt_at)
     expect(q.last_error).toContain('503')
 
     await scgFake.script(t.scgToken, [
@@ -67,7 +69,7 @@ describe('operator API: retry now', () => {
       id,
       state: 'dead',
     })
-    expect(await failedRow(event.guid)).toMatchObject({ state: 'dead', attempts: 3 })
+    expect(await rows.failedRequest(event.guid)).toMatchObject({ state: 'dead', attempts: 3 })
 
     // A dead row can be retried once its cause is fixed.
     const fixed = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
@@ -91,14 +93,14 @@ describe('operator API: retry now', () => {
       state: 'dead',
       attempts: 2,
     })
-    expect(await failedRow(event.guid)).toMatchObject({ state: 'dead', attempts: 2 })
-    expect(await deliveryRow(event.guid)).toMatchObject({ state: 'dead', attempts: 2 })
+    expect(await rows.failedRequest(event.guid)).toMatchObject({ state: 'dead', attempts: 2 })
+    expect(await rows.delivery(event.guid)).toMatchObject({ state: 'dead', attempts: 2 })
   })
 
   it('retries a stored CI360 event (kind ci360_event): 200 OK once CI360 accepts it', async () => {
     const { t, admin } = setup()
     await insertRows(t.id, 1, ['ci360_event'], Date.now())
-    const row = await failedRow(`${t.id}-row-0`)
+    const row = await rows.failedRequest(`${t.id}-row-0`)
     const res = await admin(`/failed-requests/${row.id}/retry`, { method: 'POST' })
     expect(res.status).toBe(200)
     expect(await json(res)).toEqual({ status: 'OK', id: row.id, guid: row.guid, state: 'done', attempts: 2 })
@@ -108,35 +110,27 @@ describe('operator API: retry now', () => {
   })
 
   it('an expired event is answered STALE and not sent', async () => {
-    const { t, testEnv, queue } = setup({ event_ttl: '60' })
+    const { t, other, queue } = setup({ event_ttl: '60' })
     const { event, id } = await queue()
     const clock = createClock(event.date.generatedTimestamp + 61_000)
-    const { app } = clocked(testEnv, clock)
-    const res = await app.request(
-      `https://connector.example.com/v1/tenants/${t.id}/failed-requests/${id}/retry`,
-      {
-        method: 'POST',
-        headers: { 'x-api-key': t.adminKey },
-      },
-    )
+    const h = createHarness([t, other], { clock, via: 'app' })
+    const res = await h.post.admin(t, `/failed-requests/${id}/retry`, { method: 'POST' })
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({ status: 'STALE', guid: event.guid, id, state: 'expired' })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
-    expect(await deliveryRow(event.guid)).toMatchObject({ state: 'expired' })
+    expect(await rows.delivery(event.guid)).toMatchObject({ state: 'expired' })
   })
 
   it('a row being retried by the cron right now → 409 IN_PROGRESS, nothing sent', async () => {
     const { t, admin, queue } = setup()
     const { event, id } = await queue()
-    await env.DB.prepare('UPDATE failed_requests SET lease_until = ?, lease_token = ? WHERE id = ?')
-      .bind(Date.now() + 60_000, 'cron-run', id)
-      .run()
+    await seed.lease({ id }, Date.now() + 60_000, 'cron-run')
     const res = await admin(`/failed-requests/${id}/retry`, { method: 'POST' })
     expect(res.status).toBe(409)
     expect((await json(res)).error.code).toBe('IN_PROGRESS')
     expect((await admin(`/failed-requests/${id}`, { method: 'DELETE' })).status).toBe(409)
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
-    expect(await failedRow(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+    expect(await rows.failedRequest(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
   })
 })
 
@@ -147,7 +141,7 @@ describe('operator API: discard and delivery records', () => {
     const res = await admin(`/failed-requests/${id}`, { method: 'DELETE' })
     expect(res.status).toBe(204)
     expect(await res.text()).toBe('')
-    expect(await failedRow(event.guid)).toBeNull()
+    expect(await rows.failedRequest(event.guid)).toBeNull()
     expect((await admin(`/failed-requests/${id}`)).status).toBe(404)
     expect((await admin(`/failed-requests/${id}`, { method: 'DELETE' })).status).toBe(404)
 

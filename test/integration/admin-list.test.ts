@@ -1,9 +1,8 @@
-import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ISO, insertRows, setup } from '../support/admin'
-import { failedRow, wipeTables } from '../support/clock'
 import { OTHER_TENANT } from '../support/constants'
 import { scgFake } from '../support/fake-control'
+import { rows, wipeTables } from '../support/rows'
 import { call, json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -32,11 +31,7 @@ describe('operator API: listing failed requests', () => {
     expect(seen).toHaveLength(7)
     expect(new Set(seen).size).toBe(7)
     expect(seen).toEqual([...seen].sort().reverse())
-    const guids = (
-      await env.DB.prepare('SELECT guid FROM failed_requests WHERE id IN (SELECT value FROM json_each(?))')
-        .bind(JSON.stringify(seen))
-        .all<{ guid: string }>()
-    ).results.map((r) => r.guid)
+    const guids = await rows.failedRequestGuids(seen)
     expect(guids.every((g) => g.startsWith(`${t.id}-row-`))).toBe(true)
   })
 
@@ -117,7 +112,7 @@ describe('operator API: one failed request', () => {
     expect((await json(cross)).error.code).toBe('NOT_FOUND')
     expect((await admin(`/failed-requests/${theirs.id}/retry`, { method: 'POST' })).status).toBe(404)
     expect((await admin(`/failed-requests/${theirs.id}`, { method: 'DELETE' })).status).toBe(404)
-    expect(await failedRow(theirs.event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+    expect(await rows.failedRequest(theirs.event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
   })
 
   it('wrong, missing, CI360 and other tenants’ keys get 401 on every admin route', async () => {
@@ -141,6 +136,6 @@ describe('operator API: one failed request', () => {
       }
     }
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
-    expect(await failedRow(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
+    expect(await rows.failedRequest(event.guid)).toMatchObject({ state: 'pending', attempts: 1 })
   })
 })

@@ -6,7 +6,8 @@ import { appWith } from '../support/app'
 import { scgEnvelope } from '../support/event-manager'
 import { outboundEvent } from '../support/fixtures'
 import { genesysTenant, hubSignature256, openMessage } from '../support/genesys'
-import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 /**
@@ -87,10 +88,7 @@ describe('binding-call counter: the calls a request waits for', () => {
     expect(sent.res.status).toBe(200)
     const reply = await json(sent.res)
     expect(reply).toMatchObject({ status: 'OK', provider: 'scg' })
-    const row = () =>
-      env.DB.prepare('SELECT state, provider_status FROM deliveries WHERE tenant_id = ? AND guid = ?')
-        .bind(tenant.id, event.guid)
-        .first<{ state: string; provider_status: string | null }>()
+    const row = () => rows.delivery(event.guid, tenant.id)
     expect((await row())?.state).toBe('sent')
     expect({ beforeReply: sent.beforeReply, afterReply: sent.afterReply }).toEqual(EXPECTED.scgSend)
 
@@ -110,7 +108,7 @@ describe('binding-call counter: the calls a request waits for', () => {
     expect(await json(receipt.res)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
     expect((await row())?.provider_status).toBe('DELIVERED')
     // Dedupe keys are scoped by tenant (docs/storage.md, `webhook_events`).
-    expect((await webhookEventOf(envelope['event-id']))?.event_key).toBe(
+    expect((await rows.scgWebhookEvent(envelope['event-id']))?.event_key).toBe(
       `${tenant.id}/${envelope['event-id']}`,
     )
     expect({ beforeReply: receipt.beforeReply, afterReply: receipt.afterReply }).toEqual(EXPECTED.scgWebhook)
@@ -161,11 +159,7 @@ describe('binding-call counter: the calls a request waits for', () => {
     expect(sent.res.status).toBe(200)
     expect(await json(sent.res)).toMatchObject({ status: 'OK', provider: 'scg', id: message.id })
     expect({ beforeReply: sent.beforeReply, afterReply: sent.afterReply }).toEqual(EXPECTED.genesysSend)
-    const stored = await env.DB.prepare(
-      'SELECT state FROM inbound_events WHERE tenant_id = ? AND source = ? AND event_key = ?',
-    )
-      .bind(tenant.id, 'genesys', message.id)
-      .first<{ state: string }>()
+    const stored = await rows.inboundEventByKey(tenant.id, 'genesys', message.id)
     expect(stored?.state).toBe('injected')
   })
 })

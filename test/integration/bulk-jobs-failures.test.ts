@@ -7,12 +7,12 @@ import {
   ensureJobsBucket,
   getJob,
   jobBody,
-  jobRow,
   jobsApp,
   postJob,
   BULK_JOBS_TENANT as T,
   waitForEnd,
 } from '../support/bulk-jobs'
+import { rows } from '../support/rows'
 
 beforeAll(ensureJobsBucket)
 
@@ -67,7 +67,7 @@ describe('bulk S3, async: failures end the job, abort the upload and tell CI360'
     expect(ops.at(-1)).toBe('abort')
     expect(await pendingFor(filename)).toEqual([])
     expect(await s3.object(T.bucket, filename)).toMatchObject({ exists: false })
-    expect((await jobRow(posted.body.job_id))?.upload_id).toBeNull()
+    expect((await rows.bulkJob(posted.body.job_id))?.upload_id).toBeNull()
     expect((await ci360EventsFor(body.responseTrackingCode)).map((e) => e.error_code)).toEqual([
       'SOURCE_UNAVAILABLE',
     ])
@@ -114,7 +114,7 @@ describe('bulk S3, async: failures end the job, abort the upload and tell CI360'
     const posted = await postJob(app, body)
     const jobId = posted.body.job_id as string
     expect(['queued', 'running']).toContain((await getJob(app, jobId)).body.job.state)
-    await vi.waitUntil(async () => (await jobRow(jobId))?.upload_id, { timeout: 20_000, interval: 20 })
+    await vi.waitUntil(async () => (await rows.bulkJob(jobId))?.upload_id, { timeout: 20_000, interval: 20 })
     expect((await getJob(app, jobId)).body.job).toMatchObject({ state: 'running', bytes: null, error: null })
     await (await env.BULK_COPY.get(jobId)).terminate()
     expect(await pendingFor(filename)).toHaveLength(1)
@@ -125,7 +125,11 @@ describe('bulk S3, async: failures end the job, abort the upload and tell CI360'
     expect(await sweepBulkJobs(later)).toContain(jobId)
 
     expect(await pendingFor(filename)).toEqual([])
-    expect(await jobRow(jobId)).toMatchObject({ state: 'failed', error_code: 'INTERNAL', upload_id: null })
+    expect(await rows.bulkJob(jobId)).toMatchObject({
+      state: 'failed',
+      error_code: 'INTERNAL',
+      upload_id: null,
+    })
     expect((await ci360EventsFor(body.responseTrackingCode)).map((e) => e.eventName)).toEqual([T.failedEvent])
   })
 })

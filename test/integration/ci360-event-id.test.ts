@@ -1,13 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { notifyJobEnd } from '../../src/bulk/notify'
 import { runScheduled } from '../../src/scheduled'
-import { clocked, createClock, failedRow, wipeTables } from '../support/clock'
+import { createClock } from '../support/clock'
 import { FIXTURE_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
+import { createHarness } from '../support/harness'
 import { operatorSetup } from '../support/operator'
+import { rows, wipeTables } from '../support/rows'
 import { webhookTenant } from '../support/scg-webhook'
-import { envWith, json } from '../support/worker'
+import { json } from '../support/worker'
 
 /**
  * Every event injected into CI360 carries `connector_event_id`, the same on every attempt of one event
@@ -19,7 +21,7 @@ beforeEach(wipeTables)
 function setup(overrides: Record<string, unknown> = {}) {
   const t = webhookTenant(FIXTURE_TENANT, overrides)
   const clock = createClock()
-  const { app, deps } = clocked(envWith([t]), clock)
+  const { app, deps } = createHarness([t], { clock, via: 'app' })
   const em = createEventManager({
     send: viaApp(app),
     url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
@@ -36,13 +38,13 @@ describe('connector_event_id on every CI360 event', () => {
     await ci360Fake.script(t.ci360Key, [{ hang: true, hangMs: 1500 }])
     const first = scgEnvelope('scg-status-delivered')
     expect(await json(await em.deliver(first))).toMatchObject({ status: 'QUEUED' })
-    const stored = await failedRow(`scg:${first['event-id']}`)
+    const stored = await rows.failedRequest(`scg:${first['event-id']}`)
     expect(stored).toMatchObject({ kind: 'ci360_event', state: 'pending' })
     expect(JSON.parse(stored.event_body).connector_event_id).toBe(`scg:${first['event-id']}`)
 
     clock.advance(60 * 60 * 1000)
     await runScheduled(deps, clock.now())
-    expect(await failedRow(`scg:${first['event-id']}`)).toMatchObject({ state: 'done' })
+    expect(await rows.failedRequest(`scg:${first['event-id']}`)).toMatchObject({ state: 'done' })
 
     const second = scgEnvelope('scg-status-delivered')
     expect(await json(await em.deliver(second))).toMatchObject({ status: 'OK' })

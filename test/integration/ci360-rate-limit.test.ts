@@ -3,9 +3,10 @@ import { createLogger } from '../../src/lib/log'
 import { retryCi360Event } from '../../src/retry/ci360-event'
 import { appWith } from '../support/app'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { type Behaviour, ci360Fake } from '../support/fake-control'
-import { failedRequestOf, webhookTenant } from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 const CLOUDFRONT_BLOCK =
@@ -41,11 +42,7 @@ const CASES: [string, Behaviour, boolean][] = [
 function setup() {
   const t = webhookTenant()
   const built = appWith(envWith([t]))
-  const em = createEventManager({
-    send: viaApp(built.app),
-    url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+  const em = basicEventManager(viaApp(built.app), { id: FIXTURE_TENANT, webhook: t.webhook })
   return { t, em, deps: built.deps }
 }
 
@@ -57,7 +54,7 @@ describe('CI360 rate limit: a 403 that says so is retried, other 403s are perman
     const res = await em.deliver(envelope)
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({ status: 'QUEUED' })
-    const row = await failedRequestOf(FIXTURE_TENANT, envelope['event-id'])
+    const row = await rows.ci360EventFailure(FIXTURE_TENANT, envelope['event-id'])
     expect(row).toMatchObject({ http_status: 403, state: retryable ? 'pending' : 'dead', attempts: 1 })
     if (retryable) expect(row.next_attempt_at).toBeGreaterThan(Date.now())
     else expect(row.next_attempt_at).toBeNull()
@@ -71,7 +68,7 @@ describe('CI360 rate limit: a 403 that says so is retried, other 403s are perman
     expect(await json(await em.deliver(first))).toMatchObject({ status: 'OK' })
     const queued = await json(await em.deliver(second))
     expect(queued).toMatchObject({ status: 'QUEUED', event_id: second['event-id'] })
-    const row = await failedRequestOf(FIXTURE_TENANT, second['event-id'])
+    const row = await rows.ci360EventFailure(FIXTURE_TENANT, second['event-id'])
     expect(row).toMatchObject({ state: 'pending', http_status: 403 })
     expect(row.last_error).toMatch(/Rate limit exceeded/)
 

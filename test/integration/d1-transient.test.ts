@@ -1,13 +1,13 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { isTransientD1Error } from '../../src/storage/d1-call'
 import { appWith } from '../support/app'
 import { answerLostD1, D1_OVERLOADED, flakyD1 } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
-import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { webhookTenant } from '../support/scg-webhook'
 import { envWith, json, testTenant } from '../support/worker'
 
 const sendSms = (db: D1Database) => {
@@ -25,11 +25,7 @@ const sendSms = (db: D1Database) => {
 const deliverStatus = (db: D1Database) => {
   const t = webhookTenant()
   const { app } = appWith(envWith([t]), { db })
-  const em = createEventManager({
-    send: viaApp(app),
-    url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+  const em = basicEventManager(viaApp(app), { id: FIXTURE_TENANT, webhook: t.webhook })
   const envelope = scgEnvelope('scg-status-delivered')
   return { t, envelope, res: em.deliver(envelope) }
 }
@@ -42,8 +38,8 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(r.status).toBe(200)
     expect(await json(r)).toMatchObject({ status: 'OK', provider: 'scg', guid: event.guid })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
-    const row = await env.DB.prepare('SELECT state FROM deliveries WHERE guid = ?').bind(event.guid).first()
-    expect(row).toEqual({ state: 'sent' })
+    const row = await rows.delivery(event.guid)
+    expect(row.state).toBe('sent')
     expect(flaky.calls()).toBeGreaterThan(3)
   })
 
@@ -55,9 +51,7 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(await json(r)).toMatchObject({ status: 'ERROR', error: { code: 'STORAGE_UNAVAILABLE' } })
     expect(flaky.calls()).toBe(3) // the claim, tried three times
     expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
-    expect(
-      await env.DB.prepare('SELECT 1 FROM deliveries WHERE guid = ?').bind(event.guid).first(),
-    ).toBeNull()
+    expect(await rows.delivery(event.guid)).toBeNull()
   })
 
   it('a non-transient D1 error is not retried: 503 after one attempt', async () => {
@@ -74,7 +68,7 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(r.status).toBe(200)
     expect(await json(r)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(1)
-    expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
+    expect((await rows.scgWebhookEvent(envelope['event-id']))?.outcome).toBe('OK')
   })
 
   it('Event Manager webhook: D1 overloaded three times → 503, nothing injected (Syniverse redelivers)', async () => {
@@ -93,8 +87,7 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(r.status).toBe(200)
     expect(await json(r)).toMatchObject({ status: 'OK', provider: 'scg', guid: event.guid })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
-    const row = await env.DB.prepare('SELECT state FROM deliveries WHERE guid = ?').bind(event.guid).first()
-    expect(row).toEqual({ state: 'sent' })
+    expect((await rows.delivery(event.guid))?.state).toBe('sent')
   })
 
   it('Event Manager webhook: the claim committed but its answer was lost → 200 OK, injected exactly once', async () => {
@@ -105,11 +98,9 @@ describe('D1 hiccups: a transient D1 failure is retried twice inside the request
     expect(r.status).toBe(200)
     expect(await json(r)).toMatchObject({ status: 'OK', event_id: envelope['event-id'] })
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(1)
-    expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
-    const stored = await env.DB.prepare('SELECT state FROM inbound_events WHERE event_key = ?')
-      .bind(envelope['event-id'])
-      .all()
-    expect(stored.results).toEqual([{ state: 'injected' }])
+    expect((await rows.scgWebhookEvent(envelope['event-id']))?.outcome).toBe('OK')
+    const stored = (await rows.inboundEventsOf(t.id)).filter((e) => e.event_key === envelope['event-id'])
+    expect(stored.map((e) => e.state)).toEqual(['injected'])
   })
 
   it.each([

@@ -1,11 +1,10 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { runScheduled } from '../../src/scheduled'
-import { clocked, createClock, postScg, wipeTables } from '../support/clock'
 import { FIXTURE_TENANT } from '../support/constants'
 import { scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
-import { envWith, json, testTenant } from '../support/worker'
+import { createHarness } from '../support/harness'
+import { rows, wipeTables } from '../support/rows'
+import { json, testTenant } from '../support/worker'
 
 const EVENTS = 200
 /** Events arrive evenly over these first minutes of simulated time… */
@@ -25,29 +24,33 @@ interface Snapshot {
 
 const snapshot = async () =>
   new Map(
-    (
-      await env.DB.prepare(
-        'SELECT guid, state, attempts, next_attempt_at FROM failed_requests',
-      ).all<Snapshot>()
-    ).results.map((r) => [r.guid, r]),
+    ((await rows.failedRequests()) as Snapshot[]).map(({ guid, state, attempts, next_attempt_at }) => [
+      guid,
+      { guid, state, attempts, next_attempt_at },
+    ]),
   )
 
 describe('fault injection: SCG down for the first minutes while 200 events arrive', () => {
   it('delivers every event exactly once, loses none, and retries in next_attempt_at order', async () => {
     await wipeTables()
     const t = testTenant(FIXTURE_TENANT, { event_ttl: '86400' })
-    const clock = createClock()
-    const start = clock.now()
-
     // Every provider call, in the order the Worker starts it, tagged with the cron run making it.
     const calls: { run: number; identity: string }[] = []
     let run = -1
-    const { app, deps } = clocked(envWith([t]), clock, {
-      fetch: (input, init) => {
-        calls.push({ run, identity: String(JSON.parse(String(init?.body)).external_id).split('|')[0] ?? '' })
-        return fetch(input, init)
+    const h = createHarness([t], {
+      via: 'app',
+      runtime: {
+        fetch: (input, init) => {
+          calls.push({
+            run,
+            identity: String(JSON.parse(String(init?.body)).external_id).split('|')[0] ?? '',
+          })
+          return fetch(input, init)
+        },
       },
     })
+    const clock = h.clock
+    const start = clock.now()
     await scgFake.script(t.scgToken, [], {
       status: 503,
       body: { error_code: 'SCG_ERROR_5030', error_description: 'Service unavailable' },
@@ -71,7 +74,7 @@ describe('fault injection: SCG down for the first minutes while 200 events arriv
         (r) => r.state === 'pending' && (r.next_attempt_at ?? Infinity) <= clock.now(),
       )
       run = runs++
-      const report = await runScheduled(deps, clock.now())
+      const report = await h.runCron()
       expect(report.attempted).toBe(due.length)
       expect(report.errors).toBe(0)
       const after = await snapshot()
@@ -98,7 +101,7 @@ describe('fault injection: SCG down for the first minutes while 200 events arriv
             patch: (e) => (e.identityId = `fi-${i}`),
           })
           guidOf.set(`fi-${i}`, event.guid)
-          const body = await json(await postScg(app, t, event))
+          const body = await json(await h.post.scg(t, event))
           replies[body.status] = (replies[body.status] ?? 0) + 1
         }
       } else if (![...after.values()].some((r) => r.state === 'pending')) {
@@ -118,15 +121,8 @@ describe('fault injection: SCG down for the first minutes while 200 events arriv
     const lost = identities.filter((i) => (successes.get(i) ?? 0) === 0).length
     const retries = requests.length - EVENTS
 
-    const delivered = await env.DB.prepare(
-      `SELECT COUNT(*) AS n, COUNT(DISTINCT provider_message_id) AS ids FROM deliveries
-       WHERE tenant_id = ? AND state = 'sent' AND provider_message_id IS NOT NULL`,
-    )
-      .bind(t.id)
-      .first<{ n: number; ids: number }>()
-    const failed = await env.DB.prepare(
-      'SELECT state, COUNT(*) AS n, SUM(attempts) AS attempts FROM failed_requests GROUP BY state',
-    ).all<{ state: string; n: number; attempts: number }>()
+    const delivered = await rows.sentDeliveries(t.id)
+    const failed = await rows.failedRequestsByState()
 
     console.log(
       `fault injection: events=${EVENTS} queued=${replies.QUEUED ?? 0} sent_first_time=${replies.OK ?? 0} ` +
@@ -143,10 +139,10 @@ describe('fault injection: SCG down for the first minutes while 200 events arriv
     expect(replies.QUEUED! + replies.OK!).toBe(EVENTS)
     expect(replies.QUEUED).toBeGreaterThan(0)
     expect(delivered).toEqual({ n: EVENTS, ids: EVENTS })
-    expect(failed.results.map((r) => r.state)).toEqual(['done'])
-    expect(failed.results[0]?.n).toBe(replies.QUEUED)
+    expect(failed.map((r) => r.state)).toEqual(['done'])
+    expect(failed[0]?.n).toBe(replies.QUEUED)
     // attempts on the rows = every call made for a queued event (first tries included)
-    expect(failed.results[0]?.attempts).toBe(requests.length - (replies.OK ?? 0))
+    expect(failed[0]?.attempts).toBe(requests.length - (replies.OK ?? 0))
     expect(calls).toHaveLength(requests.length)
   }, 180_000)
 })

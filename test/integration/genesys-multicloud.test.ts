@@ -1,21 +1,19 @@
-import { env } from 'cloudflare:workers'
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { multicloudSignature, verifyMulticloudSignature } from '../../src/providers/genesys/multicloud'
-import { runScheduled } from '../../src/scheduled'
-import { clocked, createClock, failedRow, wipeTables } from '../support/clock'
-import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
+import { scgEnvelope } from '../support/event-manager'
 import { ci360Fake, genesysFake, scgFake } from '../support/fake-control'
 import {
   hubSignatureSha1,
   type MulticloudTestTenant,
   multicloudMessage,
   multicloudTenant,
-  postMulticloud,
+  scgMulticloudTenant,
 } from '../support/genesys'
-import { webhookTenant } from '../support/scg-webhook'
-import { envWith, json } from '../support/worker'
+import { createHarness } from '../support/harness'
+import { rows, wipeTables } from '../support/rows'
+import { json } from '../support/worker'
 
 beforeEach(wipeTables)
 afterEach(() => vi.restoreAllMocks())
@@ -25,27 +23,7 @@ const nexusCalls = async (t: MulticloudTestTenant, channel = 'ch-a') =>
   (await genesysFake.requests(t.genesysKey)).filter((r) =>
     r.path.endsWith(`/nexus/v3/channels/${channel}/messages`),
   )
-const delivery = (t: { id: string }, id: string) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?')
-    .bind(t.id, `genesys:${id}`)
-    .first<any>()
-
-/** A Multicloud tenant sending through SCG, with Event Manager credentials for its webhook route. */
-function scgMulticloudTenant(
-  genesys: Record<string, unknown> = {},
-  patch?: (t: MulticloudTestTenant) => void,
-) {
-  const w = webhookTenant()
-  const t = multicloudTenant({ ...w.secret }, genesys)
-  patch?.(t)
-  const testEnv = envWith([t])
-  const em = createEventManager({
-    send: viaWorker(testEnv),
-    url: `/v1/webhooks/scg/${t.id}`,
-    auth: { mode: 'basic', username: w.webhook.username, password: w.webhook.password },
-  })
-  return { t, testEnv, em }
-}
+const delivery = (t: { id: string }, id: string) => rows.delivery(`genesys:${id}`, t.id)
 
 /** Event Manager reports a final state for the SMS SCG got (`sms`) and we sent (`messageId`). */
 const statusEnvelope = (sms: any, messageId: string, state: string) =>
@@ -131,7 +109,7 @@ describe('Multicloud signature (X-Hub-Signature: sha1=)', () => {
       const t = multicloudTenant()
       const msg = multicloudMessage()
       const raw = JSON.stringify({ messages: [msg] })
-      const res = await postMulticloud(envWith([t]), t, raw, sign(t, raw))
+      const res = await createHarness([t]).post.multicloud(t, raw, sign(t, raw))
       expect(res.status).toBe(403)
       expect(await json(res)).toMatchObject({ status: 'ERROR', error: { code: 'FORBIDDEN' } })
       expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
@@ -141,12 +119,12 @@ describe('Multicloud signature (X-Hub-Signature: sha1=)', () => {
 
   it('403 for an unknown tenant; a base64 signature is accepted', async () => {
     const t = multicloudTenant()
-    const testEnv = envWith([t])
+    const h = createHarness([t])
     const raw = JSON.stringify({ messages: [multicloudMessage()] })
     const other = { ...t, id: 'no-such-tenant' }
-    expect((await postMulticloud(testEnv, other, raw)).status).toBe(403)
+    expect((await h.post.multicloud(other, raw)).status).toBe(403)
     const b64 = hubSignatureSha1(t.webhookSecrets['ch-a'] as string, raw, 'base64')
-    const res = await postMulticloud(testEnv, t, raw, { signature: b64 })
+    const res = await h.post.multicloud(t, raw, { signature: b64 })
     expect(res.status).toBe(200)
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
   })
@@ -154,16 +132,13 @@ describe('Multicloud signature (X-Hub-Signature: sha1=)', () => {
 
 describe('Multicloud round trip through SCG and the fake Nexus', () => {
   it('message → SMS → DELIVERED → signed receipt to Nexus; customer reply → Nexus, not CI360', async () => {
-    const { t, testEnv, em } = scgMulticloudTenant()
+    const t = scgMulticloudTenant()
+    const h = createHarness([t])
+    const em = h.eventManager(t)
     const msg = multicloudMessage({
       content: [{ contentType: 'Attachment', attachment: { url: 'https://m.example.com/a.jpg' } }],
     })
-    const res = await postMulticloud(
-      testEnv,
-      t,
-      { messages: [msg] },
-      { headers: { 'x-b3-traceid': 'trace-1' } },
-    )
+    const res = await h.post.multicloud(t, { messages: [msg] }, { headers: { 'x-b3-traceid': 'trace-1' } })
     expect(res.status).toBe(200)
     const sent = await json(res)
     expect(sent).toMatchObject({ messageId: `genesys:${msg.id}`, status: 'OK' })
@@ -181,9 +156,7 @@ describe('Multicloud round trip through SCG and the fake Nexus', () => {
       genesys_channel: 'ch-a',
       genesys_message_id: msg.id,
     })
-    const event = await env.DB.prepare('SELECT * FROM inbound_events WHERE tenant_id = ?')
-      .bind(t.id)
-      .first<any>()
+    const [event] = await rows.inboundEventsOf(t.id)
     expect(event).toMatchObject({
       source: 'genesys',
       type: 'multicloud',
@@ -223,9 +196,11 @@ describe('Multicloud round trip through SCG and the fake Nexus', () => {
   })
 
   it('a reply goes to the channel that last wrote to the customer', async () => {
-    const { t, testEnv, em } = scgMulticloudTenant()
-    await postMulticloud(testEnv, t, { messages: [multicloudMessage()] }, { channel: 'ch-a' })
-    await postMulticloud(testEnv, t, { messages: [multicloudMessage()] }, { channel: 'ch-b' })
+    const t = scgMulticloudTenant()
+    const h = createHarness([t])
+    const em = h.eventManager(t)
+    await h.post.multicloud(t, { messages: [multicloudMessage()] }, { channel: 'ch-a' })
+    await h.post.multicloud(t, { messages: [multicloudMessage()] }, { channel: 'ch-b' })
     expect((await json(await em.deliver(customerReply('to b')))).status).toBe('OK')
     const b = await nexusCalls(t, 'ch-b')
     expect(b.map((c) => c.body.messages[0].text)).toEqual(['to b'])
@@ -234,14 +209,14 @@ describe('Multicloud round trip through SCG and the fake Nexus', () => {
   })
 
   it('rejection → 200 PROVIDER_REJECTED and a Failed receipt, on a configured inbound_path', async () => {
-    const { t, testEnv } = scgMulticloudTenant({}, (x) => {
-      ;(x.secret.genesys as any).multicloud.inbound_path = '/custom/channels/{channelId}/events'
-    })
+    const t = scgMulticloudTenant()
+    ;(t.secret.genesys as any).multicloud.inbound_path = '/custom/channels/{channelId}/events'
+    const h = createHarness([t])
     await scgFake.script(t.scgToken, [
       { status: 400, body: { error_code: 'SCG_ERROR_40025', error_description: 'bad number' } },
     ])
     const msg = multicloudMessage()
-    const res = await postMulticloud(testEnv, t, { messages: [msg] })
+    const res = await h.post.multicloud(t, { messages: [msg] })
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({ messageId: `genesys:${msg.id}`, status: 'PROVIDER_REJECTED' })
     const calls = await genesysFake.requests(t.genesysKey)
@@ -251,40 +226,37 @@ describe('Multicloud round trip through SCG and the fake Nexus', () => {
   })
 
   it('Nexus down → genesys_event failed request, the cron retries, delivered once', async () => {
-    const { t, testEnv, em } = scgMulticloudTenant()
-    const clock = createClock()
-    const { deps } = clocked(testEnv, clock)
-    await postMulticloud(testEnv, t, { messages: [multicloudMessage()] })
+    const t = scgMulticloudTenant()
+    const h = createHarness([t])
+    const em = h.eventManager(t)
+    await h.post.multicloud(t, { messages: [multicloudMessage()] })
     await genesysFake.script(t.genesysKey, [
       { status: 503, body: { status: { code: 503, message: 'down' } } },
     ])
     expect((await json(await em.deliver(customerReply('Anyone?')))).status).toBe('QUEUED')
-    const row = await env.DB.prepare(
-      "SELECT * FROM failed_requests WHERE kind = 'genesys_event'",
-    ).first<any>()
+    const row = await rows.failedRequestOfKind('genesys_event')
     expect(row).toMatchObject({ state: 'pending', tenant_id: t.id, http_status: 503 })
-    clock.set(row.next_attempt_at)
-    expect(await runScheduled(deps, clock.now())).toMatchObject({ attempted: 1, states: { done: 1 } })
-    clock.advance(3_600_000)
-    expect((await runScheduled(deps, clock.now())).attempted).toBe(0)
+    h.clock.set(row.next_attempt_at)
+    expect(await h.runCron()).toMatchObject({ attempted: 1, states: { done: 1 } })
+    h.clock.advance(3_600_000)
+    expect((await h.runCron()).attempted).toBe(0)
     const calls = await nexusCalls(t)
     expect(calls).toHaveLength(2)
     expect(calls[1]?.raw).toBe(calls[0]?.raw)
     expectSigned(t, calls[1] as any)
-    expect(await failedRow(row.guid)).toMatchObject({ state: 'done' })
+    expect(await rows.failedRequest(row.guid)).toMatchObject({ state: 'done' })
   })
 
   it('a wrong API secret: the fake Nexus answers 403 and the call is stored, not retried', async () => {
-    const { t, testEnv, em } = scgMulticloudTenant({}, (x) => {
-      ;(x.secret.genesys as any).multicloud.channels[0].api_secret = 'not-the-api-secret'
-    })
-    await postMulticloud(testEnv, t, { messages: [multicloudMessage()] })
+    const t = scgMulticloudTenant()
+    ;(t.secret.genesys as any).multicloud.channels[0].api_secret = 'not-the-api-secret'
+    const h = createHarness([t])
+    const em = h.eventManager(t)
+    await h.post.multicloud(t, { messages: [multicloudMessage()] })
     expect((await json(await em.deliver(customerReply('hello')))).status).toBe('QUEUED')
     const calls = await nexusCalls(t)
     expect(calls).toHaveLength(1)
-    const row = await env.DB.prepare(
-      "SELECT * FROM failed_requests WHERE kind = 'genesys_event'",
-    ).first<any>()
+    const row = await rows.failedRequestOfKind('genesys_event')
     expect(row).toMatchObject({ state: 'dead', http_status: 403 })
   })
 })
@@ -295,13 +267,10 @@ describe('Multicloud webhook input', () => {
     const lines: string[] = []
     for (const level of ['log', 'warn', 'error'] as const)
       vi.spyOn(console, level).mockImplementation((text: unknown) => void lines.push(String(text)))
-    const res = await postMulticloud(
-      envWith([t], { log_level: 'debug' }),
+    const res = await createHarness([t], { vars: { log_level: 'debug' } }).post.multicloud(
       t,
       { messages: [multicloudMessage()] },
-      {
-        headers: { 'x-b3-traceid': '463ac35c9f6413ad48485a3953bb6124' },
-      },
+      { headers: { 'x-b3-traceid': '463ac35c9f6413ad48485a3953bb6124' } },
     )
     expect(res.status).toBe(200)
     const traced = lines
@@ -315,10 +284,10 @@ describe('Multicloud webhook input', () => {
 
   it('a redelivery → DUPLICATE with the same messageId, one SMS', async () => {
     const t = multicloudTenant()
-    const testEnv = envWith([t])
+    const h = createHarness([t])
     const body = { messages: [multicloudMessage()] }
-    const first = await json(await postMulticloud(testEnv, t, body))
-    const again = await postMulticloud(testEnv, t, body)
+    const first = await json(await h.post.multicloud(t, body))
+    const again = await h.post.multicloud(t, body)
     expect(again.status).toBe(200)
     expect(await json(again)).toMatchObject({
       messageId: first.messageId,
@@ -332,7 +301,7 @@ describe('Multicloud webhook input', () => {
     const t = multicloudTenant()
     const [a, b] = [multicloudMessage(), multicloudMessage({ direction: 'Inbound' })]
     const c = multicloudMessage({ channel: { to: { id: '+14155550124' } } })
-    const res = await postMulticloud(envWith([t]), t, { messages: [a, b, c] })
+    const res = await createHarness([t]).post.multicloud(t, { messages: [a, b, c] })
     expect(res.status).toBe(200)
     const body = await json(res)
     expect(body.messageId).toBe(`genesys:${a?.id}`)
@@ -373,15 +342,11 @@ describe('Multicloud webhook input', () => {
   for (const [name, raw, status, error] of bad) {
     it(`${name} → ${status}, nothing sent`, async () => {
       const t = multicloudTenant()
-      const res = await postMulticloud(envWith([t]), t, raw)
+      const res = await createHarness([t]).post.multicloud(t, raw)
       expect(res.status).toBe(status)
       expect(await json(res)).toMatchObject({ status: 'ERROR', error })
       expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
-      expect(
-        await env.DB.prepare('SELECT COUNT(*) AS n FROM deliveries WHERE tenant_id = ?')
-          .bind(t.id)
-          .first<any>(),
-      ).toEqual({ n: 0 })
+      expect(await rows.deliveryCount(t.id)).toBe(0)
     })
   }
 
@@ -389,7 +354,7 @@ describe('Multicloud webhook input', () => {
     const t = multicloudTenant()
     const m1 = multicloudMessage({ direction: 'Inbound' })
     const m2 = multicloudMessage({ type: 'Receipt' })
-    const res = await postMulticloud(envWith([t]), t, { messages: [m1, m2] })
+    const res = await createHarness([t]).post.multicloud(t, { messages: [m1, m2] })
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({
       messageId: `genesys:${m1.id}`,
@@ -400,9 +365,7 @@ describe('Multicloud webhook input', () => {
       ],
     })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
-    const events = await env.DB.prepare('SELECT state FROM inbound_events WHERE tenant_id = ?')
-      .bind(t.id)
-      .all<any>()
-    expect(events.results.map((e) => e.state)).toEqual(['ignored', 'ignored'])
+    const events = await rows.inboundEventsOf(t.id)
+    expect(events.map((e) => e.state)).toEqual(['ignored', 'ignored'])
   })
 })

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { wipeTables } from '../support/clock'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake, genesysFake } from '../support/fake-control'
-import { genesysTenant, openMessage, postOpenMessaging } from '../support/genesys'
+import { genesysTenant, openMessage, openMessagingRequest } from '../support/genesys'
+import { wipeTables } from '../support/rows'
 import { globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { call, envWith, json, type TestTenant } from '../support/worker'
 
@@ -71,7 +71,10 @@ describe('a customer text to a Genesys number on the global route', () => {
     const { plain, g } = tenants()
     const { em, testEnv } = globalRoute([plain, g])
     const sent = await json(
-      await postOpenMessaging(testEnv, g as any, openMessage({ channel: { to: { id: '+14155550312' } } })),
+      await (() => {
+        const r = openMessagingRequest(g as any, openMessage({ channel: { to: { id: '+14155550312' } } }))
+        return call(testEnv, r.path, r.init)
+      })(),
     )
     expect(sent).toMatchObject({ status: 'OK', provider: 'scg' })
     expect(await json(await em.deliver(textTo(GENESYS_NUMBER, '+14155550312', 'Thanks!')))).toMatchObject({

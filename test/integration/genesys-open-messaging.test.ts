@@ -3,17 +3,13 @@ import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { verifyOpenMessagingSignature } from '../../src/providers/genesys/open-messaging'
-import { runScheduled } from '../../src/scheduled'
-import { clocked, createClock, wipeTables } from '../support/clock'
 import { scgFake, twilioFake } from '../support/fake-control'
-import { genesysTenant, hubSignature256, openMessage, postOpenMessaging } from '../support/genesys'
-import { twilioTenant } from '../support/twilio'
-import { envWith, json } from '../support/worker'
+import { genesysTenant, hubSignature256, openMessage, twilioGenesysTenant } from '../support/genesys'
+import { createHarness } from '../support/harness'
+import { rows, wipeTables } from '../support/rows'
+import { json } from '../support/worker'
 
-const delivery = (id: string, tenant: string) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?')
-    .bind(tenant, `genesys:${id}`)
-    .first<any>()
+const delivery = (id: string, tenant: string) => rows.delivery(`genesys:${id}`, tenant)
 
 beforeEach(wipeTables)
 
@@ -67,7 +63,7 @@ describe('Open Messaging signature (X-Hub-Signature-256)', () => {
       const t = genesysTenant()
       const msg = openMessage()
       const raw = JSON.stringify(msg)
-      const res = await postOpenMessaging(envWith([t]), t, raw, sign(raw, t.outboundSecret))
+      const res = await createHarness([t]).post.openMessaging(t, raw, sign(raw, t.outboundSecret))
       expect(res.status).toBe(403)
       expect(await json(res)).toMatchObject({ status: 'ERROR', error: { code: 'FORBIDDEN' } })
       expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
@@ -78,10 +74,10 @@ describe('Open Messaging signature (X-Hub-Signature-256)', () => {
   it('403 for an unknown tenant and for a tenant without Genesys', async () => {
     const t = genesysTenant()
     const raw = JSON.stringify(openMessage())
-    const unknown = await postOpenMessaging(envWith([t]), { ...t, id: 'nosuchtenant' }, raw)
+    const unknown = await createHarness([t]).post.openMessaging({ ...t, id: 'nosuchtenant' }, raw)
     expect(unknown.status).toBe(403)
     const plain = genesysTenant({ genesys: undefined })
-    const res = await postOpenMessaging(envWith([plain]), plain, raw)
+    const res = await createHarness([plain]).post.openMessaging(plain, raw)
     expect(res.status).toBe(403)
     expect(await scgFake.requests(plain.scgToken)).toHaveLength(0)
   })
@@ -98,7 +94,7 @@ describe('Open Messaging → provider', () => {
         },
       ],
     })
-    const res = await postOpenMessaging(envWith([t]), t, msg)
+    const res = await createHarness([t]).post.openMessaging(t, msg)
     const body = await json(res)
     expect(res.status).toBe(200)
     expect(body).toMatchObject({ status: 'OK', provider: 'scg', id: msg.id })
@@ -124,23 +120,22 @@ describe('Open Messaging → provider', () => {
   })
 
   it('sends through Twilio when genesys.provider is twilio', async () => {
-    const t = twilioTenant(undefined, {})
-    const g = genesysTenant({ ...t.secret }, { provider: 'twilio' })
+    const g = twilioGenesysTenant()
     const msg = openMessage()
-    const res = await postOpenMessaging(envWith([g]), g, msg)
+    const res = await createHarness([g]).post.openMessaging(g, msg)
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({ status: 'OK', provider: 'twilio', id: msg.id })
-    const sent = await twilioFake.requests(t.accountSid)
+    const sent = await twilioFake.requests(g.accountSid)
     expect(sent).toHaveLength(1)
     expect(sent[0]?.body).toMatchObject({ To: ['+14155550123'], Body: ['Hello from the contact centre'] })
   })
 
   it('a redelivered message is DUPLICATE with one SMS', async () => {
     const t = genesysTenant()
-    const testEnv = envWith([t])
+    const h = createHarness([t])
     const msg = openMessage()
-    const first = await json(await postOpenMessaging(testEnv, t, msg))
-    const again = await postOpenMessaging(testEnv, t, msg)
+    const first = await json(await h.post.openMessaging(t, msg))
+    const again = await h.post.openMessaging(t, msg)
     expect(again.status).toBe(200)
     expect(await json(again)).toEqual({
       status: 'DUPLICATE',
@@ -157,7 +152,7 @@ describe('Open Messaging → provider', () => {
       { status: 400, body: { error_code: 'SCG_ERROR_40025', error_description: 'bad number' } },
     ])
     const msg = openMessage()
-    const res = await postOpenMessaging(envWith([t]), t, msg)
+    const res = await createHarness([t]).post.openMessaging(t, msg)
     expect(res.status).toBe(422)
     expect(await json(res)).toMatchObject({
       status: 'ERROR',
@@ -168,37 +163,25 @@ describe('Open Messaging → provider', () => {
 
   it('provider down → 200 QUEUED, then the cron sends it once', async () => {
     const t = genesysTenant()
-    const testEnv = envWith([t])
-    const clock = createClock()
-    const { app, deps } = clocked(testEnv, clock)
+    const h = createHarness([t], { via: 'app' })
     await scgFake.script(t.scgToken, [
       { status: 503, body: { error_code: 'SCG_ERROR_5030', error_description: 'busy' } },
     ])
     const msg = openMessage()
-    const raw = JSON.stringify(msg)
-    const res = await app.request(`https://connector.example.com/v1/genesys/${t.id}/open-messaging`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hub-signature-256': hubSignature256(t.outboundSecret, raw),
-      },
-      body: raw,
-    })
+    const res = await h.post.openMessaging(t, msg)
     expect(res.status).toBe(200)
     const body = await json(res)
     expect(body).toMatchObject({ status: 'QUEUED', id: msg.id })
-    const row = await env.DB.prepare('SELECT * FROM failed_requests WHERE guid = ?')
-      .bind(`genesys:${msg.id}`)
-      .first<any>()
+    const row = await rows.failedRequest(`genesys:${msg.id}`)
     expect(row).toMatchObject({ kind: 'scg', state: 'pending' })
-    clock.set(row.next_attempt_at)
-    expect(await runScheduled(deps, clock.now())).toMatchObject({ attempted: 1, states: { done: 1 } })
+    h.clock.set(row.next_attempt_at)
+    expect(await h.runCron()).toMatchObject({ attempted: 1, states: { done: 1 } })
     const sent = await scgFake.requests(t.scgToken)
     expect(sent).toHaveLength(2)
     expect(sent[1]?.body).toEqual(sent[0]?.body)
     expect(await delivery(msg.id, t.id)).toMatchObject({ state: 'sent', attempts: 2 })
-    clock.advance(3_600_000)
-    expect((await runScheduled(deps, clock.now())).attempted).toBe(0)
+    h.clock.advance(3_600_000)
+    expect((await h.runCron()).attempted).toBe(0)
   })
 })
 
@@ -219,7 +202,7 @@ describe('Open Messaging bad input: documented replies, never a 5xx, never a sen
     it(`${name} → ${status} ${code}`, async () => {
       const t = genesysTenant()
       const raw = make(t.outboundSecret)
-      const res = await postOpenMessaging(envWith([t]), t, raw)
+      const res = await createHarness([t]).post.openMessaging(t, raw)
       expect(res.status).toBe(status)
       const body = await json(res)
       if (status === 200) expect(body).toMatchObject({ status: code, reason: expect.any(String) })

@@ -1,13 +1,11 @@
-import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { runScheduled } from '../../src/scheduled'
-import { clocked, createClock, wipeTables } from '../support/clock'
-import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
+import { scgEnvelope } from '../support/event-manager'
 import { ci360Fake, genesysFake, scgFake, twilioFake } from '../support/fake-control'
-import { genesysTenant, hubSignature256, openMessage, postOpenMessaging } from '../support/genesys'
-import { webhookTenant } from '../support/scg-webhook'
-import { inboundParams, postTwilioWebhook, statusParams, twilioTenant } from '../support/twilio'
-import { envWith, fakes, json } from '../support/worker'
+import { genesysTenant, openMessage, scgGenesysTenant, twilioGenesysTenant } from '../support/genesys'
+import { createHarness } from '../support/harness'
+import { rows, wipeTables } from '../support/rows'
+import { inboundParams, statusParams } from '../support/twilio'
+import { fakes, json } from '../support/worker'
 
 beforeEach(wipeTables)
 
@@ -19,27 +17,17 @@ async function genesysCalls(key: string, path: RegExp) {
   return (await genesysFake.requests(key)).filter((r) => path.test(r.path))
 }
 
-/** A tenant sending Genesys messages through SCG, with Event Manager credentials for its webhook. */
-function scgGenesysTenant() {
-  const w = webhookTenant()
-  return { ...genesysTenant({ ...w.secret }), webhook: w.webhook }
-}
-
 describe('Genesys round trip through SCG', () => {
   it('Open message → SMS → Event Manager DELIVERED → Delivered receipt to Genesys, nothing to CI360', async () => {
     const t = scgGenesysTenant()
-    const testEnv = envWith([t])
+    const h = createHarness([t])
     const msg = openMessage()
-    const sent = await json(await postOpenMessaging(testEnv, t, msg))
+    const sent = await json(await h.post.openMessaging(t, msg))
     expect(sent).toMatchObject({ status: 'OK', provider: 'scg', id: msg.id })
     const sms = (await scgFake.requests(t.scgToken))[0]
     expect(sms?.body.to).toEqual(['+14155550123'])
 
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = h.eventManager(t)
     const envelope = scgEnvelope('scg-status-delivered', (e) => {
       e.event['fld-val-list'].message_request_id = sent.message_id
       e.event['fld-val-list'].external_message_request_id = sms?.body.external_id
@@ -61,9 +49,7 @@ describe('Genesys round trip through SCG', () => {
     expect(receipts[0]?.headers.authorization).toMatch(/^Bearer tok-/)
     expect(await genesysCalls(t.genesysKey, TOKEN)).toHaveLength(1)
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
-    const row = await env.DB.prepare('SELECT provider_status FROM deliveries WHERE guid = ?')
-      .bind(`genesys:${msg.id}`)
-      .first<any>()
+    const row = await rows.delivery(`genesys:${msg.id}`)
     expect(row.provider_status).toBe('DELIVERED')
 
     // Event Manager redelivers: no second receipt.
@@ -77,7 +63,7 @@ describe('Genesys round trip through SCG', () => {
       { status: 400, body: { error_code: 'SCG_ERROR_40025', error_description: 'bad number' } },
     ])
     const msg = openMessage()
-    const res = await postOpenMessaging(envWith([t]), t, msg)
+    const res = await createHarness([t]).post.openMessaging(t, msg)
     expect(res.status).toBe(422)
     const receipts = await genesysCalls(t.genesysKey, RECEIPT)
     expect(receipts).toHaveLength(1)
@@ -87,24 +73,15 @@ describe('Genesys round trip through SCG', () => {
 
   it('provider down → QUEUED, the cron sends it; retries that end send a Failed receipt', async () => {
     const t = genesysTenant({ retry_max_attempts: 2 })
-    const testEnv = envWith([t])
-    const clock = createClock()
-    const { app, deps } = clocked(testEnv, clock)
+    const h = createHarness([t], { via: 'app' })
     const busy = { status: 503, body: { error_code: 'SCG_ERROR_5030', error_description: 'busy' } }
     await scgFake.script(t.scgToken, [busy, busy])
     const msg = openMessage()
-    const raw = JSON.stringify(msg)
-    const res = await app.request(`https://connector.example.com/v1/genesys/${t.id}/open-messaging`, {
-      method: 'POST',
-      headers: { 'x-hub-signature-256': hubSignature256(t.outboundSecret, raw) },
-      body: raw,
-    })
+    const res = await h.post.openMessaging(t, msg)
     expect(await json(res)).toMatchObject({ status: 'QUEUED', id: msg.id })
-    const row = await env.DB.prepare('SELECT * FROM failed_requests WHERE guid = ?')
-      .bind(`genesys:${msg.id}`)
-      .first<any>()
-    clock.set(row.next_attempt_at)
-    expect(await runScheduled(deps, clock.now())).toMatchObject({ attempted: 1, states: { dead: 1 } })
+    const row = await rows.failedRequest(`genesys:${msg.id}`)
+    h.clock.set(row.next_attempt_at)
+    expect(await h.runCron()).toMatchObject({ attempted: 1, states: { dead: 1 } })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(2)
     const receipts = await genesysCalls(t.genesysKey, RECEIPT)
     expect(receipts).toHaveLength(1)
@@ -117,22 +94,15 @@ describe('Genesys round trip through SCG', () => {
 })
 
 describe('Genesys with Twilio', () => {
-  function twilioGenesysTenant() {
-    const tw = twilioTenant()
-    const g = genesysTenant({ ...tw.secret }, { provider: 'twilio', numbers: ['+18885550100'] })
-    return { ...g, accountSid: tw.accountSid, authToken: tw.authToken }
-  }
-
   it('status callback delivered → Delivered receipt; customer reply → Genesys inbound message, not CI360', async () => {
-    const t = twilioGenesysTenant()
-    const testEnv = envWith([t])
+    const t = twilioGenesysTenant({ numbers: ['+18885550100'] })
+    const h = createHarness([t])
     const msg = openMessage()
-    const sent = await json(await postOpenMessaging(testEnv, t, msg))
+    const sent = await json(await h.post.openMessaging(t, msg))
     expect(sent).toMatchObject({ status: 'OK', provider: 'twilio' })
     expect(await twilioFake.requests(t.accountSid)).toHaveLength(1)
 
-    const status = await postTwilioWebhook(
-      testEnv,
+    const status = await h.post.twilioWebhook(
       `/v1/webhooks/twilio/${t.id}/status`,
       statusParams(t as any, sent.message_id, 'delivered'),
       t.authToken,
@@ -141,8 +111,7 @@ describe('Genesys with Twilio', () => {
     const receipts = await genesysCalls(t.genesysKey, RECEIPT)
     expect(receipts.map((r) => r.body.status)).toEqual(['Delivered'])
 
-    const reply = await postTwilioWebhook(
-      testEnv,
+    const reply = await h.post.twilioWebhook(
       `/v1/webhooks/twilio/${t.id}/inbound`,
       inboundParams(t as any, '+14155550123', 'Yes please', ['https://media.example.com/p.jpg']),
       t.authToken,
@@ -166,26 +135,21 @@ describe('Genesys with Twilio', () => {
   })
 
   it('Genesys down → stored as genesys_event, retried by the cron, delivered once', async () => {
-    const t = twilioGenesysTenant()
-    const testEnv = envWith([t])
-    const clock = createClock()
-    const { deps } = clocked(testEnv, clock)
+    const t = twilioGenesysTenant({ numbers: ['+18885550100'] })
+    const h = createHarness([t])
     await genesysFake.script(t.genesysKey, [{ status: 503, body: { message: 'down' } }])
-    const reply = await postTwilioWebhook(
-      testEnv,
+    const reply = await h.post.twilioWebhook(
       `/v1/webhooks/twilio/${t.id}/inbound`,
       inboundParams(t as any, '+14155550123', 'Hello?'),
       t.authToken,
     )
     expect(reply.headers.get('x-connector-status')).toBe('QUEUED')
-    const row = await env.DB.prepare(
-      "SELECT * FROM failed_requests WHERE kind = 'genesys_event'",
-    ).first<any>()
+    const row = await rows.failedRequestOfKind('genesys_event')
     expect(row).toMatchObject({ state: 'pending', tenant_id: t.id, http_status: 503 })
-    clock.set(row.next_attempt_at)
-    expect(await runScheduled(deps, clock.now())).toMatchObject({ attempted: 1, states: { done: 1 } })
-    clock.advance(3_600_000)
-    expect((await runScheduled(deps, clock.now())).attempted).toBe(0)
+    h.clock.set(row.next_attempt_at)
+    expect(await h.runCron()).toMatchObject({ attempted: 1, states: { done: 1 } })
+    h.clock.advance(3_600_000)
+    expect((await h.runCron()).attempted).toBe(0)
     const messages = await genesysCalls(t.genesysKey, MESSAGE)
     expect(messages).toHaveLength(2)
     expect(messages[1]?.body).toEqual(messages[0]?.body)
@@ -193,11 +157,10 @@ describe('Genesys with Twilio', () => {
   })
 
   it('an expired token → one refresh, then the call succeeds', async () => {
-    const t = twilioGenesysTenant()
-    const testEnv = envWith([t])
+    const t = twilioGenesysTenant({ numbers: ['+18885550100'] })
+    const h = createHarness([t])
     const send = (body: string) =>
-      postTwilioWebhook(
-        testEnv,
+      h.post.twilioWebhook(
         `/v1/webhooks/twilio/${t.id}/inbound`,
         inboundParams(t as any, '+14155550123', body),
         t.authToken,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { wipeTables } from '../support/clock'
-import { eventRow, operatorSetup } from '../support/operator'
+import { operatorSetup } from '../support/operator'
+import { rows, wipeTables } from '../support/rows'
 import { json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -67,7 +67,7 @@ describe('operator API: stored webhook events', () => {
     const replay = await json(await op.admin(`/events/${injected.id}/replay`, { method: 'POST' }))
     expect(replay.status).toBe('OK')
     expect(await op.ci360Events()).toHaveLength(2)
-    const row = await eventRow(injected.id)
+    const row = await rows.inboundEvent(injected.id)
     expect(row).toMatchObject({ state: 'injected', attempts: 2 })
     const tracking = JSON.parse(row.tracking)
     expect(tracking).toHaveLength(2)
@@ -92,7 +92,7 @@ describe('operator API: stored webhook events', () => {
     const handled = await op.admin(`/events/${item.id}/handled`, { method: 'POST' })
     expect(handled.status).toBe(200)
     expect(await json(handled)).toEqual({ status: 'OK' })
-    const row = await eventRow(item.id)
+    const row = await rows.inboundEvent(item.id)
     expect(row.state).toBe('handled')
     expect(JSON.parse(row.tracking).at(-1)).toMatchObject({ outcome: 'HANDLED' })
     expect((await json(await op.admin('/events?state=handled'))).items.map((i: any) => i.id)).toEqual([
@@ -103,7 +103,6 @@ describe('operator API: stored webhook events', () => {
   it('a later retry of a queued event is tracked on its row: injected on success, dead when CI360 refuses it', async () => {
     const op = operatorSetup()
     const { ci360Fake } = await import('../support/fake-control')
-    const { failedRequestOf } = await import('../support/scg-webhook')
     await ci360Fake.script(op.t.ci360Key, [
       { status: 503, body: 'down' },
       { status: 503, body: 'down' },
@@ -115,13 +114,13 @@ describe('operator API: stored webhook events', () => {
     const idOf = (eventId: string) => events.find((i: any) => i.event_key === eventId).id
 
     const okRetry = await op.admin(
-      `/failed-requests/${(await failedRequestOf(op.t.id, ok.event_id)).id}/retry`,
+      `/failed-requests/${(await rows.ci360EventFailure(op.t.id, ok.event_id)).id}/retry`,
       {
         method: 'POST',
       },
     )
     expect((await json(okRetry)).status).toBe('OK')
-    const injected = await eventRow(idOf(ok.event_id))
+    const injected = await rows.inboundEvent(idOf(ok.event_id))
     expect(injected.state).toBe('injected')
     expect(JSON.parse(injected.tracking).map((e: any) => [e.http_status, e.outcome])).toEqual([
       [503, 'ERROR'],
@@ -129,10 +128,10 @@ describe('operator API: stored webhook events', () => {
     ])
 
     await ci360Fake.script(op.t.ci360Key, [{ status: 400, body: 'bad event' }])
-    await op.admin(`/failed-requests/${(await failedRequestOf(op.t.id, refused.event_id)).id}/retry`, {
+    await op.admin(`/failed-requests/${(await rows.ci360EventFailure(op.t.id, refused.event_id)).id}/retry`, {
       method: 'POST',
     })
-    const dead = await eventRow(idOf(refused.event_id))
+    const dead = await rows.inboundEvent(idOf(refused.event_id))
     expect(dead.state).toBe('dead')
     expect(JSON.parse(dead.tracking).at(-1)).toMatchObject({
       target: 'ci360',
@@ -144,15 +143,14 @@ describe('operator API: stored webhook events', () => {
   it('an event whose first CI360 call is refused for good is dead, like its failed request', async () => {
     const op = operatorSetup()
     const { ci360Fake } = await import('../support/fake-control')
-    const { failedRequestOf } = await import('../support/scg-webhook')
     await ci360Fake.script(op.t.ci360Key, [{ status: 400, body: 'bad event' }])
     const reply = await op.scg('scg-status-failed')
     expect(reply).toMatchObject({ status: 'QUEUED' })
     expect(reply.retry_at).toBeUndefined()
-    expect((await failedRequestOf(op.t.id, reply.event_id)).state).toBe('dead')
+    expect((await rows.ci360EventFailure(op.t.id, reply.event_id)).state).toBe('dead')
     const [item] = (await json(await op.admin('/events'))).items
     expect(item).toMatchObject({ event_key: reply.event_id, state: 'dead' })
-    expect(JSON.parse((await eventRow(item.id)).tracking)).toEqual([
+    expect(JSON.parse((await rows.inboundEvent(item.id)).tracking)).toEqual([
       expect.objectContaining({ target: 'ci360', http_status: 400, outcome: 'ERROR' }),
     ])
   })
@@ -160,11 +158,10 @@ describe('operator API: stored webhook events', () => {
   it('a replay of a queued event that reaches CI360 ends its pending failed request, so it is not sent twice', async () => {
     const op = operatorSetup()
     const { ci360Fake } = await import('../support/fake-control')
-    const { failedRequestOf } = await import('../support/scg-webhook')
     await ci360Fake.script(op.t.ci360Key, [{ status: 503, body: 'down' }])
     const reply = await op.scg('scg-status-failed')
     expect(reply).toMatchObject({ status: 'QUEUED' })
-    const pending = await failedRequestOf(op.t.id, reply.event_id)
+    const pending = await rows.ci360EventFailure(op.t.id, reply.event_id)
     expect(pending.state).toBe('pending')
     const [item] = (await json(await op.admin('/events'))).items
     expect(item.state).toBe('queued')
@@ -172,13 +169,13 @@ describe('operator API: stored webhook events', () => {
     const replay = await json(await op.admin(`/events/${item.id}/replay`, { method: 'POST' }))
     expect(replay).toMatchObject({ status: 'OK', event_id: reply.event_id })
     expect(await op.ci360Events()).toHaveLength(2)
-    expect(await failedRequestOf(op.t.id, reply.event_id)).toMatchObject({
+    expect(await rows.ci360EventFailure(op.t.id, reply.event_id)).toMatchObject({
       id: pending.id,
       state: 'done',
       next_attempt_at: null,
       last_error: 'sent by a replay of its webhook event',
     })
-    expect(await eventRow(item.id)).toMatchObject({ state: 'injected', attempts: 2 })
+    expect(await rows.inboundEvent(item.id)).toMatchObject({ state: 'injected', attempts: 2 })
 
     // The operator's Retry (the cron's step) now answers DUPLICATE and sends nothing.
     const retry = await json(await op.admin(`/failed-requests/${pending.id}/retry`, { method: 'POST' }))
@@ -189,7 +186,6 @@ describe('operator API: stored webhook events', () => {
   it('a replay of a queued event that fails again leaves its failed request pending', async () => {
     const op = operatorSetup()
     const { ci360Fake } = await import('../support/fake-control')
-    const { failedRequestOf } = await import('../support/scg-webhook')
     await ci360Fake.script(op.t.ci360Key, [
       { status: 503, body: 'down' },
       { status: 503, body: 'down' },
@@ -198,8 +194,8 @@ describe('operator API: stored webhook events', () => {
     const [item] = (await json(await op.admin('/events'))).items
     const replay = await json(await op.admin(`/events/${item.id}/replay`, { method: 'POST' }))
     expect(replay.status).toBe('QUEUED')
-    expect((await failedRequestOf(op.t.id, reply.event_id)).state).toBe('pending')
-    const row = await eventRow(item.id)
+    expect((await rows.ci360EventFailure(op.t.id, reply.event_id)).state).toBe('pending')
+    const row = await rows.inboundEvent(item.id)
     expect(row).toMatchObject({ state: 'queued', attempts: 2 })
     expect(JSON.parse(row.tracking).map((e: any) => [e.http_status, e.outcome, e.replay ?? false])).toEqual([
       [503, 'ERROR', false],
@@ -305,7 +301,7 @@ describe('operator API: stored webhook events', () => {
       expect((await json(res)).error.code).toBe('NOT_FOUND')
     }
     expect((await json(await op.admin('/events', {}, op.other.adminKey, op.other))).items).toEqual([])
-    expect((await eventRow(item.id)).state).toBe('injected')
+    expect((await rows.inboundEvent(item.id)).state).toBe('injected')
     expect(await op.ci360Events()).toHaveLength(1)
   })
 })

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { wipeTables } from '../support/clock'
 import { ci360Fake } from '../support/fake-control'
 import { operatorSetup } from '../support/operator'
+import { rows, wipeTables } from '../support/rows'
 import { json } from '../support/worker'
 
 beforeEach(wipeTables)
@@ -176,10 +176,7 @@ describe('operator API: query plans', () => {
     }
     const plans: string[] = []
     for (const { sql, params } of seen.filter((s) => /^\s*SELECT/i.test(s.sql))) {
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .bind(...params)
-        .all<{ detail: string }>()
-      const details = plan.results.map((r) => r.detail)
+      const details = (await rows.queryPlan(sql, params)).map((r) => r.detail)
       plans.push(...details)
       for (const d of details)
         expect(d, sql).not.toMatch(/^SCAN (inbound_events|deliveries|failed_requests)\b(?! USING)/)

@@ -1,7 +1,6 @@
-import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { wipeTables } from '../support/clock'
 import { ci360Fake } from '../support/fake-control'
+import { rows, wipeTables } from '../support/rows'
 import {
   inboundParams,
   postTwilioWebhook,
@@ -40,9 +39,7 @@ describe('operator API: Twilio webhooks are stored and replayable', () => {
     expect(await json(replay)).toMatchObject({ status: 'OK', message_sid: sid, guid: event.guid })
     const sent = (await ci360Fake.requests(t.ci360Key)).map((r) => r.body.eventName)
     expect(sent).toEqual(['Twilio Delivered', 'Twilio Delivered'])
-    const row = await env.DB.prepare('SELECT attempts, tracking FROM inbound_events WHERE id = ?')
-      .bind(id)
-      .first<any>()
+    const row = await rows.inboundEvent(id)
     expect(row.attempts).toBe(2)
     expect(JSON.parse(row.tracking).map((e: any) => e.outcome)).toEqual(['OK', 'OK'])
   })

@@ -6,6 +6,7 @@ import { brokenD1, brokenKv } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'
 import { scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import { call, envWith, json, testTenant } from '../support/worker'
 
 const post = (app: ReturnType<typeof appWith>['app'], key: string, body: unknown) =>
@@ -48,7 +49,7 @@ describe('resilience', () => {
     const first = await post(appWith(testEnv, { db: flaky as D1Database }).app, t.apiKey, event)
     expect(first.status).toBe(503)
     expect(batchCalls).toBe(1)
-    const row = await env.DB.prepare('SELECT * FROM deliveries WHERE guid = ?').bind(event.guid).first()
+    const row = await rows.delivery(event.guid)
     expect(row).toBeNull()
 
     const second = await post(appWith(testEnv).app, t.apiKey, event)

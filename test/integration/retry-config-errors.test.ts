@@ -1,12 +1,10 @@
-import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import worker from '../../src/index'
 import { createLogger } from '../../src/lib/log'
-import { runScheduled } from '../../src/scheduled'
-import { createFailedRequestStore } from '../../src/storage/failed-requests'
-import { clocked, createClock, failedRow, wipeTables } from '../support/clock'
 import { FIXTURE_TENANT } from '../support/constants'
 import { ci360Fake } from '../support/fake-control'
+import { createHarness } from '../support/harness'
+import { rows, seed, wipeTables } from '../support/rows'
 import { envWith, testTenant } from '../support/worker'
 
 /** Every JSON log line written while `fn` ran, with its level. */
@@ -21,37 +19,21 @@ async function logsOf(fn: () => Promise<unknown>) {
   return lines
 }
 
-async function storeCi360Row(guid: string, eventBody: string, now: number) {
-  await createFailedRequestStore(env.DB)
-    .insert({
-      tenantId: FIXTURE_TENANT,
-      kind: 'ci360_event',
-      guid,
-      generatedTimestamp: null,
-      eventBody,
-      httpStatus: 503,
-      state: 'pending',
-      attempts: 1,
-      nextAttemptAt: now,
-      lastError: 'unavailable HTTP 503',
-      now,
-    })
-    .run()
-}
+const storeCi360Row = (guid: string, eventBody: string, now: number) =>
+  seed.ci360EventFailure(FIXTURE_TENANT, guid, eventBody, now)
 
 describe('retry: corrupt and unconfigurable rows are reported, never silently retried', () => {
   beforeEach(wipeTables)
   afterEach(() => vi.restoreAllMocks())
 
   it('a stored ci360_event whose body is not an event ends dead at once with the reason, nothing sent', async () => {
-    const clock = createClock()
     const t = testTenant()
-    await storeCi360Row('scg:corrupt-1', '{"eventName":', clock.now())
-    await storeCi360Row('scg:corrupt-2', '[1,2]', clock.now())
-    const { deps } = clocked(envWith([t]), clock)
-    await runScheduled(deps, clock.now())
+    const h = createHarness([t])
+    await storeCi360Row('scg:corrupt-1', '{"eventName":', h.clock.now())
+    await storeCi360Row('scg:corrupt-2', '[1,2]', h.clock.now())
+    await h.runCron()
     for (const guid of ['scg:corrupt-1', 'scg:corrupt-2']) {
-      expect(await failedRow(guid)).toMatchObject({
+      expect(await rows.failedRequest(guid)).toMatchObject({
         state: 'dead',
         attempts: 2,
         last_error: 'stored event body is not a CI360 event (JSON object with an eventName)',
@@ -61,12 +43,11 @@ describe('retry: corrupt and unconfigurable rows are reported, never silently re
   })
 
   it('a broken tenant secret keeps the row waiting with the bad keys as reason, and logs the cause', async () => {
-    const clock = createClock()
     const broken = testTenant(FIXTURE_TENANT, { event_ttl: 'not-a-number' })
-    await storeCi360Row('scg:broken-tenant', '{"eventName":"E","datahub_id":"d"}', clock.now())
-    const { deps } = clocked(envWith([broken]), clock, { log: createLogger('info') })
-    const lines = await logsOf(() => runScheduled(deps, clock.now()))
-    const row = await failedRow('scg:broken-tenant')
+    const h = createHarness([broken], { runtime: { log: createLogger('info') } })
+    await storeCi360Row('scg:broken-tenant', '{"eventName":"E","datahub_id":"d"}', h.clock.now())
+    const lines = await logsOf(() => h.runCron())
+    const row = await rows.failedRequest('scg:broken-tenant')
     expect(row).toMatchObject({ state: 'pending', attempts: 2 })
     expect(row.last_error).toBe(
       `tenant configuration invalid (TENANT_${FIXTURE_TENANT}): TENANT_${FIXTURE_TENANT}.event_ttl`,
@@ -79,12 +60,12 @@ describe('retry: corrupt and unconfigurable rows are reported, never silently re
   })
 
   it('the purge says when a broken tenant secret makes it fall back to the global retention', async () => {
-    const clock = createClock()
     const broken = testTenant(FIXTURE_TENANT, { retention_days: 'soon' })
-    const { deps } = clocked(envWith([broken], { retention_days: '30' }), clock, {
-      log: createLogger('info'),
+    const h = createHarness([broken], {
+      vars: { retention_days: '30' },
+      runtime: { log: createLogger('info') },
     })
-    const lines = await logsOf(() => runScheduled(deps, clock.now()))
+    const lines = await logsOf(() => h.runCron())
     const warned = lines.find(
       (l) => l.line.msg === 'tenant configuration invalid; global retention_days used',
     )

@@ -1,14 +1,19 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
-import { createEventManager, type EventManagerAuth, scgEnvelope, viaWorker } from '../support/event-manager'
+import {
+  basicEventManager,
+  createEventManager,
+  type EventManagerAuth,
+  scgEnvelope,
+  viaWorker,
+} from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import { globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { call, envWith, json } from '../support/worker'
 
-const delivery = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
+const delivery = (guid: string, tenant = FIXTURE_TENANT) => rows.delivery(guid, tenant)
 
 type Tenant = ReturnType<typeof webhookTenant>
 
@@ -103,11 +108,7 @@ describe('round trip: SCG send → Event Manager DELIVERED → CI360 event', () 
     const t = webhookTenant()
     const testEnv = envWith([t])
     const sent = await send(testEnv, t)
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), t)
     const status = statusFor(sent, 'SENT')
     expect(await json(await em.deliver(status))).toEqual({
       status: 'IGNORED',
@@ -126,11 +127,7 @@ describe('round trip: SCG send → Event Manager DELIVERED → CI360 event', () 
     const b = webhookTenant(OTHER_TENANT)
     const testEnv = envWith([a, b])
     const ofB = await send(testEnv, b, 'outbound-mms')
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${a.id}`,
-      auth: { mode: 'basic', username: a.webhook.username, password: a.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), a)
     const status = statusFor({ messageId: ofB.messageId, externalId: `dh-a|TSK_1|${FIXTURE_TENANT}` })
     expect((await json(await em.deliver(status))).status).toBe('OK')
     const row = await delivery(ofB.event.guid, OTHER_TENANT)

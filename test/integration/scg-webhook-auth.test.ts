@@ -3,7 +3,8 @@ import { appWith } from '../support/app'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 import { createEventManager, scgEnvelope, viaApp, viaWorker } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import { globalWebhookVars, webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { envWith, json, testTenant } from '../support/worker'
 
 const T0 = Date.UTC(2026, 2, 2, 14, 0, 0)
@@ -37,7 +38,7 @@ describe('SCG webhook auth: HTTP Basic', () => {
       const challenge = await expect401(await em.deliver(envelope))
       expect(challenge).toContain('Basic realm="scg-webhook')
       expect(challenge).toContain('Bearer realm="scg-webhook')
-      expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+      expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
     }
     expect(await ci360Fake.requests(a.ci360Key)).toHaveLength(0)
   })

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT } from '../support/constants'
 import { scgEnvelope, toXml } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import { webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { webhookTenant } from '../support/scg-webhook'
 import { call, envWith, json } from '../support/worker'
 
 const url = `/v1/webhooks/scg/${FIXTURE_TENANT}`
@@ -71,7 +72,7 @@ describe('SCG webhook: bad input gets a specific 4xx (or IGNORED), never a 500',
     const noList = scgEnvelope('scg-mo-text', (e) => delete e.event['fld-val-list'])
     const n = await expectError(await post(JSON.stringify(noList)), 400, 'VALIDATION_FAILED')
     expect(n.error.fields).toEqual(['event.fld-val-list'])
-    expect(await webhookEventOf(status['event-id'])).toBeNull()
+    expect(await rows.scgWebhookEvent(status['event-id'])).toBeNull()
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
   })
 
@@ -99,7 +100,7 @@ describe('SCG webhook: bad input gets a specific 4xx (or IGNORED), never a 500',
         event_id: envelope['event-id'],
         reason: `event type ${type} is not handled`,
       })
-      expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+      expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
     }
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
   })

@@ -5,14 +5,10 @@ import { retryCi360Event } from '../../src/retry/ci360-event'
 import { appWith } from '../support/app'
 import { brokenD1, brokenKv } from '../support/broken'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaApp } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaApp } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import {
-  cacheFixtureIdentities,
-  failedRequestOf,
-  webhookEventOf,
-  webhookTenant,
-} from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { cacheFixtureIdentities, webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 const DELIVERED = {
@@ -25,11 +21,7 @@ function setup(overrides: Parameters<typeof appWith>[1] = {}) {
   const t = webhookTenant()
   const testEnv = envWith([t])
   const built = appWith(testEnv, overrides)
-  const em = createEventManager({
-    send: viaApp(built.app),
-    url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+  const em = basicEventManager(viaApp(built.app), { id: FIXTURE_TENANT, webhook: t.webhook })
   return { t, testEnv, em, deps: built.deps }
 }
 
@@ -62,11 +54,11 @@ describe('SCG webhook resilience', () => {
     expect(body).toMatchObject({ status: 'QUEUED', event_id: envelope['event-id'] })
     expect(Date.parse(body.retry_at)).toBeGreaterThan(Date.now())
 
-    const row = await failedRequestOf(FIXTURE_TENANT, envelope['event-id'])
+    const row = await rows.ci360EventFailure(FIXTURE_TENANT, envelope['event-id'])
     expect(row).toMatchObject({ kind: 'ci360_event', state: 'pending', attempts: 1, http_status: 503 })
     const stored = { ...DELIVERED, connector_event_id: `scg:${envelope['event-id']}` }
     expect(JSON.parse(row.event_body)).toEqual(stored)
-    expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('QUEUED')
+    expect((await rows.scgWebhookEvent(envelope['event-id']))?.outcome).toBe('QUEUED')
 
     // CI360 is back: the retry handler (what the cron runs) posts the stored event once.
     const tenant = deps.config.tenant(FIXTURE_TENANT)!
@@ -88,7 +80,7 @@ describe('SCG webhook resilience', () => {
       status: 'QUEUED',
       event_id: envelope['event-id'],
     })
-    expect(await failedRequestOf(FIXTURE_TENANT, envelope['event-id'])).toMatchObject({
+    expect(await rows.ci360EventFailure(FIXTURE_TENANT, envelope['event-id'])).toMatchObject({
       state: 'dead',
       http_status: 400,
     })
@@ -109,12 +101,11 @@ describe('SCG webhook resilience', () => {
     const first = await em.deliver(envelope)
     expect(first.status).toBe(503)
     expect((await json(first)).error.code).toBe('STORAGE_UNAVAILABLE')
-    expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+    expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
 
-    const healthy = createEventManager({
-      send: viaApp(appWith(testEnv).app),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
+    const healthy = basicEventManager(viaApp(appWith(testEnv).app), {
+      id: FIXTURE_TENANT,
+      webhook: t.webhook,
     })
     expect((await json(await healthy.redeliver(envelope))).status).toBe('OK')
     const sent = { ...DELIVERED, connector_event_id: `scg:${envelope['event-id']}` }
@@ -129,21 +120,17 @@ describe('SCG webhook resilience', () => {
     expect(res.status).toBe(503)
     expect((await json(res)).error.code).toBe('STORAGE_UNAVAILABLE')
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
-    expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+    expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
   })
 
   it('a tenant without CI360 settings → 500 CONFIG_INVALID and nothing claimed, so the redelivery after the fix works', async () => {
     const t = webhookTenant(FIXTURE_TENANT, { ci360_api_url: '' })
     const testEnv = envWith([t])
-    const em = createEventManager({
-      send: viaApp(appWith(testEnv).app),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaApp(appWith(testEnv).app), { id: FIXTURE_TENANT, webhook: t.webhook })
     const envelope = scgEnvelope('scg-status-delivered')
     const res = await em.deliver(envelope)
     expect(res.status).toBe(500)
     expect((await json(res)).error.code).toBe('CONFIG_INVALID')
-    expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+    expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
   })
 })

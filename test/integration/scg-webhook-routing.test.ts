@@ -1,27 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import { cacheIdentity, globalWebhookVars, webhookEventOf, webhookTenant } from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { cacheIdentity, globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 type Tenant = ReturnType<typeof webhookTenant>
 
 function tenantRoute(t: Tenant, testEnv = envWith([t])) {
-  return createEventManager({
-    send: viaWorker(testEnv),
-    url: `/v1/webhooks/scg/${t.id}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+  return basicEventManager(viaWorker(testEnv), t)
 }
 
 function globalRoute(tenants: Tenant[], extra: Record<string, unknown> = {}) {
   const global = globalWebhookVars(extra)
-  return createEventManager({
-    send: viaWorker(envWith(tenants, global.vars)),
-    url: '/v1/webhooks/scg',
-    auth: { mode: 'basic', username: global.webhook.username, password: global.webhook.password },
-  })
+  return basicEventManager(viaWorker(envWith(tenants, global.vars)), { webhook: global.webhook })
 }
 
 const withExternalId = (id: string, state = 'DELIVERED') =>
@@ -47,7 +40,7 @@ describe('SCG webhook: status events', () => {
         event_id: envelope['event-id'],
         reason: 'external_message_request_id carries no identity',
       })
-      expect(await webhookEventOf(envelope['event-id'])).toBeNull()
+      expect(await rows.scgWebhookEvent(envelope['event-id'])).toBeNull()
     }
     expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(0)
   })

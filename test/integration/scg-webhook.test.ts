@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { appWith } from '../support/app'
 import { FIXTURE_TENANT } from '../support/constants'
 import {
+  basicEventManager,
   createEventManager,
   type EventManagerAuth,
   type ScgFixtureName,
@@ -10,12 +11,8 @@ import {
   viaWorker,
 } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
-import {
-  cacheFixtureIdentities,
-  globalWebhookVars,
-  webhookEventOf,
-  webhookTenant,
-} from '../support/scg-webhook'
+import { rows } from '../support/rows'
+import { cacheFixtureIdentities, globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { envWith, json } from '../support/worker'
 
 /** Every fixture's expected CI360 body (test/fixtures/ci360/README.md, "SCG webhook fixtures"). */
@@ -91,7 +88,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
             const res = await em.deliver(envelope)
             expect(res.status, name).toBe(200)
             expect(await json(res), name).toEqual({ status: 'OK', event_id: envelope['event-id'] })
-            expect((await webhookEventOf(envelope['event-id']))?.outcome).toBe('OK')
+            expect((await rows.scgWebhookEvent(envelope['event-id']))?.outcome).toBe('OK')
           }
           const sent = await ci360Fake.requests(t.ci360Key)
           expect(sent.map((r) => r.body)).toEqual(
@@ -115,11 +112,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
   it('identity_field=subject_id: the MO event carries the sender as subject_id and no datahub_id', async () => {
     await cacheFixtureIdentities()
     const t = webhookTenant(FIXTURE_TENANT, { identity_field: 'subject_id' })
-    const em = createEventManager({
-      send: viaWorker(envWith([t])),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t])), { id: FIXTURE_TENANT, webhook: t.webhook })
     const envelope = scgEnvelope('scg-mo-text')
     const res = await em.deliver(envelope)
     expect((await json(res)).status).toBe('OK')
@@ -137,11 +130,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
   it('identity_field on the global route comes from the global vars, even for an uncached sender', async () => {
     const t = webhookTenant()
     const global = globalWebhookVars({ identity_field: 'subject_id' })
-    const em = createEventManager({
-      send: viaWorker(envWith([t], global.vars)),
-      url: '/v1/webhooks/scg',
-      auth: { mode: 'basic', username: global.webhook.username, password: global.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t], global.vars)), { webhook: global.webhook })
     const envelope = scgEnvelope('scg-mo-text', (e) => {
       e.event['fld-val-list'].from_address = '+14155550777'
     })
@@ -159,11 +148,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
   it('scg_mo_body_uppercase=true upper-cases text replies but never a postback', async () => {
     await cacheFixtureIdentities()
     const t = webhookTenant(FIXTURE_TENANT, { scg_mo_body_uppercase: 'true' })
-    const em = createEventManager({
-      send: viaWorker(envWith([t])),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t])), { id: FIXTURE_TENANT, webhook: t.webhook })
     await em.deliver(scgEnvelope('scg-mo-text'))
     await em.deliver(scgEnvelope('scg-mo-rcs-postback'))
     expect((await ci360Fake.requests(t.ci360Key)).map((r) => r.body.message_body)).toEqual([
@@ -176,12 +161,11 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
     await cacheFixtureIdentities()
     const t = webhookTenant()
     for (const format of ['json', 'xml'] as const) {
-      const em = createEventManager({
-        send: viaWorker(envWith([t])),
-        url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-        auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
+      const em = basicEventManager(
+        viaWorker(envWith([t])),
+        { id: FIXTURE_TENANT, webhook: t.webhook },
         format,
-      })
+      )
       for (const name of ['scg-status-delivered', 'scg-mo-text'] as const) {
         const envelope = scgEnvelope(name)
         expect((await json(await em.deliver(envelope))).status).toBe('OK')
@@ -196,11 +180,7 @@ describe('SCG webhook: every fixture becomes the expected CI360 event', () => {
 
   it('accepts event_id (underscore) and attempt as a string', async () => {
     const t = webhookTenant()
-    const em = createEventManager({
-      send: viaWorker(envWith([t])),
-      url: `/v1/webhooks/scg/${FIXTURE_TENANT}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(envWith([t])), { id: FIXTURE_TENANT, webhook: t.webhook })
     const envelope = scgEnvelope('scg-status-failed', (e) => {
       e.event_id = e['event-id']
       delete e['event-id']

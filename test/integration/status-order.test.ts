@@ -1,9 +1,9 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake, scgFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import { webhookTenant } from '../support/scg-webhook'
 import { postTwilioWebhook, sendThroughTwilio, statusParams, twilioTenant } from '../support/twilio'
 import { call, envWith, json } from '../support/worker'
@@ -14,8 +14,7 @@ import { call, envWith, json } from '../support/worker'
  * event's responseTrackingCode (docs/guarantees.md).
  */
 
-const delivery = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
+const delivery = (guid: string, tenant = FIXTURE_TENANT) => rows.delivery(guid, tenant)
 
 const statusPath = (tenant = FIXTURE_TENANT) => `/v1/webhooks/twilio/${tenant}/status`
 
@@ -111,11 +110,7 @@ describe('SCG: out-of-order message_state_change events', () => {
     const t = webhookTenant(FIXTURE_TENANT, { scg_response_event_SENT: 'SMS Sent' })
     const testEnv = envWith([t])
     const sent = await sendScg(testEnv, t)
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), t)
     const delivered = scgStatus(sent, 'DELIVERED')
     expect((await json(await em.deliver(delivered))).status).toBe('OK')
     const late = scgStatus(sent, 'SENT')
@@ -147,11 +142,7 @@ describe('SCG: out-of-order message_state_change events', () => {
     const t = webhookTenant()
     const testEnv = envWith([t])
     const sent = await sendScg(testEnv, t)
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), t)
     expect((await json(await em.deliver(scgStatus(sent, 'READ')))).status).toBe('OK')
     expect((await json(await em.deliver(scgStatus(sent, 'DELIVERED')))).status).toBe('IGNORED')
     expect((await delivery(sent.event.guid)).provider_status).toBe('READ')
@@ -166,11 +157,7 @@ describe('SCG: out-of-order message_state_change events', () => {
       e.responseTrackingCode = 'top-level-code-1'
     })
     expect(sent.externalId).toBe(`${sent.event.identityId}|TSK_1187|${FIXTURE_TENANT}|${sent.event.guid}`)
-    const em = createEventManager({
-      send: viaWorker(testEnv),
-      url: `/v1/webhooks/scg/${t.id}`,
-      auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-    })
+    const em = basicEventManager(viaWorker(testEnv), t)
     expect((await json(await em.deliver(scgStatus(sent, 'DELIVERED')))).status).toBe('OK')
     expect((await ci360Fake.requests(t.ci360Key)).at(-1)?.body).toMatchObject({
       eventName: 'SMS Delivered',

@@ -3,28 +3,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../src/lib/log'
 import { createIdentityCache } from '../../src/storage/identity-cache'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
-import { createEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
+import { basicEventManager, scgEnvelope, viaWorker } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
+import { seed } from '../support/rows'
 import { globalWebhookVars, webhookTenant } from '../support/scg-webhook'
 import { inboundParams, postTwilioWebhook, statusParams, twilioTenant } from '../support/twilio'
 import { envWith, json } from '../support/worker'
 
 type Tenant = ReturnType<typeof webhookTenant>
 
-const tenantRoute = (t: Tenant, tenants: Tenant[]) =>
-  createEventManager({
-    send: viaWorker(envWith(tenants)),
-    url: `/v1/webhooks/scg/${t.id}`,
-    auth: { mode: 'basic', username: t.webhook.username, password: t.webhook.password },
-  })
+const tenantRoute = (t: Tenant, tenants: Tenant[]) => basicEventManager(viaWorker(envWith(tenants)), t)
 
 function globalRoute(tenants: Tenant[]) {
   const global = globalWebhookVars()
-  return createEventManager({
-    send: viaWorker(envWith(tenants, global.vars)),
-    url: '/v1/webhooks/scg',
-    auth: { mode: 'basic', username: global.webhook.username, password: global.webhook.password },
-  })
+  return basicEventManager(viaWorker(envWith(tenants, global.vars)), { webhook: global.webhook })
 }
 
 const moFrom = (from: string) =>
@@ -132,11 +124,7 @@ describe('tenant isolation: dedupe keys', () => {
     const a = webhookTenant(FIXTURE_TENANT)
     const b = webhookTenant(OTHER_TENANT)
     const eventId = `evt-${unique()}`
-    await env.DB.prepare(
-      `INSERT INTO webhook_events (source, event_key, tenant_id, outcome, created_at) VALUES ('scg', ?, ?, 'OK', ?)`,
-    )
-      .bind(eventId, a.id, Date.now())
-      .run()
+    await seed.scgWebhookClaim(eventId, a.id, Date.now())
     const redelivered = await tenantRoute(a, [a, b]).deliver(statusWithId(eventId, `dh-a|TSK_A|${a.id}`))
     expect((await json(redelivered)).status).toBe('DUPLICATE')
     expect(await ci360Fake.requests(a.ci360Key)).toHaveLength(0)

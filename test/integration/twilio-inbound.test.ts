@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 import { ci360Fake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import {
   inboundParams,
   postTwilioMessage,
@@ -177,9 +178,7 @@ describe('Twilio inbound messages', () => {
     await ci360Fake.script(t.ci360Key, [{ status: 500, body: 'oops' }])
     const params = inboundParams(t, phone, 'Later')
     await expectTwiml(await postTwilioWebhook(testEnv, inboundPath(), params, t.authToken), 'QUEUED')
-    const row = await env.DB.prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND guid = ?')
-      .bind(FIXTURE_TENANT, `twilio:inbound:${params.MessageSid}`)
-      .first<any>()
+    const row = await rows.failedRequest(`twilio:inbound:${params.MessageSid}`, FIXTURE_TENANT)
     expect(row).toMatchObject({ kind: 'ci360_event', state: 'pending', http_status: 500 })
     expect(JSON.parse(row.event_body)).toEqual({
       eventName: 'Twilio Inbound',

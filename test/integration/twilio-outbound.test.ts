@@ -3,15 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT } from '../support/constants'
 import { twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { rows } from '../support/rows'
 import { postTwilioMessage, twilioErrorBody, twilioTenant } from '../support/twilio'
 import { envWith, json } from '../support/worker'
 
-const delivery = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
-const failedRequest = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND guid = ?')
-    .bind(tenant, guid)
-    .first<any>()
+const delivery = (guid: string, tenant = FIXTURE_TENANT) => rows.delivery(guid, tenant)
+const failedRequest = (guid: string, tenant = FIXTURE_TENANT) => rows.failedRequest(guid, tenant)
 const withCreative = (content: string) =>
   outboundEvent('outbound-twilio', { patch: (e) => (e.impression.creativeContent = content) })
 const callback = (tenant = FIXTURE_TENANT) =>

@@ -4,6 +4,7 @@ import { appWith } from '../support/app'
 import { brokenD1 } from '../support/broken'
 import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 import { ci360Fake, twilioFake } from '../support/fake-control'
+import { rows } from '../support/rows'
 import {
   formBody,
   ORIGIN,
@@ -17,8 +18,7 @@ import {
 import { envWith, json } from '../support/worker'
 
 const statusPath = (tenant = FIXTURE_TENANT) => `/v1/webhooks/twilio/${tenant}/status`
-const delivery = (guid: string, tenant = FIXTURE_TENANT) =>
-  env.DB.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?').bind(tenant, guid).first<any>()
+const delivery = (guid: string, tenant = FIXTURE_TENANT) => rows.delivery(guid, tenant)
 
 describe('Twilio status callbacks: the round trip', () => {
   it('CI360 event → Twilio → signed status callback → CI360 receives twilio_response_event_delivered', async () => {
@@ -152,9 +152,7 @@ describe('Twilio status callbacks: the round trip', () => {
     const res = await postTwilioWebhook(testEnv, statusPath(), statusParams(t, sid, 'delivered'), t.authToken)
     expect(res.status).toBe(200)
     expect(await json(res)).toMatchObject({ status: 'QUEUED', retry_at: expect.any(String) })
-    const row = await env.DB.prepare('SELECT * FROM failed_requests WHERE tenant_id = ? AND guid = ?')
-      .bind(FIXTURE_TENANT, `twilio:${sid}:delivered`)
-      .first<any>()
+    const row = await rows.failedRequest(`twilio:${sid}:delivered`, FIXTURE_TENANT)
     expect(row).toMatchObject({ kind: 'ci360_event', state: 'pending', http_status: 503 })
     expect(JSON.parse(row.event_body)).toEqual({
       eventName: 'Twilio Delivered',

@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
 import { createFailedRequestStore, type FailedRequestKind } from '../../src/storage/failed-requests'
-import { failedRow } from './clock'
 import { FIXTURE_TENANT, OTHER_TENANT } from './constants'
 import { scgFake } from './fake-control'
 import { outboundEvent } from './fixtures'
+import { rows } from './rows'
 import { type CallInit, call, envWith, type TestTenant, testTenant } from './worker'
 
 export const unavailable = { status: 503, body: { error_code: 'SCG_ERROR_5030', error_description: 'busy' } }
@@ -34,7 +34,7 @@ export function setup(overrides: Record<string, unknown> = {}) {
       headers: { 'x-api-key': who.apiKey },
     })
     expect(res.status).toBe(202)
-    return { event, id: (await failedRow(event.guid)).id as string }
+    return { event, id: (await rows.failedRequest(event.guid)).id as string }
   }
   return { t, other, testEnv, admin, queue }
 }

@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers'
 import { expect, vi } from 'vitest'
 import type { Deps } from '../../src/deps'
 import { appWith } from './app'
@@ -76,5 +75,3 @@ export async function ci360EventsFor(rtc: string): Promise<Record<string, any>[]
 }
 
 /** The job row as stored (for the upload id and the timestamps the cron reads). */
-export const jobRow = (jobId: string) =>
-  env.DB.prepare('SELECT * FROM bulk_jobs WHERE job_id = ?').bind(jobId).first<Record<string, any>>()

@@ -172,3 +172,20 @@ export function createEventManager(opts: {
   }
   return em
 }
+
+/**
+ * An Event Manager posting with Basic auth: to the tenant route of `who` when it has an id, else to the
+ * global route (with the global credentials of `globalWebhookVars`).
+ */
+export function basicEventManager(
+  send: Sender,
+  who: { id?: string; webhook: { username: string; password: string } },
+  format?: 'json' | 'xml',
+) {
+  return createEventManager({
+    send,
+    url: who.id === undefined ? '/v1/webhooks/scg' : `/v1/webhooks/scg/${who.id}`,
+    auth: { mode: 'basic', username: who.webhook.username, password: who.webhook.password },
+    ...(format ? { format } : {}),
+  })
+}

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto'
-import { call, fakes, type TestTenant, testTenant } from './worker'
+import { type WebhookCredentials, webhookTenant } from './scg-webhook'
+import { twilioTenant } from './twilio'
+import { fakes, type TestTenant, testTenant } from './worker'
 
 /** Genesys test helpers. Signatures are made with node:crypto, independent of our verifier. */
 
@@ -38,6 +40,22 @@ export function genesysTenant(
   return { ...t, outboundSecret, genesysKey: key }
 }
 
+/** A Genesys tenant sending through SCG, with Event Manager credentials for its webhook route. */
+export function scgGenesysTenant(
+  overrides: Record<string, unknown> = {},
+  genesys: Record<string, unknown> = {},
+): GenesysTestTenant & { webhook: WebhookCredentials } {
+  const w = webhookTenant()
+  return { ...genesysTenant({ ...w.secret, ...overrides }, genesys), webhook: w.webhook }
+}
+
+/** A Genesys tenant sending through Twilio (its own account at the fake), plus `genesys` settings. */
+export function twilioGenesysTenant(genesys: Record<string, unknown> = {}) {
+  const tw = twilioTenant()
+  const g = genesysTenant({ ...tw.secret }, { provider: 'twilio', ...genesys })
+  return { ...g, accountSid: tw.accountSid, authToken: tw.authToken }
+}
+
 export const hubSignature256 = (secret: string, body: string) =>
   `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('base64')}`
 
@@ -61,19 +79,24 @@ export function openMessage(patch: Record<string, unknown> = {}) {
   }
 }
 
-/** POST raw text to the tenant's Open Messaging route, signed with `secret` unless a header is given. */
-export function postOpenMessaging(
-  testEnv: Env,
+/** The Open Messaging request of `body` (raw text or JSON), signed with `secret` unless a header is given. */
+export function openMessagingRequest(
   tenant: { id: string; outboundSecret: string },
   body: unknown,
   signature?: string | null,
 ) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body)
   const sig = signature === undefined ? hubSignature256(tenant.outboundSecret, raw) : signature
-  return call(testEnv, `/v1/genesys/${tenant.id}/open-messaging`, {
-    body: raw,
-    headers: { 'content-type': 'application/json', ...(sig === null ? {} : { 'x-hub-signature-256': sig }) },
-  })
+  return {
+    path: `/v1/genesys/${tenant.id}/open-messaging`,
+    init: {
+      body: raw,
+      headers: {
+        'content-type': 'application/json',
+        ...(sig === null ? {} : { 'x-hub-signature-256': sig }),
+      } as Record<string, string>,
+    },
+  }
 }
 
 export interface MulticloudTestTenant extends TestTenant {
@@ -110,6 +133,14 @@ export function multicloudTenant(
   return { ...t, genesysKey: key, webhookSecrets }
 }
 
+/** A Multicloud tenant sending through SCG, with Event Manager credentials for its webhook route. */
+export function scgMulticloudTenant(
+  genesys: Record<string, unknown> = {},
+): MulticloudTestTenant & { webhook: WebhookCredentials } {
+  const w = webhookTenant()
+  return { ...multicloudTenant({ ...w.secret }, genesys), webhook: w.webhook }
+}
+
 /** `sha1=` + HMAC-SHA1 of the body, hex (the assumed form) or base64, by node:crypto. */
 export const hubSignatureSha1 = (secret: string, body: string, encoding: 'hex' | 'base64' = 'hex') =>
   `sha1=${createHmac('sha1', secret).update(body, 'utf8').digest(encoding)}`
@@ -124,12 +155,17 @@ export function multicloudMessage(patch: Record<string, unknown> = {}) {
   }
 }
 
-/** POST raw text to a channel's webhook, signed (hex) with its secret unless a header is given. */
-export function postMulticloud(
-  testEnv: Env,
-  tenant: MulticloudTestTenant,
+export interface MulticloudOptions {
+  channel?: string
+  signature?: string | null
+  headers?: Record<string, string>
+}
+
+/** A channel webhook request of `body`, signed (hex) with the channel's secret unless a header is given. */
+export function multicloudRequest(
+  tenant: { id: string; webhookSecrets: Record<string, string> },
   body: unknown,
-  opts: { channel?: string; signature?: string | null; headers?: Record<string, string> } = {},
+  opts: MulticloudOptions = {},
 ) {
   const channel = opts.channel ?? 'ch-a'
   const raw = typeof body === 'string' ? body : JSON.stringify(body)
@@ -137,12 +173,15 @@ export function postMulticloud(
     opts.signature === undefined
       ? hubSignatureSha1(tenant.webhookSecrets[channel] ?? 'none', raw)
       : opts.signature
-  return call(testEnv, `/v1/genesys/${tenant.id}/channels/${channel}/webhook`, {
-    body: raw,
-    headers: {
-      'content-type': 'application/json',
-      ...(sig === null ? {} : { 'x-hub-signature': sig }),
-      ...opts.headers,
+  return {
+    path: `/v1/genesys/${tenant.id}/channels/${channel}/webhook`,
+    init: {
+      body: raw,
+      headers: {
+        'content-type': 'application/json',
+        ...(sig === null ? {} : { 'x-hub-signature': sig }),
+        ...opts.headers,
+      } as Record<string, string>,
     },
-  })
+  }
 }

@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
 import { OTHER_TENANT } from './constants'
 import { type ScgFixtureName, scgEnvelope } from './event-manager'
@@ -53,6 +52,3 @@ export function operatorSetup(overrides: Record<string, unknown> = {}) {
   const ci360Events = async () => (await ci360Fake.requests(t.ci360Key)).map((r) => r.body)
   return { t, other, admin, webhook, scg, configure, send, ci360Events, env: () => testEnv }
 }
-
-export const eventRow = (id: string) =>
-  env.DB.prepare('SELECT * FROM inbound_events WHERE id = ?').bind(id).first<any>()

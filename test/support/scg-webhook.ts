@@ -67,13 +67,3 @@ export async function cacheFixtureIdentities() {
   await cacheIdentity('+14155550123', '3f9d2c71-8a4e-3b6f-9c1d-7e5a2b8f0c13')
   await cacheIdentity('+13125550188', 'd05a7c3e-9f12-3b84-8e6d-4c1a0b9f7e28')
 }
-
-export const failedRequestOf = (tenantId: string, eventId: string) =>
-  env.DB.prepare(`SELECT * FROM failed_requests WHERE tenant_id = ? AND kind = 'ci360_event' AND guid = ?`)
-    .bind(tenantId, `scg:${eventId}`)
-    .first<any>()
-
-export const webhookEventOf = (eventId: string) =>
-  env.DB.prepare(`SELECT * FROM webhook_events WHERE source = 'scg' AND event_key = tenant_id || '/' || ?`)
-    .bind(eventId)
-    .first<any>()

@@ -87,6 +87,23 @@ export interface WebhookOptions {
   token?: string
 }
 
+/** A signed form webhook request as Twilio makes it. */
+export function twilioWebhookRequest(path: string, params: Params, token: string, o: WebhookOptions = {}) {
+  const signature =
+    o.signature === undefined
+      ? sign(o.token ?? token, o.signedUrl ?? `${ORIGIN}${path}`, params)
+      : o.signature
+  return {
+    method: 'POST',
+    body: formBody(params),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'TwilioProxy/1.1',
+      ...(signature === null ? {} : { 'x-twilio-signature': signature }),
+    } as Record<string, string>,
+  }
+}
+
 /** Post a signed form webhook to the whole Worker, as Twilio would. */
 export function postTwilioWebhook(
   testEnv: Env,
@@ -95,19 +112,7 @@ export function postTwilioWebhook(
   token: string,
   o: WebhookOptions = {},
 ) {
-  const signature =
-    o.signature === undefined
-      ? sign(o.token ?? token, o.signedUrl ?? `${ORIGIN}${path}`, params)
-      : o.signature
-  return call(testEnv, path, {
-    method: 'POST',
-    body: formBody(params),
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'user-agent': 'TwilioProxy/1.1',
-      ...(signature === null ? {} : { 'x-twilio-signature': signature }),
-    },
-  })
+  return call(testEnv, path, twilioWebhookRequest(path, params, token, o))
 }
 
 /** A status callback's parameters (providers.md §3.4). */

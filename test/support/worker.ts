@@ -84,6 +84,20 @@ export async function call(testEnv: Env, path: string, init: CallInit = {}): Pro
   return response
 }
 
+/** POST a body to a tenant's SCG messages route with `key` as its API key (any key, any content type). */
+export function postScgMessage(
+  testEnv: Env,
+  key: string,
+  body: unknown,
+  contentType = 'text/plain;charset=UTF-8',
+  tenant: string = FIXTURE_TENANT,
+) {
+  return call(testEnv, `/v1/tenants/${tenant}/scg/messages`, {
+    body,
+    headers: { 'x-api-key': key, 'content-type': contentType },
+  })
+}
+
 /** Read a JSON reply (typed loosely: tests assert on its fields). */
 export async function json(res: Response): Promise<Record<string, any>> {
   return (await res.json()) as Record<string, any>

@@ -1,7 +1,7 @@
 import { type Ci360Event, withConnectorEventId } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
-import { describeError, type Logger } from '../lib/log'
+import type { RequestContext } from '../deps'
+import { describeError } from '../lib/log'
 import { sendOrStore } from '../outbox/send-or-store'
 import type { BulkJobEnd } from '../storage/bulk-jobs'
 
@@ -20,8 +20,7 @@ export interface EndedJob {
  * stored, and a missing CI360 configuration is logged.
  */
 export async function notifyJobEnd(
-  deps: Deps,
-  log: Logger,
+  ctx: RequestContext,
   tenant: TenantConfig,
   job: EndedJob,
   end: BulkJobEnd,
@@ -41,7 +40,7 @@ export async function notifyJobEnd(
   )
   try {
     const sent = await sendOrStore(
-      { ...deps, log },
+      ctx,
       {
         tenantId: tenant.id,
         kind: 'ci360_event',
@@ -49,11 +48,11 @@ export async function notifyJobEnd(
         upstream: 'ci360',
         body: JSON.stringify(event),
       },
-      () => deps.ci360(tenant).send(event),
+      () => ctx.ci360(tenant).send(event),
     )
     return sent.status === 'SENT' ? 'OK' : 'QUEUED'
   } catch (e) {
-    log.error('bulk job event not sent', { job_id: job.jobId, event_name: name, ...describeError(e) })
+    ctx.log.error('bulk job event not sent', { job_id: job.jobId, event_name: name, ...describeError(e) })
     return 'FAILED'
   }
 }

@@ -63,7 +63,6 @@ async function sweepOne(deps: Deps, row: BulkJobRow, now: number): Promise<boole
   if (tenant) {
     await notifyJobEnd(
       deps,
-      deps.log,
       tenant,
       {
         jobId: row.job_id,

@@ -1,7 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloudflare:workers'
 import type { TenantConfig } from '../config/tenant'
-import { type Deps, depsFor } from '../deps'
-import type { Logger } from '../lib/log'
+import { depsFor, type RequestContext } from '../deps'
 import type { CopyContext } from '../s3/copy-steps'
 import { createS3Client } from '../s3/s3-client'
 import type { BulkJobEnd, BulkJobStore } from '../storage/bulk-jobs'
@@ -41,7 +40,7 @@ export class BulkCopyWorkflow extends WorkflowEntrypoint<Env, BulkJobParams> {
     try {
       tenant = deps.config.tenant(job.tenantId)
       if (!tenant) throw new JobFailure({ code: 'CONFIG_INVALID', message: 'The tenant no longer exists.' })
-      const copier = copierFor(step, deps, tenant, jobs, job, log)
+      const copier = copierFor(step, { ...deps, log }, tenant, jobs, job)
       try {
         const copies: FileCopy[] = []
         for (const file of job.files) copies.push(await copier.copy(file))
@@ -68,7 +67,7 @@ export class BulkCopyWorkflow extends WorkflowEntrypoint<Env, BulkJobParams> {
     })
     if (tenant) {
       const known = tenant
-      await step.do('notify', async () => notifyJobEnd(deps, log, known, jobView(job, known), end))
+      await step.do('notify', async () => notifyJobEnd({ ...deps, log }, known, jobView(job, known), end))
     }
     return end.state
   }
@@ -87,11 +86,10 @@ function jobView(job: BulkJobParams, tenant: TenantConfig) {
 
 function copierFor(
   step: WorkflowStep,
-  deps: Deps,
+  deps: RequestContext,
   tenant: TenantConfig,
   jobs: BulkJobStore,
   job: BulkJobParams,
-  log: Logger,
 ) {
   const settings = tenant.settings
   const s3 = createS3Client(s3Target(deps, tenant), deps.fetch, settings.provider_timeout_ms)
@@ -105,10 +103,10 @@ function copierFor(
     timeoutMs: settings.provider_timeout_ms,
     sleep: deps.sleep ?? sleep,
     random: deps.random,
-    log: log.child({ file: file.field }),
+    log: deps.log.child({ file: file.field }),
     onUpload: async (uploadId) => {
       await jobs.setUpload(job.jobId, file.key, uploadId, deps.now())
     },
   })
-  return createStepCopier(step, jobs, job, ctxFor, s3, deps.now, log)
+  return createStepCopier(step, jobs, job, ctxFor, s3, deps.now, deps.log)
 }

@@ -1,6 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
-import type { Logger } from '../lib/log'
+import type { RequestContext } from '../deps'
 import { sendOrStore } from '../outbox/send-or-store'
 import { callGenesys, type GenesysCall } from '../providers/genesys/client'
 
@@ -9,16 +8,10 @@ import { callGenesys, type GenesysCall } from '../providers/genesys/client'
  * (the outbox). `key` makes the store idempotent. Throws `StorageError` only when the call could be
  * neither made nor stored.
  */
-export const forwardOrQueue = (
-  deps: Deps,
-  log: Logger,
-  tenant: TenantConfig,
-  key: string,
-  call: GenesysCall,
-) =>
+export const forwardOrQueue = (ctx: RequestContext, tenant: TenantConfig, key: string, call: GenesysCall) =>
   sendOrStore(
-    { ...deps, log },
+    ctx,
     { tenantId: tenant.id, kind: 'genesys_event', key, upstream: 'genesys', body: JSON.stringify(call) },
-    () => callGenesys(deps, tenant, call),
+    () => callGenesys(ctx, tenant, call),
     { okStatus: (status) => status },
   )

@@ -83,8 +83,7 @@ export async function sendFailedReceipt(
   const receipt = receiptOf(tenant, row, 'Failed', deps.now(), why)
   if (!receipt) return undefined
   try {
-    return (await forwardOrQueue(deps, deps.log, tenant, `receipt:${row.genesys_message_id}`, receipt))
-      .attempt
+    return (await forwardOrQueue(deps, tenant, `receipt:${row.genesys_message_id}`, receipt)).attempt
   } catch (e) {
     deps.log.error('genesys receipt lost', { id: row.genesys_message_id, ...describeError(e) })
     return undefined

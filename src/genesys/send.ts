@@ -165,7 +165,10 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
     ? async () => (await lookThenSend(provider, message, since)).result
     : () => provider.send(message)
   const { rawBody: bodyText, origin } = req
-  const outcome = await sendFirstAttempt(deps, log, { tenant, prepared, send: sendNow, bodyText, origin })
+  const outcome = await sendFirstAttempt(
+    { ...deps, log },
+    { tenant, prepared, send: sendNow, bodyText, origin },
+  )
   switch (outcome.status) {
     case 'SENT': {
       const messageId = outcome.value.messageId

@@ -21,8 +21,8 @@ export async function act(
   const base = { ...(plan.guid ? { guid: plan.guid } : {}), attempts: [] }
   const call = plan.genesys
   const passed = call
-    ? injectResultOf(await forwardOrQueue(deps, deps.log, tenant, `${provider}:${key}`, call))
-    : event && (await injectOrQueue(deps, deps.log, tenant, `${provider}:${key}`, event))
+    ? injectResultOf(await forwardOrQueue(deps, tenant, `${provider}:${key}`, call))
+    : event && (await injectOrQueue(deps, tenant, `${provider}:${key}`, event))
   if (!passed) return { ...base, status: 'IGNORED', reason: plan.reason ?? 'no event to send' }
   return {
     ...base,

@@ -1,7 +1,6 @@
 import { type Ci360Event, withConnectorEventId } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
-import type { Logger } from '../lib/log'
+import type { RequestContext } from '../deps'
 import type { SendOutcome } from '../outbox/outcome'
 import { sendOrStore } from '../outbox/send-or-store'
 import type { UpstreamAttempt } from '../providers/types'
@@ -34,8 +33,7 @@ export function injectResultOf(o: SendOutcome<unknown>): InjectResult {
  * The event sent and stored carries `connector_event_id` = `key`, so its retries send the same id.
  */
 export const injectOrQueue = async (
-  deps: Deps,
-  log: Logger,
+  ctx: RequestContext,
   tenant: TenantConfig,
   key: string,
   event: Ci360Event,
@@ -43,9 +41,9 @@ export const injectOrQueue = async (
   const stamped = withConnectorEventId(event, key)
   return injectResultOf(
     await sendOrStore(
-      { ...deps, log },
+      ctx,
       { tenantId: tenant.id, kind: 'ci360_event', key, upstream: 'ci360', body: JSON.stringify(stamped) },
-      () => deps.ci360(tenant).send(stamped),
+      () => ctx.ci360(tenant).send(stamped),
       { okStatus: (r) => r.status },
     ),
   )

@@ -1,7 +1,7 @@
 import type { TenantConfig } from '../config/tenant'
-import { afterReply, type Deps } from '../deps'
+import { afterReply, type Deps, type RequestContext } from '../deps'
 import { AppError, storageUnavailable } from '../lib/app-error'
-import { describeError, type Logger, maskPhone } from '../lib/log'
+import { describeError, maskPhone } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { SendOutcome } from '../outbox/outcome'
 import { sendOrStore } from '../outbox/send-or-store'
@@ -42,15 +42,14 @@ export function rememberIdentity(deps: Deps, tenant: TenantConfig, identityId: s
  * redelivers.
  */
 export async function sendFirstAttempt(
-  deps: Deps,
-  log: Logger,
+  ctx: RequestContext,
   a: FirstAttempt,
 ): Promise<SendOutcome<SendReceipt>> {
-  const deliveries = deps.stores.deliveries
+  const deliveries = ctx.stores.deliveries
   const { tenant, prepared } = a
   const { guid } = prepared.correlation
   const outcome = await sendOrStore(
-    { ...deps, log },
+    ctx,
     {
       tenantId: tenant.id,
       kind: prepared.provider.id,
@@ -68,7 +67,7 @@ export async function sendFirstAttempt(
             insert,
             deliveries.transition(tenant.id, guid, {
               state: error.retryable ? 'queued' : 'rejected',
-              now: deps.now(),
+              now: ctx.now(),
               attempted: true,
               lastError: error.summary(),
               detail: error.summary(),
@@ -77,10 +76,10 @@ export async function sendFirstAttempt(
             }),
           ])
         } catch (e) {
-          log.error('could not store a failed request', describeError(e))
+          ctx.log.error('could not store a failed request', describeError(e))
           await deliveries
             .release(tenant.id, guid)
-            .catch((re: unknown) => log.error('claim release failed', describeError(re)))
+            .catch((re: unknown) => ctx.log.error('claim release failed', describeError(re)))
           throw storageUnavailable(e)
         }
       },
@@ -93,7 +92,7 @@ export async function sendFirstAttempt(
       await deliveries.exec('deliveries.sent', [
         deliveries.transition(tenant.id, guid, {
           state: 'sent',
-          now: deps.now(),
+          now: ctx.now(),
           attempted: true,
           messageId,
           ...(messageId ? { detail: `message_id ${messageId}` } : {}),
@@ -101,14 +100,14 @@ export async function sendFirstAttempt(
       ])
     } catch (e) {
       // The message went out: answering 503 would invite a redelivery, so the send is reported as done.
-      log.error('delivery record update failed after a successful send', describeError(e))
+      ctx.log.error('delivery record update failed after a successful send', describeError(e))
     }
-    await rememberIdentity(deps, tenant, prepared.correlation.identity, prepared.message.phone)
-    log.info('outbound sent', { to, message_id: messageId })
+    await rememberIdentity(ctx, tenant, prepared.correlation.identity, prepared.message.phone)
+    ctx.log.info('outbound sent', { to, message_id: messageId })
     return outcome
   }
   const { error } = outcome
-  log.warn('outbound failed', {
+  ctx.log.warn('outbound failed', {
     to,
     kind: error.kind,
     http_status: error.status,

@@ -159,7 +159,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     ? async () => (await lookThenSend(provider, message, since)).result
     : () => provider.send(message)
   const { bodyText, origin } = req
-  const outcome = await sendFirstAttempt(deps, log, { tenant, prepared, send, bodyText, origin })
+  const outcome = await sendFirstAttempt({ ...deps, log }, { tenant, prepared, send, bodyText, origin })
   switch (outcome.status) {
     case 'SENT':
       return {

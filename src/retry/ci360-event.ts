@@ -7,11 +7,11 @@ import type { RetryHandler, RetryKind } from './types'
  * Retry of a stored `ci360_event`: post the same body again. A body stored before events carried
  * `connector_event_id` gets the row's `guid`, the key the first attempt would have used.
  */
-export const retryCi360Event: RetryHandler = async ({ deps, tenant, row, log }) => {
+export const retryCi360Event: RetryHandler = async ({ deps, tenant, row }) => {
   const event = storedEvent(row.event_body)
   if (!event) {
     // A body that never parses would fail the same way on every run: end it now, with the reason.
-    log.error('stored ci360_event is corrupt; not sent')
+    deps.log.error('stored ci360_event is corrupt; not sent')
     return {
       result: 'dead',
       error: 'stored event body is not a CI360 event (JSON object with an eventName)',

@@ -2,7 +2,7 @@ import type { Settings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps, RequestContext } from '../deps'
 import { isAppError } from '../lib/app-error'
-import { describeError, type Logger } from '../lib/log'
+import { describeError } from '../lib/log'
 import { nextAttemptAt } from '../outbox/backoff'
 import type { DeliveryState } from '../storage/deliveries'
 import type { Finish } from '../storage/failed-request-leases'
@@ -64,13 +64,13 @@ const issueKeys = (issues: string) =>
 
 /** Run the kind's retry hook; thrown errors become outcomes so one bad row never stops a run. */
 async function runHandler(
-  deps: Deps,
+  ctx: RequestContext,
   kind: RetryKind | undefined,
   tenant: TenantConfig,
   row: FailedRequestRow,
-  log: Logger,
   now: number,
 ): Promise<RetryOutcome> {
+  const { log } = ctx
   if (!kind) {
     log.error('failed request of an unknown kind', { kind: String(row.kind).slice(0, 40) })
     return {
@@ -81,7 +81,7 @@ async function runHandler(
     }
   }
   try {
-    return await kind.retry({ deps, tenant, row, log, now })
+    return await kind.retry({ deps: ctx, tenant, row, now })
   } catch (e) {
     if (isAppError(e)) {
       const error = `${e.code}: ${e.message}`.slice(0, 500)
@@ -183,7 +183,8 @@ export async function attemptRow(
   // Rows of a kind this version does not know end dead (`runHandler`); they are not outbound sends.
   const kind = (kinds as Partial<RetryKinds>)[row.kind]
   const outbound = kind?.outbound === true
-  const lookup = lookupTenant({ ...deps, log }, row.tenant_id)
+  const attempt: RequestContext = { ...deps, log }
+  const lookup = lookupTenant(attempt, row.tenant_id)
   const settings = lookup.tenant?.settings ?? deps.config.settings
   let outcome: RetryOutcome
   const started = deps.now()
@@ -193,7 +194,7 @@ export async function attemptRow(
   } else if (!lookup.tenant) {
     outcome = { result: 'retry', error: lookup.problem, httpStatus: null, attempted: false }
   } else {
-    outcome = await runHandler(deps, kind, lookup.tenant, row, log, now)
+    outcome = await runHandler(attempt, kind, lookup.tenant, row, now)
   }
   const latencyMs = deps.now() - started
 
@@ -233,7 +234,7 @@ export async function attemptRow(
   await deliveries.exec('retry.finish', statements)
   const ended = decided.outcome
   if (lookup.tenant && kind?.onEnded && (ended.result === 'dead' || ended.result === 'expired'))
-    await kind.onEnded({ deps, tenant: lookup.tenant, row, log, now }, ended.error)
+    await kind.onEnded({ deps: attempt, tenant: lookup.tenant, row, now }, ended.error)
   log.info('retry attempt', {
     result: decided.outcome.result,
     state: decided.finish.state,

@@ -35,10 +35,10 @@ export interface SendSource {
 
 /** A CI360 event, stored as CI360 sent it: validated, its creative parsed, as on the first attempt. */
 export const ci360SendSource: SendSource = {
-  prepare({ deps, tenant, row, log }, body, origin) {
+  prepare({ deps, tenant, row }, body, origin) {
     const validated = validateOutbound(body, tenant)
     return 'event' in validated
-      ? buildOutbound({ ...deps, log }, row.kind as ProviderId, tenant, validated.event, origin)
+      ? buildOutbound(deps, row.kind as ProviderId, tenant, validated.event, origin)
       : undefined
   },
 }
@@ -69,7 +69,7 @@ async function retryOutbound(
   ctx: RetryContext,
   sources: Record<DeliverySource, SendSource>,
 ): Promise<RetryOutcome> {
-  const { deps, tenant, row, log, now } = ctx
+  const { deps, tenant, row, now } = ctx
   let body: unknown
   try {
     body = JSON.parse(row.event_body)
@@ -103,7 +103,7 @@ async function retryOutbound(
   await rememberIdentity(deps, tenant, correlation.identity, message.phone)
   const messageId = result.value.messageId
   const found = result.value.found === true
-  log.info(found ? 'retry found the message already sent' : 'retry sent', {
+  deps.log.info(found ? 'retry found the message already sent' : 'retry sent', {
     message_id: messageId,
     looked: lookFirst,
   })

@@ -1,6 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
-import type { Logger } from '../lib/log'
+import type { RequestContext } from '../deps'
 import type { FailedRequestKindHooks, FailedRequestKinds } from '../outbox/kinds'
 import type { DeliveryEffect, RetryOutcome } from '../outbox/outcome'
 import type { FailedRequestRow } from '../storage/failed-requests'
@@ -8,10 +7,10 @@ import type { FailedRequestRow } from '../storage/failed-requests'
 export type { DeliveryEffect, RetryOutcome }
 
 export interface RetryContext {
-  deps: Deps
+  /** The deps with the attempt's log (its fields name the row). */
+  deps: RequestContext
   tenant: TenantConfig
   row: FailedRequestRow
-  log: Logger
   /** The engine's clock for this attempt (staleness, backoff). */
   now: number
 }

@@ -81,9 +81,9 @@ describe('connector_event_id on every CI360 event', () => {
       s3Uri: 's3://bucket/list.csv',
     })
     const end = { state: 'done', bytes: 10, parts: 1 } as const
-    expect(await notifyJobEnd(deps, deps.log, tenant, job('job-a'), end)).toBe('OK')
-    expect(await notifyJobEnd(deps, deps.log, tenant, job('job-a'), end)).toBe('OK')
-    expect(await notifyJobEnd(deps, deps.log, tenant, job('job-b'), end)).toBe('OK')
+    expect(await notifyJobEnd(deps, tenant, job('job-a'), end)).toBe('OK')
+    expect(await notifyJobEnd(deps, tenant, job('job-a'), end)).toBe('OK')
+    expect(await notifyJobEnd(deps, tenant, job('job-b'), end)).toBe('OK')
     expect((await bodies()).map((b) => [b.eventName, b.connector_event_id])).toEqual([
       ['Bulk Done', 'bulk:job-a'],
       ['Bulk Done', 'bulk:job-a'],

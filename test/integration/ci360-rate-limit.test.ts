@@ -74,7 +74,12 @@ describe('CI360 rate limit: a 403 that says so is retried, other 403s are perman
 
     await new Promise((r) => setTimeout(r, 350))
     const tenant = deps.config.tenant(FIXTURE_TENANT)!
-    const outcome = await retryCi360Event({ deps, tenant, row, log: createLogger('silent'), now: Date.now() })
+    const outcome = await retryCi360Event({
+      deps: { ...deps, log: createLogger('silent') },
+      tenant,
+      row,
+      now: Date.now(),
+    })
     expect(outcome.result).toBe('done')
     const statuses = (await ci360Fake.requests(t.ci360Key)).map((r) => r.body.eventName)
     expect(statuses).toEqual(['SMS Delivered', 'SMS Delivered', 'SMS Delivered'])
@@ -86,7 +91,12 @@ describe('CI360 rate limit: a 403 that says so is retried, other 403s are perman
     await ci360Fake.script(t.ci360Key, [{ status: 403, body: { message: 'Forbidden' } }])
     const tenant = deps.config.tenant(FIXTURE_TENANT)!
     const row: any = { event_body: JSON.stringify({ eventName: 'SMS Delivered', datahub_id: 'd1' }) }
-    const outcome = await retryCi360Event({ deps, tenant, row, log: createLogger('silent'), now: Date.now() })
+    const outcome = await retryCi360Event({
+      deps: { ...deps, log: createLogger('silent') },
+      tenant,
+      row,
+      now: Date.now(),
+    })
     expect(outcome).toMatchObject({ result: 'dead', httpStatus: 403 })
   })
 })

@@ -93,6 +93,17 @@ describe('CI360 contact preferences: the cron uploads new opt-outs and opt-ins',
     // The signed URL is its own credential: the gateway token never goes to the file store.
     expect(put?.headers.authorization).toBeUndefined()
 
+    // The job's state, as an operator would read it (the connector itself does not wait for it).
+    const gateway = String(t.secret.ci360_api_url).replace('/marketingGateway/events', '')
+    const status = await fetch(`${gateway}/marketingData/tableJobs/${jobs[0]?.id}`, {
+      headers: { authorization: String(location?.headers.authorization) },
+    })
+    expect(await status.json()).toEqual({
+      id: jobs[0]?.id,
+      jobType: 'CONTACT_PREFERENCE_SMS_IMPORT',
+      status: 'Imported',
+    })
+
     expect(await s.pending(t)).toEqual([])
     expect(await s.schedule(t)).toMatchObject({
       failures: 0,
@@ -206,6 +217,18 @@ describe('CI360 contact preferences: the cron uploads new opt-outs and opt-ins',
     const { jobs } = await ci360Fake.contactPreferences(t.ci360Key)
     expect(jobs.map((j) => j.csv)).toEqual([csvOf('sms_id,+15550000051,OPT-OUT,true')])
     expect(await s.pending(t)).toEqual([])
+  })
+
+  it('is refused by CI360 with a JWT of the wrong secret, and keeps the rows pending', async () => {
+    const t = enabled(FIXTURE_TENANT, { ci360_client_secret: 'NotTheSecretCi360Knows0123456789' })
+    const s = setup([t])
+    await s.add(t, sms('+15550000081'))
+    const report = await s.cron()
+    expect(report.contactPreferences).toEqual({ rows: 0, failed: 1 })
+    const calls = await ci360Fake.requests(t.ci360Key)
+    expect(calls.map((c) => c.path.replace(t.ci360Key, ''))).toEqual(['/marketingData/fileTransferLocation'])
+    expect((await s.schedule(t))?.last_error).toContain('auth HTTP 401')
+    expect(await s.pending(t)).toHaveLength(1)
   })
 
   it("uploads each tenant's own rows only, with its own token", async () => {

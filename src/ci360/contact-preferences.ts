@@ -1,4 +1,3 @@
-import * as z from 'zod/mini'
 import type { FetchFn } from '../lib/http'
 import { err, ok, type Result } from '../lib/result'
 import { callUpstream, type ErrorReading, type UpstreamReply, type UpstreamRequest } from '../upstream/call'
@@ -51,8 +50,28 @@ export function contactPreferenceCsv(prefs: readonly SmsPreference[]): string {
 
 export const isSmsId = (address: string): boolean => E164.test(address)
 
-const TransferLocation = z.object({ signedURL: z.url() })
-const TableJob = z.object({ id: z.union([z.string().check(z.minLength(1)), z.number()]) })
+/** A non-empty string (or number) field of a JSON object reply; undefined when the reply has none. */
+function fieldOf(text: string, name: string): string | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const field = (value as Record<string, unknown>)[name]
+  if (typeof field === 'number') return String(field)
+  return typeof field === 'string' && field !== '' ? field : undefined
+}
+
+function isHttpUrl(url: string | undefined): url is string {
+  if (url === undefined) return false
+  try {
+    return /^https?:$/.test(new URL(url).protocol)
+  } catch {
+    return false
+  }
+}
 
 export interface ContactPreferenceClient {
   /**
@@ -84,20 +103,8 @@ export function createContactPreferenceClient(
       bodyLimit: 4096,
       readError,
     })
-  const json = <T>(
-    reply: UpstreamReply,
-    schema: z.ZodMiniType<T>,
-    what: string,
-  ): Result<T, UpstreamError> => {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(reply.text)
-    } catch {
-      parsed = undefined
-    }
-    const r = schema.safeParse(parsed)
-    if (r.success) return ok(r.data)
-    return err(
+  const missing = (reply: UpstreamReply, what: string) =>
+    err(
       new UpstreamError({
         upstream: 'ci360',
         kind: 'bad_response',
@@ -106,7 +113,6 @@ export function createContactPreferenceClient(
         message: `CI360 answered ${reply.status} without ${what}`,
       }),
     )
-  }
   return {
     async importSms(csv) {
       const authorization = `Bearer ${await config.token()}`
@@ -115,9 +121,8 @@ export function createContactPreferenceClient(
         headers: { authorization, accept: 'application/json' },
       })
       if (!location.ok) return location
-      const signed = json(location.value, TransferLocation, 'a signedURL')
-      if (!signed.ok) return signed
-      const signedURL = signed.value.signedURL
+      const signedURL = fieldOf(location.value.text, 'signedURL')
+      if (!isHttpUrl(signedURL)) return missing(location.value, 'a signedURL')
       const put = await call(
         signedURL,
         { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv },
@@ -134,8 +139,8 @@ export function createContactPreferenceClient(
         }),
       })
       if (!job.ok) return job
-      const id = json(job.value, TableJob, 'a job id')
-      return id.ok ? ok({ jobId: String(id.value.id) }) : id
+      const jobId = fieldOf(job.value.text, 'id')
+      return jobId === undefined ? missing(job.value, 'a job id') : ok({ jobId })
     },
   }
 }

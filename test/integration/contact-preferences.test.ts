@@ -231,6 +231,17 @@ describe('CI360 contact preferences: the cron uploads new opt-outs and opt-ins',
     expect(await s.pending(t)).toHaveLength(1)
   })
 
+  it('treats an answer without a signedURL as a failure, and sends no file', async () => {
+    const t = enabled()
+    const s = setup([t])
+    await s.add(t, sms('+15550000091'))
+    await ci360Fake.script(t.ci360Key, [{ status: 201, body: { url: 'elsewhere' } }])
+    await s.cron()
+    expect(await ci360Fake.requests(t.ci360Key)).toHaveLength(1)
+    expect((await s.schedule(t))?.last_error).toContain('without a signedURL')
+    expect(await s.pending(t)).toHaveLength(1)
+  })
+
   it("uploads each tenant's own rows only, with its own token", async () => {
     const a = enabled(FIXTURE_TENANT)
     const b = enabled(OTHER_TENANT)

@@ -35,8 +35,9 @@ export interface CronReport {
 
 /**
  * The every-minute cron: retry due failed requests (each by its kind's hooks in `kinds`), upload the due
- * tenants' contact preferences to CI360, then purge rows older than `retention_days`. `scheduledTime` is only logged: every decision uses `deps.now()`, so one injected
- * clock drives the whole engine in tests. Never throws; failures are logged and retried next minute.
+ * tenants' contact preferences to CI360, then purge rows older than `retention_days`. `scheduledTime`
+ * is only logged: every decision uses `deps.now()`, so one injected clock drives the whole engine in
+ * tests. Never throws; failures are logged and retried next minute.
  */
 export async function runCron(
   deps: Deps,

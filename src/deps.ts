@@ -7,6 +7,7 @@ import type { ProviderId } from './lib/vocabulary'
 import { createProvider } from './providers/registry'
 import type { MessageProvider } from './providers/types'
 import { createBulkJobStore } from './storage/bulk-jobs'
+import { createContactPreferenceUploadStore } from './storage/contact-preference-uploads'
 import { createDeliveryStore } from './storage/deliveries'
 import { createLeaseStore } from './storage/failed-request-leases'
 import { createFailedRequestStore } from './storage/failed-requests'
@@ -59,6 +60,7 @@ export function runtimeOf(env: Env, config: Config): Runtime {
 export interface Deps extends Runtime {
   stores: {
     bulkJobs: ReturnType<typeof createBulkJobStore>
+    contactPreferenceUploads: ReturnType<typeof createContactPreferenceUploadStore>
     deliveries: ReturnType<typeof createDeliveryStore>
     failedRequests: ReturnType<typeof createFailedRequestStore>
     leases: ReturnType<typeof createLeaseStore>
@@ -99,6 +101,7 @@ export function createDeps(runtime: Runtime): Deps {
     ...runtime,
     stores: {
       bulkJobs: createBulkJobStore(runtime.db),
+      contactPreferenceUploads: createContactPreferenceUploadStore(runtime.db),
       deliveries: createDeliveryStore(runtime.db),
       failedRequests: createFailedRequestStore(runtime.db),
       leases: createLeaseStore(runtime.db),

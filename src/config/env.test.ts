@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       provider_timeout_ms: 10000,
       retry_max_attempts: 8,
       retention_days: 30,
+      ci360_contact_preferences: false,
+      contact_preference_minutes: 15,
     })
   })
 

@@ -2,6 +2,7 @@ import type { Deps, RequestContext } from '../deps'
 import { describeError, type Logger } from '../lib/log'
 import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
 import type { PurgedTable, RetentionPolicy } from '../storage/retention'
+import { type ContactPreferenceReport, uploadContactPreferences } from './contact-preferences'
 import { attemptRow, LEASE_MS } from './engine'
 import { settleStuckClaims } from './stuck'
 import type { RetryKinds } from './types'
@@ -28,12 +29,15 @@ export interface CronReport {
   /** `sending` claims past their lease, marked `uncertain` (docs/guarantees.md). */
   uncertain: number
   purged: Record<PurgedTable, number>
+  /** The CI360 contact-preference upload (docs/compliance.md). */
+  contactPreferences: ContactPreferenceReport
 }
 
 /**
- * The every-minute cron: retry due failed requests (each by its kind's hooks in `kinds`), then purge rows older than
- * `retention_days`. `scheduledTime` is only logged: every decision uses `deps.now()`, so one injected
- * clock drives the whole engine in tests. Never throws; failures are logged and retried next minute.
+ * The every-minute cron: retry due failed requests (each by its kind's hooks in `kinds`), upload the due
+ * tenants' contact preferences to CI360, then purge rows older than `retention_days`. `scheduledTime`
+ * is only logged: every decision uses `deps.now()`, so one injected clock drives the whole engine in
+ * tests. Never throws; failures are logged and retried next minute.
  */
 export async function runCron(
   deps: Deps,
@@ -50,6 +54,7 @@ export async function runCron(
     errors: 0,
     uncertain: 0,
     purged: { deliveries: 0, failed_requests: 0, webhook_events: 0, inbound_events: 0, bulk_jobs: 0 },
+    contactPreferences: { rows: 0, failed: 0 },
   }
   try {
     // Before the retries, so a claim marked uncertain is settled in the same run.
@@ -62,12 +67,21 @@ export async function runCron(
   } catch (e) {
     log.error('retry run failed', describeError(e))
   }
+  // Never throws: each tenant's failure is logged and backed off on its own.
+  report.contactPreferences = await uploadContactPreferences(ctx)
   try {
     report.purged = await deps.stores.retention.purgeExpired(deps.now(), retentionPolicy(ctx))
   } catch (e) {
     log.error('purge failed', describeError(e))
   }
-  if (report.attempted > 0 || report.uncertain > 0 || Object.values(report.purged).some((n) => n > 0))
+  const { rows, failed } = report.contactPreferences
+  if (
+    report.attempted > 0 ||
+    report.uncertain > 0 ||
+    rows > 0 ||
+    failed > 0 ||
+    Object.values(report.purged).some((n) => n > 0)
+  )
     log.info('cron run', { ...report })
   return report
 }

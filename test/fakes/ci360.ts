@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import { CI360_CLIENT_SECRETS, CI360_STATIC_TOKEN_PREFIX } from '../support/constants'
+import { createMarketingData } from './ci360-marketing-data'
 import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
 
 /**
@@ -15,12 +16,17 @@ import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } 
  * tests share 127.0.0.1, so the fake counts per key instead: `POST /__control/rate-limit {key, max,
  * window_ms?, body?, headers?}` makes request `max + 1` onwards within the window get that 403 (`max:
  * null` lifts it). The gateway's wording is not published; `body` and `headers` let a test pick one.
+ *
+ * The contact-preference import (`<prefix>/marketingData/…`, the signed upload URL) is in
+ * `ci360-marketing-data.ts`.
  */
 export function createFakeCi360() {
   const scripts = new Scripts()
   const limits = new Map<string, RateLimit>()
+  const marketingData = createMarketingData(scripts, verifyToken)
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
+    if (await marketingData.handle(req, res, url)) return
     if (url.pathname === '/__control/rate-limit') {
       setRateLimit(limits, JSON.parse((await readRaw(req)) || '{}'))
       sendJson(res, 200, { ok: true })

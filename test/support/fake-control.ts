@@ -21,6 +21,23 @@ export interface Recorded {
   raw: string
 }
 
+/** Mirrors `UploadedFile` in test/fakes/ci360-marketing-data.ts: a CSV PUT on a signed URL. */
+export interface UploadedFile {
+  path: string
+  content_type: string
+  csv: string
+}
+
+/** Mirrors `TableJob` in test/fakes/ci360-marketing-data.ts: a table job and the CSV it points at. */
+export interface TableJob {
+  id: string
+  client_id: string
+  jobType: unknown
+  fileLocation: unknown
+  headerRowIncluded: unknown
+  csv: string | null
+}
+
 type FakeName = 'scg' | 'ci360' | 'twilio' | 's3' | 'source' | 'genesys'
 
 /** Drive a fake provider's control routes from a test. */
@@ -58,6 +75,11 @@ export const ci360Fake = {
       body: JSON.stringify({ key, max, window_ms: opts.windowMs, body: opts.body, headers: opts.headers }),
     })
     if (!res.ok) throw new Error(`fake ci360 rate-limit failed: ${res.status}`)
+  },
+  /** The CSVs PUT on the fake's signed URLs and the table jobs started under `key` (oldest first). */
+  async contactPreferences(key: string): Promise<{ files: UploadedFile[]; jobs: TableJob[] }> {
+    const res = await fetch(`${fakes().ci360}/__control/contact-preferences?key=${encodeURIComponent(key)}`)
+    return (await res.json()) as { files: UploadedFile[]; jobs: TableJob[] }
   },
 }
 export const twilioFake = control('twilio')

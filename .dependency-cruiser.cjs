@@ -82,6 +82,12 @@ module.exports = {
       "The streamed copy knows S3 and a source URL, not CI360's bulk webhook: bulk/ calls s3/, never the reverse.",
     ),
     forbid(
+      'openapi-below-the-capabilities',
+      '^src/openapi/',
+      '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|genesys)/',
+      'Reply schemas and the Operation shape are imported (as types) by the capabilities; they name none of them. Request schemas reach the document through routes/openapi.ts.',
+    ),
+    forbid(
       'openapi-document-out-of-the-bundle',
       '^src/(?!routes/openapi\\.ts$)',
       '^src/openapi/document\\.ts$|^src/routes/openapi\\.ts$',

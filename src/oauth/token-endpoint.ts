@@ -1,8 +1,9 @@
 import type { RequestContext } from '../deps'
+import type { TokenReply as TokenReplySchema } from '../openapi/replies'
+import type { Body } from '../openapi/reply'
 import { authenticateClient, readClientCredentials, tenantOfScope } from './client-auth'
 import { OAuthError } from './errors'
 import { checkBasic, type WebhookRealm } from './realms'
-import type { TokenReply } from './reply'
 import { issueToken, verifyToken } from './tokens'
 
 export interface TokenRequest {
@@ -39,7 +40,10 @@ const required = (params: URLSearchParams, name: string): string => {
  * The token endpoint: authenticate the client, run the grant, sign the tokens. Throws
  * `OAuthError` for every refusal.
  */
-export async function handleTokenRequest(deps: RequestContext, req: TokenRequest): Promise<TokenReply> {
+export async function handleTokenRequest(
+  deps: RequestContext,
+  req: TokenRequest,
+): Promise<Body<typeof TokenReplySchema>> {
   const { log } = deps
   const params = formParams(req)
   const creds = readClientCredentials(req.authorization, params)

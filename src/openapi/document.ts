@@ -1,7 +1,5 @@
 import * as z from 'zod/mini'
-import { BulkBodySchema } from '../bulk/request'
-import { OutboundEventSchema } from '../ci360/event'
-import { ScgEnvelopeSchema, ScgMoFieldsSchema, ScgStatusFieldsSchema } from '../providers/scg/webhook'
+import { ScgMoFieldsSchema, ScgStatusFieldsSchema } from '../providers/scg/webhook'
 import { VERSION } from '../version'
 import type { Operation, Schema, Security } from './operation'
 import * as R from './replies'
@@ -12,15 +10,15 @@ import * as R from './replies'
  * imports this file, so `z.toJSONSchema` stays out of the Worker bundle.
  */
 
-/** Reply schemas are written once under components.schemas and referenced from every operation. */
-const NAMED = new Map<Schema, string>(
-  Object.entries({
-    ...R,
-    OutboundEvent: OutboundEventSchema,
-    ScgEnvelope: ScgEnvelopeSchema,
-    BulkWebhook: BulkBodySchema,
-  }).map(([name, schema]) => [schema as Schema, name]),
-)
+/**
+ * Reply schemas, and the request schemas the caller names, are written once under components.schemas
+ * and referenced from every operation.
+ */
+type Named = Map<Schema, string>
+const namedSchemas = (requests: Record<string, Schema>) =>
+  new Map<Schema, string>(
+    Object.entries({ ...R, ...requests }).map(([name, schema]) => [schema as Schema, name]),
+  )
 
 const inline = (s: Schema) => {
   const out = z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>
@@ -28,8 +26,8 @@ const inline = (s: Schema) => {
   return out
 }
 
-const json = (s: Schema) => {
-  const name = NAMED.get(s)
+const json = (named: Named, s: Schema) => {
+  const name = named.get(s)
   return name ? { $ref: `#/components/schemas/${name}` } : inline(s)
 }
 
@@ -43,7 +41,7 @@ const SECURITY: Record<Exclude<Security, 'none'>, Record<string, string[]>[]> = 
   oauthClient: [{ clientBasic: [] }, {}],
 }
 
-function operationObject(op: Operation) {
+function operationObject(op: Operation, named: Named) {
   return {
     summary: op.summary,
     tags: [op.tag],
@@ -56,7 +54,7 @@ function operationObject(op: Operation) {
             in: p.in,
             required: p.in === 'path',
             description: p.description,
-            schema: json(p.schema),
+            schema: json(named, p.schema),
           })),
         }
       : {}),
@@ -67,7 +65,7 @@ function operationObject(op: Operation) {
             content: Object.fromEntries(
               op.body.map((b) => [
                 b.type,
-                { schema: json(b.schema), ...(b.description ? { description: b.description } : {}) },
+                { schema: json(named, b.schema), ...(b.description ? { description: b.description } : {}) },
               ]),
             ),
           },
@@ -79,7 +77,7 @@ function operationObject(op: Operation) {
         {
           description: r.description,
           ...(r.schema
-            ? { content: { [r.type ?? 'application/json']: { schema: json(r.schema) } } }
+            ? { content: { [r.type ?? 'application/json']: { schema: json(named, r.schema) } } }
             : r.type
               ? { content: { [r.type]: {} } }
               : {}),
@@ -89,12 +87,16 @@ function operationObject(op: Operation) {
   }
 }
 
-/** The OpenAPI 3.1 document of `operations`. */
-export function buildDocument(operations: readonly Operation[]) {
+/**
+ * The OpenAPI 3.1 document of `operations`. `requests` names the request schemas written once under
+ * components.schemas (the capabilities' own schemas: the caller, at the edge, may import them).
+ */
+export function buildDocument(operations: readonly Operation[], requests: Record<string, Schema> = {}) {
+  const named = namedSchemas(requests)
   const paths: Record<string, Record<string, unknown>> = {}
   for (const op of operations) {
     paths[op.path] ??= {}
-    ;(paths[op.path] as Record<string, unknown>)[op.method] = operationObject(op)
+    ;(paths[op.path] as Record<string, unknown>)[op.method] = operationObject(op, named)
   }
   return {
     openapi: '3.1.0',
@@ -162,7 +164,7 @@ export function buildDocument(operations: readonly Operation[]) {
         },
       },
       schemas: {
-        ...Object.fromEntries([...NAMED].map(([schema, name]) => [name, inline(schema)])),
+        ...Object.fromEntries([...named].map(([schema, name]) => [name, inline(schema)])),
         ScgStatusFields: inline(ScgStatusFieldsSchema),
         ScgMoFields: inline(ScgMoFieldsSchema),
       },

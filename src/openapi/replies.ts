@@ -1,7 +1,6 @@
 import * as z from 'zod/mini'
 import { ERROR_CODE_LIST } from '../lib/app-error'
 import { BULK_JOB_STATES, FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES, PROVIDER_IDS } from '../lib/vocabulary'
-import { TokenReply } from '../oauth/reply'
 import { WebhookReply } from '../providers/webhook-reply'
 
 /**
@@ -73,7 +72,16 @@ export const MulticloudReply = z.object({
 
 export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped])
 
-export { TokenReply, WebhookReply }
+export { WebhookReply }
+
+/** The token endpoint's 200 reply (RFC 6749 §5.1). */
+export const TokenReply = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number(),
+  refresh_token: z.optional(z.string()),
+  scope: z.string(),
+})
 export const OAuthErrorReply = z.object({
   error: z.enum([
     'invalid_request',

@@ -66,8 +66,8 @@ module.exports = {
     forbid(
       'retry-engine-names-no-kind',
       '^src/retry/(engine|cron|track)\\.ts$',
-      '^src/(outbound|genesys)/|^src/providers/genesys/',
-      'The engine is handed the failed-request kinds (src/failed-request-kinds.ts); it names none of them.',
+      '^src/(outbound|genesys|ci360|providers)/',
+      'The engine is handed the failed-request kinds (src/failed-request-kinds.ts); it names none of them, nor any vendor.',
     ),
     forbid(
       'capabilities-below-http',

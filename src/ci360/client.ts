@@ -34,6 +34,11 @@ export interface Ci360Config {
   /** `ci360_token` as given, or the static JWT built from `ci360_client_secret`. */
   token: () => Promise<string>
   timeoutMs: number
+  /**
+   * The attribute name `connector_event_id` is sent under (`ci360_event_id_attribute`); empty: not sent,
+   * for a CI360 that refuses attributes its event does not define (docs/guarantees.md).
+   */
+  eventIdAttribute: string
 }
 
 const jwtCache = new Map<string, Promise<string>>()
@@ -53,6 +58,7 @@ export function ci360ConfigOf(tenant: TenantConfig): Ci360Config {
   return {
     apiUrl,
     timeoutMs: settings.provider_timeout_ms,
+    eventIdAttribute: settings.ci360_event_id_attribute,
     token: () => {
       if (staticToken) return Promise.resolve(staticToken)
       const cacheKey = `${tenant.id}\u0000${secret}`
@@ -76,10 +82,11 @@ export function createCi360Client(
 ): Ci360Client {
   return {
     async send(event) {
+      const body = onTheWire(event, config.eventIdAttribute)
       const reply = await callUpstream(deps, {
         upstream: 'ci360',
         url: config.apiUrl,
-        init: postInit(`Bearer ${await config.token()}`, 'application/json', JSON.stringify(event)),
+        init: postInit(`Bearer ${await config.token()}`, 'application/json', JSON.stringify(body)),
         timeoutMs: config.timeoutMs,
         bodyLimit: 2048,
         readError: ({ status, text, headers }) => ({
@@ -90,4 +97,12 @@ export function createCi360Client(
       return reply.ok ? ok({ status: reply.value.status }) : reply
     },
   }
+}
+
+/** The event as CI360 gets it: `connector_event_id` under the tenant's attribute name, or left out. */
+function onTheWire(event: Ci360Event, attribute: string): Ci360Event {
+  const id = event[CONNECTOR_EVENT_ID]
+  if (id === undefined || attribute === CONNECTOR_EVENT_ID) return event
+  const { [CONNECTOR_EVENT_ID]: _, ...rest } = event
+  return attribute ? { ...rest, [attribute]: id } : rest
 }

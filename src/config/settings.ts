@@ -40,6 +40,7 @@ export const SettingsSchema = z.object({
   twilio_mo_event: optionalText,
   twilio_mo_body_uppercase: z._default(boolish, false),
   ci360_include_status_details: z._default(boolish, false),
+  ci360_event_id_attribute: z._default(text, 'connector_event_id'),
   ci360_contact_preferences: z._default(boolish, false),
   contact_preference_minutes: z._default(intRange(1, 1440), 15),
   s3_bucket_name: optionalText,

@@ -111,4 +111,23 @@ describe('connector_event_id on every CI360 event', () => {
     await runScheduled(deps, clock.now())
     expect(await bodies()).toEqual([{ ...old, connector_event_id: 'scg:stored-before-upgrade' }])
   })
+
+  it.each([
+    ['dedupe_key', { dedupe_key: 'x' }],
+    ['', {}],
+  ])(
+    'ci360_event_id_attribute %j: the id goes under that name, or is left out; the stored body keeps it',
+    async (attribute, shape) => {
+      const { t, em, bodies } = setup({ ci360_event_id_attribute: attribute })
+      await ci360Fake.script(t.ci360Key, [{ status: 503 }])
+      const envelope = scgEnvelope('scg-status-delivered')
+      expect(await json(await em.deliver(envelope))).toMatchObject({ status: 'QUEUED' })
+      const stored = await rows.failedRequest(`scg:${envelope['event-id']}`)
+      expect(JSON.parse(stored.event_body).connector_event_id).toBe(`scg:${envelope['event-id']}`)
+      const [sent] = await bodies()
+      expect(sent).not.toHaveProperty('connector_event_id')
+      if ('dedupe_key' in shape) expect(sent.dedupe_key).toBe(`scg:${envelope['event-id']}`)
+      else expect(Object.keys(sent).sort()).toEqual(['datahub_id', 'eventName', 'externalCode'])
+    },
+  )
 })

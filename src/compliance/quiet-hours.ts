@@ -1,0 +1,151 @@
+import type { QuietHours } from '../config/quiet-hours'
+import { recipientZones } from './zones'
+
+const MINUTE = 60_000
+const DAY_MINUTES = 1440
+/** How far ahead a common end of the window is looked for. */
+const HORIZON_MS = 3 * 24 * 3600_000
+/** Deferred sends spread over at most this long after the window's end (docs/compliance.md). */
+export const SPREAD_MS = 30 * MINUTE
+
+/** The window as minutes of the local day: [start, end), across midnight when start > end. */
+export interface Window {
+  start: number
+  end: number
+}
+
+const minutesOf = (hhmm: string) => {
+  const [h, m] = hhmm.split(':')
+  return Number(h) * 60 + Number(m)
+}
+
+export const windowOf = (q: Pick<QuietHours, 'start' | 'end'>): Window => ({
+  start: minutesOf(q.start),
+  end: minutesOf(q.end),
+})
+
+export const insideWindow = (w: Window, minute: number) =>
+  w.start < w.end ? minute >= w.start && minute < w.end : minute >= w.start || minute < w.end
+
+/** One formatter per zone and isolate: building an Intl.DateTimeFormat costs far more than using one. */
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
+/** The wall-clock minute of the day (0–1439) in `zone` at `at` (ms since the epoch). */
+export function localMinute(zone: string, at: number): number {
+  let f = formatters.get(zone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
+    formatters.set(zone, f)
+  }
+  let hour = 0
+  let minute = 0
+  for (const p of f.formatToParts(at)) {
+    if (p.type === 'hour') hour = Number(p.value) % 24
+    else if (p.type === 'minute') minute = Number(p.value)
+  }
+  return hour * 60 + minute
+}
+
+const inside = (w: Window, zone: string, at: number) => insideWindow(w, localMinute(zone, at))
+
+/**
+ * The first minute at or after `at` (minute-aligned) when `zone` is outside the window. Jumps to the
+ * wall-clock `end`; when a DST change moved the clock on the way (the jump overshot, or the clock went
+ * back and it is still inside), it searches or jumps again, so the answer follows local wall-clock time.
+ */
+function leaves(w: Window, zone: string, at: number): number {
+  let t = at
+  for (let i = 0; i < 4; i++) {
+    const m = localMinute(zone, t)
+    if (!insideWindow(w, m)) return t
+    const jump = t + ((w.end - m + DAY_MINUTES) % DAY_MINUTES) * MINUTE
+    if (inside(w, zone, jump)) {
+      t = jump
+      continue
+    }
+    // Inside at t, outside at jump: the first minute outside lies in (t, jump].
+    let lo = t
+    let hi = jump
+    while (hi - lo > MINUTE) {
+      const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE
+      if (inside(w, zone, mid)) lo = mid
+      else hi = mid
+    }
+    return hi
+  }
+  return t
+}
+
+/**
+ * When the window has closed in every zone (the earliest such minute), or undefined when `now` is
+ * outside the window in all of them (send now). When no common minute exists within three days (a
+ * window too long for the zones' spread), the latest of the zones' own ends is used.
+ */
+export function windowClosesAt(w: Window, zones: readonly string[], now: number): number | undefined {
+  if (zones.every((z) => !inside(w, z, now))) return undefined
+  const from = Math.floor(now / MINUTE) * MINUTE
+  let t = from
+  while (t - from <= HORIZON_MS) {
+    let moved = false
+    for (const z of zones) {
+      const left = leaves(w, z, t)
+      if (left > t) {
+        t = left
+        moved = true
+      }
+    }
+    if (!moved) return t
+  }
+  return Math.max(...zones.map((z) => leaves(w, z, from)))
+}
+
+/** FNV-1a over the guid: the same guid always gets the same place in the spread. */
+function hash32(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h
+}
+
+/** The guid's offset in [0, SPREAD_MS), in whole seconds. */
+export const spreadOf = (guid: string) => (hash32(guid) % (SPREAD_MS / 1000)) * 1000
+
+/** What quiet hours says about one send. */
+export type QuietDecision =
+  | { hold: false; reason: 'outside' | 'exempt' | 'zone_unknown' }
+  | { hold: true; windowEnd: number; sendAt: number; zones: readonly string[] }
+
+export interface QuietSubject {
+  /** The recipient as `+E.164`; undefined for an address that is not a phone number. */
+  phone: string | undefined
+  guid: string
+  /** The CI360 task's externalCode and taskId, matched against `exempt`. */
+  task: readonly (string | null | undefined)[]
+}
+
+/**
+ * Hold or send (docs/compliance.md, "Quiet hours"): an exempt task or a recipient whose zone is unknown
+ * is sent; a recipient inside the window (in any of its zones) is held until the window has closed in
+ * all of them, plus the guid's place in the 30-minute spread — unless that would land inside the
+ * window again (a very short allowed span), then at the window's end.
+ */
+export function quietHoursDecision(q: QuietHours, s: QuietSubject, now: number): QuietDecision {
+  if (s.task.some((t) => typeof t === 'string' && t !== '' && q.exempt.includes(t))) {
+    return { hold: false, reason: 'exempt' }
+  }
+  const zones = q.zone === 'recipient' ? (s.phone ? recipientZones(s.phone) : undefined) : [q.zone]
+  if (!zones || zones.length === 0) return { hold: false, reason: 'zone_unknown' }
+  const w = windowOf(q)
+  const windowEnd = windowClosesAt(w, zones, now)
+  if (windowEnd === undefined) return { hold: false, reason: 'outside' }
+  const spread = windowEnd + spreadOf(s.guid)
+  const sendAt = zones.some((z) => inside(w, z, spread)) ? windowEnd : spread
+  return { hold: true, windowEnd, sendAt, zones }
+}

@@ -114,8 +114,11 @@ function hash32(s: string): number {
   return h
 }
 
-/** The guid's offset in [0, SPREAD_MS), in whole seconds. */
-export const spreadOf = (guid: string) => (hash32(guid) % (SPREAD_MS / 1000)) * 1000
+/** The guid's offset in [0, spreadMs) (at most 30 minutes), in whole seconds. */
+export const spreadOf = (guid: string, spreadMs = SPREAD_MS) => {
+  const seconds = Math.floor(Math.min(spreadMs, SPREAD_MS) / 1000)
+  return seconds > 0 ? (hash32(guid) % seconds) * 1000 : 0
+}
 
 /** What quiet hours says about one send. */
 export type QuietDecision =
@@ -128,6 +131,8 @@ export interface QuietSubject {
   guid: string
   /** The CI360 task's externalCode and taskId, matched against `exempt`. */
   task: readonly (string | null | undefined)[]
+  /** A narrower spread than 30 minutes (a short `event_ttl` must not expire the send inside it). */
+  spreadMs?: number
 }
 
 /**
@@ -145,7 +150,7 @@ export function quietHoursDecision(q: QuietHours, s: QuietSubject, now: number):
   const w = windowOf(q)
   const windowEnd = windowClosesAt(w, zones, now)
   if (windowEnd === undefined) return { hold: false, reason: 'outside' }
-  const spread = windowEnd + spreadOf(s.guid)
+  const spread = windowEnd + spreadOf(s.guid, s.spreadMs)
   const sendAt = zones.some((z) => inside(w, z, spread)) ? windowEnd : spread
   return { hold: true, windowEnd, sendAt, zones }
 }

@@ -1,6 +1,9 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { BindingCounter, countD1, countKV } from '../../bench/worker/counter'
 import { runScheduled } from '../../src/scheduled'
+import { appWith } from '../support/app'
 import { clocked, createClock, deliveryRow, failedRow, postScg, wipeTables } from '../support/clock'
 import { scgFake, twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
@@ -207,6 +210,44 @@ describe('Genesys', () => {
     clock.set(row.next_attempt_at)
     expect(await cronAt(deps, clock.now())).toMatchObject({ states: { done: 1 } })
     expect(await scgFake.requests(g.scgToken)).toHaveLength(2)
+  })
+})
+
+describe('what quiet hours cost on the send path (D1/KV calls before the reply)', () => {
+  async function countedPost(at: number) {
+    const t = testTenant(undefined, { quiet_hours: QUIET })
+    const counter = new BindingCounter()
+    const { app } = appWith(envWith([t]), {
+      now: () => at,
+      db: countD1(env.DB, () => counter),
+      kv: countKV(env.IDENTITY_CACHE, () => counter),
+    })
+    const event = outboundEvent('outbound-sms', { now: at })
+    const ctx = createExecutionContext()
+    const res = await app.fetch(
+      new Request(`https://connector.example.com/v1/tenants/${t.id}/scg/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': t.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
+        body: JSON.stringify(event),
+      }),
+      envWith([t]),
+      ctx,
+    )
+    counter.markReplied()
+    await waitOnExecutionContext(ctx)
+    return { status: res.status, body: await json(res), beforeReply: counter.beforeReply }
+  }
+
+  it('deferred: the claim and one batch (failed request + delivery), no provider call, no KV', async () => {
+    const r = await countedPost(NIGHT)
+    expect(r.body.status).toBe('DEFERRED')
+    expect(r.beforeReply).toEqual({ d1: 2, kv: 0, d1Sequential: 2, kvSequential: 0, sequential: 2 })
+  })
+
+  it('outside the window: the same calls as a send without quiet hours (claim, update to sent)', async () => {
+    const r = await countedPost(MORNING + 3600_000)
+    expect(r.body.status).toBe('OK')
+    expect(r.beforeReply).toEqual({ d1: 2, kv: 0, d1Sequential: 2, kvSequential: 0, sequential: 2 })
   })
 })
 

@@ -174,6 +174,30 @@ describe('the cron checks quiet hours again', () => {
     expect(await deliveryRow(event.guid)).toMatchObject({ state: 'sent', attempts: 2 })
   })
 
+  it("an operator's Retry at night is deferred again (202 QUEUED until send_at), nothing sent", async () => {
+    const { t, clock, app, event } = setup()
+    const { send_at } = await json(await postScg(app, t, event))
+    const row = await failedRow(event.guid)
+    clock.advance(5 * 60_000)
+    const res = await app.request(
+      `https://connector.example.com/v1/tenants/${t.id}/failed-requests/${row.id}/retry`,
+      {
+        method: 'POST',
+        headers: { 'x-api-key': t.adminKey },
+      },
+    )
+    expect(res.status).toBe(202)
+    expect(await json(res)).toMatchObject({
+      status: 'QUEUED',
+      id: row.id,
+      retry_at: send_at,
+      attempts: 0,
+      last_error: expect.stringContaining('quiet hours'),
+    })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
+    expect(await deliveryRow(event.guid)).toMatchObject({ state: 'deferred', attempts: 0 })
+  })
+
   it('a deferred row whose tenant has since dropped quiet_hours is sent when due', async () => {
     const { t, app, event } = setup()
     const { send_at } = await json(await postScg(app, t, event))

@@ -21,11 +21,30 @@ function decode(names: readonly string[], encoded: string): Map<string, readonly
   return out
 }
 
+/** `Region:Name Name;Region:…` → `Region/Name`, in the table's order. */
+const zoneNames = (): string[] =>
+  ZONE_NAMES.split(';').flatMap((group) => {
+    const [region, list = ''] = group.split(':')
+    return list.split(' ').map((n) => `${region}/${n}`)
+  })
+
+/** `i,j=201202…` (zones, then three-digit area codes) → `1<area code>` → zone names. */
+function decodeNanp(names: readonly string[], encoded: string): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>()
+  for (const entry of encoded.split(' ')) {
+    const [list, codes = ''] = entry.split('=')
+    if (!list) continue
+    const zones = list.split(',').map((i) => names[Number.parseInt(i, 36)] as string)
+    for (let i = 0; i + 3 <= codes.length; i += 3) out.set(`1${codes.slice(i, i + 3)}`, zones)
+  }
+  return out
+}
+
 /** Decoded on first use, once per isolate: a Worker that never checks quiet hours never pays for it. */
 function zoneTable(): ZoneTable {
   if (!table) {
-    const names = ZONE_NAMES.split(' ')
-    table = { nanp: decode(names, NANP_ZONES), countries: decode(names, COUNTRY_ZONES) }
+    const names = zoneNames()
+    table = { nanp: decodeNanp(names, NANP_ZONES), countries: decode(names, COUNTRY_ZONES) }
   }
   return table
 }
@@ -49,4 +68,4 @@ export function recipientZones(phone: string): readonly string[] | undefined {
 }
 
 /** Every zone the table names (for tests: each must be known to the runtime's Intl data). */
-export const tableZoneNames = (): readonly string[] => ZONE_NAMES.split(' ')
+export const tableZoneNames = (): readonly string[] => zoneNames()

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { QuietHours } from '../config/quiet-hours'
 import {
+  decisionForZones,
   insideWindow,
   localMinute,
   quietHoursDecision,
@@ -10,6 +11,7 @@ import {
   type Window,
   windowClosesAt,
   windowOf,
+  zonesThatCloseTogether,
 } from './quiet-hours'
 import { recipientZones, tableZoneNames } from './zones'
 
@@ -100,6 +102,33 @@ describe('window math', () => {
         expect(d.sendAt - d.windowEnd).toBeLessThan(SPREAD_MS)
         expect(insideWindow(win, localMinute(zone, d.sendAt))).toBe(false)
       }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('converges: at send_at the same check sends, for any window and any zones (no deferral day after day)', () => {
+    fc.assert(
+      fc.property(
+        minuteOfDay,
+        minuteOfDay,
+        fc.uniqueArray(fc.constantFrom(...ZONES), { minLength: 1, maxLength: 8 }),
+        instant,
+        fc.uuid(),
+        (start, end, zones, now, guid) => {
+          fc.pre(start !== end)
+          const w = { start, end }
+          const d = decisionForZones(w, zones, guid, now)
+          if (!d.hold) {
+            expect(insideAny(w, zonesThatCloseTogether(w, zones, now), now)).toBe(false)
+            return
+          }
+          expect(d.sendAt).toBeGreaterThan(now - MINUTE)
+          expect(insideAny(w, d.zones, d.sendAt)).toBe(false)
+          const again = decisionForZones(w, zones, guid, d.sendAt)
+          // A DST change between the two checks may regroup zones that never close together: once more.
+          if (again.hold) expect(decisionForZones(w, zones, guid, again.sendAt).hold).toBe(false)
+        },
+      ),
       { numRuns: 300 },
     )
   })
@@ -234,6 +263,25 @@ describe('recipient zones', () => {
     expect(insideAny(win, zones, d.windowEnd - MINUTE)).toBe(true)
     expect(hhmm(localMinute('Europe/Moscow', d.windowEnd))).toBe('08:00')
     expect(d.windowEnd).toBe(at('2026-06-11T05:00:00Z'))
+  })
+})
+
+describe('a window that never closes in all the zones at once', () => {
+  it('a toll-free +1 number, 20:00–09:00 in summer: held, then sent with the largest group of zones', () => {
+    const q: QuietHours = { start: '20:00', end: '09:00', zone: 'recipient', exempt: [] }
+    const w = windowOf(q)
+    const zones = recipientZones('+18005550123') ?? []
+    const now = at('2026-07-01T03:00:00Z')
+    const group = zonesThatCloseTogether(w, zones, now)
+    expect(group.length).toBeLessThan(zones.length)
+    expect(group).toEqual(
+      expect.arrayContaining(['America/New_York', 'America/Los_Angeles', 'America/Chicago']),
+    )
+    const d = quietHoursDecision(q, { phone: '+18005550123', guid: 'g', task: [] }, now)
+    expect(d.hold).toBe(true)
+    if (!d.hold) return
+    expect(insideAny(w, group, d.sendAt)).toBe(false)
+    expect(quietHoursDecision(q, { phone: '+18005550123', guid: 'g', task: [] }, d.sendAt).hold).toBe(false)
   })
 })
 

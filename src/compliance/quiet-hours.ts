@@ -4,7 +4,7 @@ import { recipientZones } from './zones'
 const MINUTE = 60_000
 const DAY_MINUTES = 1440
 /** How far ahead a common end of the window is looked for. */
-const HORIZON_MS = 3 * 24 * 3600_000
+const HORIZON_MS = 2 * 24 * 3600_000
 /** Deferred sends spread over at most this long after the window's end (docs/compliance.md). */
 export const SPREAD_MS = 30 * MINUTE
 
@@ -82,17 +82,61 @@ function leaves(w: Window, zone: string, at: number): number {
 }
 
 /**
- * When the window has closed in every zone (the earliest such minute), or undefined when `now` is
- * outside the window in all of them (send now). When no common minute exists within three days (a
- * window too long for the zones' spread), the latest of the zones' own ends is used.
+ * The zones whose windows close together: all of them when some minute of the day is outside the window
+ * in every zone (at today's UTC offsets), else the largest group that shares such a minute. A long
+ * window and a number spanning many zones (a toll-free +1 number: Guam to Newfoundland) may have no
+ * common minute; following the largest group gives the send a time to go, and the same group again
+ * when the cron checks at that time, so it is not deferred day after day.
  */
-export function windowClosesAt(w: Window, zones: readonly string[], now: number): number | undefined {
+export function zonesThatCloseTogether(w: Window, zones: readonly string[], now: number): readonly string[] {
+  if (zones.length < 2) return zones
+  const utc = Math.floor(now / MINUTE) % DAY_MINUTES
+  const offsets = zones.map((z) => (localMinute(z, now) - utc + DAY_MINUTES) % DAY_MINUTES)
+  const outsideAt = (m: number) => offsets.map((off) => !insideWindow(w, (m + off) % DAY_MINUTES))
+  // The most zones are outside together at the UTC minute one of them leaves its window.
+  const candidates = [...new Set(offsets.map((off) => (w.end - off + DAY_MINUTES) % DAY_MINUTES))].sort(
+    (a, b) => a - b,
+  )
+  let best: boolean[] = []
+  let bestCount = -1
+  for (const m of candidates) {
+    const outside = outsideAt(m)
+    const count = outside.filter(Boolean).length
+    if (count === zones.length) return zones
+    if (count > bestCount) {
+      best = outside
+      bestCount = count
+    }
+  }
+  return zones.filter((_, i) => best[i])
+}
+
+/** The end of the window for `zones` and the group it was computed for; undefined: send now. */
+function closing(
+  w: Window,
+  zones: readonly string[],
+  now: number,
+): { end: number; group: readonly string[] } | undefined {
   if (zones.every((z) => !inside(w, z, now))) return undefined
+  const group = zonesThatCloseTogether(w, zones, now)
+  if (group.every((z) => !inside(w, z, now))) return undefined
   const from = Math.floor(now / MINUTE) * MINUTE
+  const end = commonEnd(w, group, from)
+  if (end !== undefined) return { end, group }
+  // A DST change ahead broke the group's common minute: group by tomorrow's offsets instead.
+  const later = zonesThatCloseTogether(w, zones, now + DAY_MINUTES * MINUTE)
+  if (later.every((z) => !inside(w, z, now))) return undefined
+  const laterEnd = commonEnd(w, later, from)
+  if (laterEnd !== undefined) return { end: laterEnd, group: later }
+  return { end: Math.max(...group.map((z) => leaves(w, z, from))), group }
+}
+
+/** The first minute from `from` when every zone of `group` is outside the window (within the horizon). */
+function commonEnd(w: Window, group: readonly string[], from: number): number | undefined {
   let t = from
   while (t - from <= HORIZON_MS) {
     let moved = false
-    for (const z of zones) {
+    for (const z of group) {
       const left = leaves(w, z, t)
       if (left > t) {
         t = left
@@ -101,8 +145,15 @@ export function windowClosesAt(w: Window, zones: readonly string[], now: number)
     }
     if (!moved) return t
   }
-  return Math.max(...zones.map((z) => leaves(w, z, from)))
+  return undefined
 }
+
+/**
+ * When the window has closed in every zone (the earliest such minute; see `zonesThatCloseTogether`
+ * when it never closes in all of them at once), or undefined when `now` is outside it (send now).
+ */
+export const windowClosesAt = (w: Window, zones: readonly string[], now: number): number | undefined =>
+  closing(w, zones, now)?.end
 
 /** FNV-1a over the guid: the same guid always gets the same place in the spread. */
 function hash32(s: string): number {
@@ -147,10 +198,21 @@ export function quietHoursDecision(q: QuietHours, s: QuietSubject, now: number):
   }
   const zones = q.zone === 'recipient' ? (s.phone ? recipientZones(s.phone) : undefined) : [q.zone]
   if (!zones || zones.length === 0) return { hold: false, reason: 'zone_unknown' }
-  const w = windowOf(q)
-  const windowEnd = windowClosesAt(w, zones, now)
-  if (windowEnd === undefined) return { hold: false, reason: 'outside' }
-  const spread = windowEnd + spreadOf(s.guid, s.spreadMs)
-  const sendAt = zones.some((z) => inside(w, z, spread)) ? windowEnd : spread
-  return { hold: true, windowEnd, sendAt, zones }
+  return decisionForZones(windowOf(q), zones, s.guid, now, s.spreadMs)
+}
+
+/** The decision once the zones are known (exported for the property tests, which pick zones freely). */
+export function decisionForZones(
+  w: Window,
+  zones: readonly string[],
+  guid: string,
+  now: number,
+  spreadMs?: number,
+): QuietDecision {
+  const closes = closing(w, zones, now)
+  if (!closes) return { hold: false, reason: 'outside' }
+  const { end: windowEnd, group } = closes
+  const spread = windowEnd + spreadOf(guid, spreadMs)
+  const sendAt = group.some((z) => inside(w, z, spread)) ? windowEnd : spread
+  return { hold: true, windowEnd, sendAt, zones: group }
 }

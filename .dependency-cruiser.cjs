@@ -5,6 +5,7 @@
 const EDGE = '^src/(app|index|scheduled|failed-request-kinds)\\.ts$|^src/(http|routes)/'
 const CAPABILITIES = '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|openapi|genesys)/'
 const OUTBOX = '^src/outbox/'
+const COMPLIANCE = '^src/compliance/'
 const DEPS = '^src/deps\\.ts$'
 const FORMATS = '^src/(ci360|providers)/'
 const BASE = '^src/(config|storage|upstream)/|^src/version\\.ts$'
@@ -30,26 +31,32 @@ module.exports = {
     forbid(
       'base-stays-down',
       BASE,
-      `${FORMATS}|${DEPS}|${OUTBOX}|${CAPABILITIES}|${EDGE}`,
+      `${FORMATS}|${DEPS}|${OUTBOX}|${COMPLIANCE}|${CAPABILITIES}|${EDGE}`,
       'config, storage and upstream only use lib and each other.',
     ),
     forbid(
       'formats-stay-down',
       FORMATS,
-      `${DEPS}|${OUTBOX}|${CAPABILITIES}|${EDGE}`,
+      `${DEPS}|${OUTBOX}|${COMPLIANCE}|${CAPABILITIES}|${EDGE}`,
       'Vendor formats and clients know nothing of the flows that use them.',
     ),
     forbid(
       'deps-below-capabilities',
       DEPS,
-      `${OUTBOX}|${CAPABILITIES}|${EDGE}`,
+      `${OUTBOX}|${COMPLIANCE}|${CAPABILITIES}|${EDGE}`,
       'deps.ts builds stores and clients; capabilities take it as a parameter.',
     ),
     forbid(
       'outbox-below-capabilities',
       OUTBOX,
-      `${FORMATS}|${DEPS}|${CAPABILITIES}|${EDGE}`,
+      `${FORMATS}|${DEPS}|${COMPLIANCE}|${CAPABILITIES}|${EDGE}`,
       'The outbox (send now, else store for the cron; backoff; the kinds registry) uses only config, storage, upstream and lib: capabilities plug into it, it names none of them.',
+    ),
+    forbid(
+      'compliance-below-capabilities',
+      COMPLIANCE,
+      `${FORMATS}|${DEPS}|${OUTBOX}|${CAPABILITIES}|${EDGE}`,
+      'The compliance rules (quiet hours, zones) are pure: config types, lib and their own data; every send path may use them.',
     ),
     forbid(
       'outbound-stays-out-of-its-callers',

@@ -84,6 +84,7 @@ function replyFor(kinds: RetryKinds, r: AttemptResult): Reply {
           : { status: 'OK', ...about },
       }
     case 'retry':
+    case 'deferred':
       return {
         status: 202,
         body: {

@@ -73,6 +73,10 @@ export function jsonish<T extends z.ZodMiniType>(schema: T) {
   }, schema)
 }
 
+/** Like `jsonish`, but blank or missing is undefined (the setting is off). */
+export const optionalJson = <T extends z.ZodMiniType>(schema: T) =>
+  preprocess(blankToUndefined, z.optional(jsonish(schema)))
+
 export const stringMap = z.record(z.string(), text, { error: expected('a JSON object of strings') })
 
 /** A list given as a JSON array or as comma-separated text. */

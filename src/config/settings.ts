@@ -3,6 +3,7 @@ import {
   boolish,
   intRange,
   jsonish,
+  optionalJson,
   optionalText,
   optionalUrl,
   preprocess,
@@ -10,6 +11,7 @@ import {
   stringMap,
   text,
 } from './coerce'
+import { QuietHoursSchema } from './quiet-hours'
 
 export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = {
   WHATSAPP: '',
@@ -59,6 +61,8 @@ export const SettingsSchema = z.object({
   retry_max_attempts: z._default(intRange(1, 100), 8),
   retention_days: z._default(intRange(1), 30),
   log_level: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
+  /** docs/compliance.md, "Quiet hours"; JSON text or an object, unset means no quiet hours. */
+  quiet_hours: optionalJson(QuietHoursSchema),
 })
 
 export type BaseSettings = z.infer<typeof SettingsSchema>

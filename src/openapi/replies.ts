@@ -32,6 +32,8 @@ export const OutboundOk = z.object({
   guid: z.string(),
 })
 export const OutboundQueued = z.object({ status: z.literal('QUEUED'), guid: z.string(), retry_at: iso() })
+/** Held by the tenant's quiet hours (docs/compliance.md): the cron sends it at `send_at`. */
+export const OutboundDeferred = z.object({ status: z.literal('DEFERRED'), guid: z.string(), send_at: iso() })
 export const OutboundDuplicate = z.object({
   status: z.literal('DUPLICATE'),
   guid: z.string(),

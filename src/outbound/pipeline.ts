@@ -7,6 +7,7 @@ import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
 import type { OutboundInput, ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import { deferSend, quietHoldOf } from './defer'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
@@ -145,6 +146,8 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
 
   const prepared = buildOutbound(deps, req.providerId, tenant, event, req.origin)
   const { provider, message } = prepared
+  // Pure (no I/O): a tenant without quiet hours pays nothing here (docs/compliance.md).
+  const hold = quietHoldOf(tenant, event, prepared, now, log)
   const claim = await guard(() =>
     deliveries.claim(
       { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending', eventBody: req.bodyText },
@@ -152,6 +155,17 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     ),
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
+  if (hold) {
+    const { bodyText, origin } = req
+    return deferSend(deps, log, {
+      tenant,
+      prepared,
+      hold,
+      bodyText,
+      origin,
+      takeover: claim.takeover === true,
+    })
+  }
 
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
   const since = Math.min(event.date.generatedTimestamp, now)

@@ -56,6 +56,19 @@ export type RetryOutcome =
       appError?: AppError
     }
   | { result: 'expired'; error: string }
+  | {
+      /**
+       * Held by quiet hours (docs/compliance.md): nothing was sent and no attempt is counted; the row
+       * waits until `until`, and its deadline counts from `windowEnd` (`event_ttl` after it).
+       */
+      result: 'deferred'
+      until: number
+      windowEnd: number
+      error: string
+      httpStatus: null
+      attempted: false
+      delivery?: DeliveryEffect
+    }
 
 /**
  * A failed upstream call as a retry outcome, the same for every kind: retryable → retry (no earlier

@@ -115,6 +115,19 @@ function decide(
   switch (outcome.result) {
     case 'done':
       return { outcome, exhausted: false, finish: ends('done') }
+    case 'deferred':
+      return {
+        outcome,
+        exhausted: false,
+        finish: {
+          state: 'pending',
+          addAttempts: 0,
+          nextAttemptAt: outcome.until,
+          lastError: outcome.error,
+          generatedTimestamp: outcome.windowEnd,
+          now,
+        },
+      }
     case 'expired':
       return { outcome, exhausted: false, finish: ends('expired', { lastError: outcome.error }) }
     case 'dead':
@@ -155,6 +168,8 @@ function deliveryState(outcome: RetryOutcome, exhausted: boolean): DeliveryState
       return 'expired'
     case 'retry':
       return 'queued'
+    case 'deferred':
+      return 'deferred'
     case 'dead':
       return !exhausted && outcome.attempted !== false ? 'rejected' : 'dead'
   }

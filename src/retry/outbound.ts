@@ -1,4 +1,5 @@
 import type { DeliverySource, ProviderId } from '../lib/vocabulary'
+import { deferredDetail, type QuietHold, quietHoldOf } from '../outbound/defer'
 import { type LookedSend, lookThenSend } from '../outbound/lookup'
 import { rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
@@ -27,6 +28,11 @@ export function originOf(meta: string): string | undefined {
 export interface SendSource {
   /** The stored body as the retry sends it; undefined when it is not one to send. May throw `AppError`. */
   prepare(ctx: RetryContext, body: unknown, origin: string | undefined): PreparedOutbound | undefined
+  /**
+   * Whether quiet hours hold the send now (docs/compliance.md); a source without it is never held (a
+   * Genesys agent answers a conversation the customer started).
+   */
+  quietHold?(ctx: RetryContext, body: unknown, prepared: PreparedOutbound): QuietHold | undefined
   /** Whether a row (by its guid) is this source's and tracked on its stored webhook event. */
   tracks?(guid: string): boolean
   /** The retries of a row ended without success (`dead`, `expired`). */
@@ -40,6 +46,10 @@ export const ci360SendSource: SendSource = {
     return 'event' in validated
       ? buildOutbound(deps, row.kind as ProviderId, tenant, validated.event, origin)
       : undefined
+  },
+  quietHold({ deps, tenant, now }, body, prepared) {
+    const validated = validateOutbound(body, tenant)
+    return 'event' in validated ? quietHoldOf(tenant, validated.event, prepared, now, deps.log) : undefined
   },
 }
 
@@ -77,13 +87,28 @@ async function retryOutbound(
     return { result: 'dead', error: 'stored event body is not JSON', httpStatus: null, attempted: false }
   }
   const delivery = await deps.stores.deliveries.get(tenant.id, row.guid)
-  const prepared = sources[delivery?.source ?? 'ci360'].prepare(ctx, body, originOf(row.meta))
+  const source = sources[delivery?.source ?? 'ci360']
+  const prepared = source.prepare(ctx, body, originOf(row.meta))
   if (!prepared) {
     return { result: 'dead', error: 'stored event is not one to send', httpStatus: null, attempted: false }
   }
   const { provider, message, correlation } = prepared
-  if (isStale(prepared.generatedTimestamp, tenant, now)) {
+  // The row's own timestamp: a send quiet hours held counts its deadline from the window's end.
+  if (isStale(row.generated_timestamp ?? prepared.generatedTimestamp, tenant, now)) {
     return { result: 'expired', error: `older than event_ttl (${tenant.settings.event_ttl} s); not sent` }
+  }
+  // Checked again at every attempt: a retry that falls inside the window waits for its end, unsent.
+  const hold = source.quietHold?.(ctx, body, prepared)
+  if (hold) {
+    deps.log.info('retry deferred by quiet hours', { send_at: new Date(hold.sendAt).toISOString() })
+    return {
+      result: 'deferred',
+      until: hold.sendAt,
+      windowEnd: hold.windowEnd,
+      error: deferredDetail(hold),
+      httpStatus: null,
+      attempted: false,
+    }
   }
   // After a call whose outcome we never saw (or a claim the Worker never finished), the provider is
   // asked first: a second send could be a second SMS (docs/guarantees.md).

@@ -6,6 +6,7 @@ import type { RetryOutcome } from './types'
 const EVENT_STATE: Record<RetryOutcome['result'], InboundState> = {
   done: 'injected',
   retry: 'queued',
+  deferred: 'queued',
   dead: 'dead',
   expired: 'dead',
 }

@@ -51,7 +51,11 @@ const outbound = (provider: ProviderId, label: string): Operation => ({
       description: 'Sent (OK), DUPLICATE, STALE or IGNORED',
       schema: outboundReplies[200],
     },
-    '202': { description: 'Provider unavailable: stored and retried (QUEUED)', schema: outboundReplies[202] },
+    '202': {
+      description:
+        'Provider unavailable: stored and retried (QUEUED); or held by quiet hours until send_at (DEFERRED)',
+      schema: outboundReplies[202],
+    },
     ...common,
     '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
     '409': err('The same guid is being sent right now (IN_PROGRESS)'),

@@ -11,6 +11,8 @@ export interface Finish {
   lastError?: string
   /** Undefined keeps the stored value; null records "no HTTP answer" (timeout, network). */
   httpStatus?: number | null
+  /** Undefined keeps the stored value; set when quiet hours moved the deadline (`event_ttl` counts from it). */
+  generatedTimestamp?: number
   now: number
 }
 
@@ -68,6 +70,7 @@ export function createLeaseStore(db: D1Database) {
           `UPDATE failed_requests SET state = ?, attempts = attempts + ?, next_attempt_at = ?,
              last_error = CASE WHEN ? THEN last_error ELSE ? END,
              http_status = CASE WHEN ? THEN http_status ELSE ? END,
+             generated_timestamp = COALESCE(?, generated_timestamp),
              lease_until = NULL, lease_token = NULL, updated_at = ?
            WHERE id = ? AND lease_token = ?`,
         )
@@ -79,6 +82,7 @@ export function createLeaseStore(db: D1Database) {
           f.lastError ?? null,
           keepStatus ? 1 : 0,
           f.httpStatus ?? null,
+          f.generatedTimestamp ?? null,
           f.now,
           id,
           token,

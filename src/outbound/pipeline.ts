@@ -7,6 +7,7 @@ import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
 import type { OutboundInput, ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import { recipientKeyOf } from '../storage/recipient-key'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
@@ -145,9 +146,18 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
 
   const prepared = buildOutbound(deps, req.providerId, tenant, event, req.origin)
   const { provider, message } = prepared
+  const recipientKey = message.phone
+    ? await recipientKeyOf(deps.config.secrets.tokenSigningKey, tenant.id, message.phone)
+    : null
   const claim = await guard(() =>
     deliveries.claim(
-      { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending', eventBody: req.bodyText },
+      {
+        ...base,
+        recipientMasked: maskPhone(message.to) ?? null,
+        recipientKey,
+        state: 'sending',
+        eventBody: req.bodyText,
+      },
       claimLeaseMs(tenant),
     ),
   )

@@ -11,7 +11,7 @@ import { createEventManager, viaApp } from '../support/event-manager'
 import { ci360Fake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
 import { createHarness } from '../support/harness'
-import { wipeTables } from '../support/rows'
+import { rows, wipeTables } from '../support/rows'
 import { cacheIdentity, webhookTenant } from '../support/scg-webhook'
 import { inboundParams, type Params, type TwilioTestTenant, twilioTenant } from '../support/twilio'
 import { json } from '../support/worker'
@@ -280,6 +280,18 @@ describe('Twilio inbound keywords', () => {
     await inbound(inboundParams(t, phone, 'END'))
     expect(await entriesOf(t.id, phone)).toMatchObject([{ keyword: 'END' }])
     expect((await events()).map((e) => e.eventName)).toEqual(['Twilio Inbound'])
+  })
+})
+
+describe('the last message sent to a number', () => {
+  it('is found through the recipient_key index, never a scan', async () => {
+    const plan = await rows.queryPlan(
+      `SELECT response_tracking_code FROM deliveries
+       WHERE tenant_id = ? AND recipient_key = ? AND state IN ('sent', 'uncertain')
+       ORDER BY created_at DESC LIMIT 1`,
+      ['t', 'k'],
+    )
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING INDEX deliveries_by_recipient_key/)
   })
 })
 

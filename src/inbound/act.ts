@@ -9,8 +9,10 @@ type ActPlan = Extract<InboundPlan, { kind: 'act' }>
 
 /**
  * Carry out a plan once its delivery is claimed (the provider status is written with the claim, see
- * `flow.ts`): record a customer's opt-out or opt-in (`opt-out.ts`), inject the CI360 event or post the Genesys call, or store it for the cron when the call
- * fails. Each call is reported in `attempts`. Throws `StorageError` when the outcome cannot be made durable (the claim is then released).
+ * `flow.ts`): record a customer's opt-out or opt-in (`opt-out.ts`), then inject the CI360 event or
+ * post the Genesys call, or store it for the cron when the call fails. Each call is reported in
+ * `attempts`. Throws `StorageError` when the outcome cannot be made durable (the claim is then
+ * released).
  */
 export async function act(
   deps: Deps,

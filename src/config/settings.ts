@@ -19,6 +19,20 @@ export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = {
   FACEBOOK: 'fb:@',
 }
 
+/** Whole-body opt-out and opt-in words (docs/compliance.md, "Keywords: STOP and START"). */
+export const DEFAULT_OPT_OUT_KEYWORDS = [
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'REVOKE',
+  'OPTOUT',
+  'OPT OUT',
+]
+export const DEFAULT_OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'YES']
+
 /**
  * Non-secret settings, named as in the Lambda connectors. Given globally as `[vars]` and
  * overridable per tenant inside its `TENANT_<id>` secret.
@@ -45,6 +59,11 @@ export const SettingsSchema = z.object({
   ci360_event_id_attribute: z._default(text, 'connector_event_id'),
   ci360_contact_preferences: z._default(boolish, false),
   contact_preference_minutes: z._default(intRange(1, 1440), 15),
+  opt_out_scope: z._default(z.enum(['tenant', 'sender']), 'tenant'),
+  opt_out_keywords: z._default(stringList, DEFAULT_OPT_OUT_KEYWORDS),
+  opt_in_keywords: z._default(stringList, DEFAULT_OPT_IN_KEYWORDS),
+  opt_out_event: optionalText,
+  opt_in_event: optionalText,
   s3_bucket_name: optionalText,
   s3_region: z._default(optionalText, 'us-east-1'),
   s3_endpoint: optionalUrl,

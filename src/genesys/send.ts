@@ -11,6 +11,7 @@ import { claimLeaseMs } from '../outbound/pipeline'
 import type { PreparedOutbound } from '../outbound/types'
 import { type GenesysSend, genesysGuid, OpenMessageSchema, sendOf } from '../providers/genesys/open-messaging'
 import type { ProviderId } from '../providers/types'
+import { recipientKeyOf } from '../storage/recipient-key'
 import type { UpstreamError } from '../upstream/error'
 import { sendFailedReceipt } from './receipts'
 import { recordGenesys } from './record'
@@ -131,6 +132,9 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
   const prepared = prepareGenesysSend(deps, tenant, send, now, req.origin)
   const { provider, message, correlation } = prepared
   const log = deps.log.child({ tenant: tenant.id, genesys_id: send.id, provider: provider.id })
+  const recipientKey = message.phone
+    ? await recipientKeyOf(deps.config.secrets.tokenSigningKey, tenant.id, message.phone)
+    : null
   const claim = await guard(() =>
     deps.stores.deliveries.claim(
       {
@@ -140,6 +144,7 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
         identityId: send.id,
         externalCode: 'genesys',
         recipientMasked: maskPhone(message.to) ?? null,
+        recipientKey,
         generatedTimestamp: now,
         state: 'sending',
         now,

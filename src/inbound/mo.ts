@@ -6,6 +6,7 @@ import { ownString } from '../lib/maps'
 import { normalizePhone } from '../providers/phone'
 import type { MoEvent, WebhookFormat } from '../providers/types'
 import { STALE } from '../storage/identity-cache'
+import { keywordActionOf } from './keywords'
 import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
 
 /** The tenant whose `genesys.numbers` list the number the customer texted (docs/architecture.md, "Genesys"). */
@@ -41,7 +42,8 @@ export async function planMo(
   const owner =
     route ?? stored ?? genesysNumberTenant(ctx, e) ?? ctx.config.tenant(routeSettings.tenant_id ?? '')
   const genesys = owner && (await genesysMessageOf(ctx, owner, e))
-  if (owner && genesys)
+  if (owner && genesys) {
+    const keyword = keywordActionOf(owner.settings, e, undefined)
     return {
       kind: 'act',
       tenant: owner,
@@ -50,7 +52,9 @@ export async function planMo(
       history: undefined,
       guid: undefined,
       reason: undefined,
+      ...(keyword ? { keyword } : {}),
     }
+  }
   const phone = normalizePhone(e.from)
   // KV failing is not "no identity": a StorageError (503) lets Event Manager redeliver instead of the
   // reply being dropped as from an unknown sender.
@@ -79,12 +83,18 @@ export async function planMo(
     : entry
       ? { datahub_id: entry.datahub_id }
       : undefined
+  // An opt-out is recorded even when no MO event can be sent (docs/compliance.md, "Keywords: STOP and START").
+  const keyword = keywordActionOf(tenant.settings, e, identity)
+  const only = (reason: string): InboundPlan =>
+    keyword
+      ? { kind: 'act', tenant, event: undefined, history: undefined, guid: undefined, reason, keyword }
+      : ignore(reason, tenant.id)
   if (!identity) {
     ctx.log.info('reply from an unknown sender ignored', { from })
-    return ignore('the sender is not in the identity cache and identity_field is blank', tenant.id)
+    return only('the sender is not in the identity cache and identity_field is blank')
   }
   const mo = format.mo(tenant.settings)
-  if (!mo.eventName) return ignore(mo.missingReason, tenant.id)
+  if (!mo.eventName) return only(mo.missingReason)
 
   const channel = ownString(routeSettings.scg_channel_senders, e.senderId)
   const event: Ci360Event = {
@@ -94,5 +104,13 @@ export async function planMo(
     ...(channel ? { channel } : {}),
     ...e.attributes,
   }
-  return { kind: 'act', tenant, event, history: undefined, guid: undefined, reason: undefined }
+  return {
+    kind: 'act',
+    tenant,
+    event,
+    history: undefined,
+    guid: undefined,
+    reason: undefined,
+    ...(keyword ? { keyword } : {}),
+  }
 }

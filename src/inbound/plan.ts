@@ -3,6 +3,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
 import type { GenesysCall } from '../providers/genesys/client'
+import type { KeywordAction } from './keywords'
 
 /** A provider status to add to one of our deliveries' history. */
 export interface HistoryUpdate {
@@ -31,6 +32,8 @@ export type InboundPlan =
       guid: string | undefined
       /** Why no CI360 event is sent when `event` is undefined (the history is still recorded). */
       reason: string | undefined
+      /** An opt-out or opt-in word from the sender (docs/compliance.md, "Keywords: STOP and START"). */
+      keyword?: KeywordAction
     }
 
 export const ignore = (reason: string, tenantId?: string): InboundPlan =>

@@ -1,7 +1,7 @@
 import type { OutboundEvent } from '../ci360/event'
 import { type QuietDecision, quietHoursDecision } from '../compliance/quiet-hours'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import type { RequestContext } from '../deps'
 import { storageUnavailable } from '../lib/app-error'
 import { describeError, type Logger, maskPhone } from '../lib/log'
 import type { PreparedOutbound, Reply } from './types'
@@ -67,7 +67,8 @@ export interface Deferral {
  * delivery `deferred`, in one batch. Answers 202 `DEFERRED`. When D1 fails the claim is released and
  * `STORAGE_UNAVAILABLE` (503) is thrown, so CI360 redelivers.
  */
-export async function deferSend(deps: Deps, log: Logger, d: Deferral): Promise<Reply> {
+export async function deferSend(deps: RequestContext, d: Deferral): Promise<Reply> {
+  const { log } = deps
   const { tenant, prepared, hold } = d
   const { guid } = prepared.correlation
   const now = deps.now()

@@ -7,6 +7,7 @@ import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
 import type { OutboundInput, ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import { recipientKeyOf } from '../storage/recipient-key'
 import { deferSend, quietHoldOf } from './defer'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
@@ -148,23 +149,35 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   const { provider, message } = prepared
   // Pure (no I/O): a tenant without quiet hours pays nothing here (docs/compliance.md).
   const hold = quietHoldOf(tenant, event, prepared, now, log)
+  const recipientKey = message.phone
+    ? await recipientKeyOf(deps.config.secrets.tokenSigningKey, tenant.id, message.phone)
+    : null
   const claim = await guard(() =>
     deliveries.claim(
-      { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending', eventBody: req.bodyText },
+      {
+        ...base,
+        recipientMasked: maskPhone(message.to) ?? null,
+        recipientKey,
+        state: 'sending',
+        eventBody: req.bodyText,
+      },
       claimLeaseMs(tenant),
     ),
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
   if (hold) {
     const { bodyText, origin } = req
-    return deferSend(deps, log, {
-      tenant,
-      prepared,
-      hold,
-      bodyText,
-      origin,
-      takeover: claim.takeover === true,
-    })
+    return deferSend(
+      { ...deps, log },
+      {
+        tenant,
+        prepared,
+        hold,
+        bodyText,
+        origin,
+        takeover: claim.takeover === true,
+      },
+    )
   }
 
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.

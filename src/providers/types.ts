@@ -134,6 +134,11 @@ export interface MoEvent extends InboundBase {
   senderId: string | undefined
   /** Extra CI360 attributes (e.g. `media_urls`). */
   attributes: Record<string, string>
+  /**
+   * The provider's own verdict on an opt-out or opt-in word (Twilio's `OptOutType` with Advanced Opt-Out;
+   * `HELP` and anything else is absent). When present it decides over the body (docs/compliance.md).
+   */
+  optOutType?: 'STOP' | 'START'
 }
 
 /** A delivery type we do not act on. */

@@ -17,6 +17,8 @@ export interface DeliveryRow {
   identity_id: string
   external_code: string | null
   recipient_masked: string | null
+  /** The recipient's keyed hash (`recipient-key.ts`, migration 0011); null when unknown. */
+  recipient_key: string | null
   state: DeliveryState
   provider_message_id: string | null
   provider_status: string | null
@@ -55,6 +57,8 @@ export interface NewDelivery {
   eventBody?: string | null
   /** A Genesys send (source `genesys`): its message id, customer and Multicloud channel. */
   genesys?: { id: string; to: string; channel?: string }
+  /** The recipient's keyed hash (`recipient-key.ts`); absent for stale events and non-phone addresses. */
+  recipientKey?: string | null
 }
 
 /** States after which nothing is sent again: the stored event body is no longer needed. */
@@ -93,6 +97,24 @@ export function createDeliveryStore(db: D1Database) {
       ),
 
     /**
+     * The responseTrackingCode of the newest message sent (state `sent` or `uncertain`) to the recipient
+     * whose `recipient-key.ts` key is `recipientKey`; null when there is none or it had no code.
+     */
+    lastToRecipient: async (tenantId: string, recipientKey: string): Promise<string | null> => {
+      const row = await run('deliveries.lastToRecipient', () =>
+        db
+          .prepare(
+            `SELECT response_tracking_code FROM deliveries
+             WHERE tenant_id = ? AND recipient_key = ? AND state IN ('sent', 'uncertain')
+             ORDER BY created_at DESC LIMIT 1`,
+          )
+          .bind(tenantId, recipientKey)
+          .first<{ response_tracking_code: string | null }>(),
+      )
+      return row?.response_tracking_code ?? null
+    },
+
+    /**
      * Insert the row for a new guid; when it exists already, return it. A row stuck in `sending` for
      * longer than `leaseMs` (the Worker died mid-send) is taken over so the event is not lost. The claim
      * and the takeover write a random token; a retried statement whose first attempt committed (only
@@ -106,8 +128,8 @@ export function createDeliveryStore(db: D1Database) {
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
                generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body, source,
-               genesys_message_id, genesys_recipient, genesys_channel, claim_token)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               genesys_message_id, genesys_recipient, genesys_channel, claim_token, recipient_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO UPDATE SET claim_token = excluded.claim_token
                WHERE deliveries.claim_token = excluded.claim_token`,
           )
@@ -130,6 +152,7 @@ export function createDeliveryStore(db: D1Database) {
             d.genesys?.to ?? null,
             d.genesys?.channel ?? null,
             token,
+            d.recipientKey ?? null,
           )
           .run(),
       )

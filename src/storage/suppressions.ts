@@ -149,13 +149,22 @@ export function createSuppressionStore(db: D1Database) {
       address: string,
       actor: SuppressionActor,
       now: number,
-      opts: { channel?: SuppressionChannel; sources?: readonly SuppressionSource[] } = {},
+      opts: {
+        channel?: SuppressionChannel
+        sources?: readonly SuppressionSource[]
+        /** Only entries of these sender scopes ('' is the tenant-wide one); all when absent. */
+        senders?: readonly string[]
+      } = {},
     ): Promise<SuppressionRow[]> {
       const where = ['tenant_id = ?', 'address = ?']
       const params: unknown[] = [tenantId, address]
       if (opts.channel) {
         where.push('channel = ?')
         params.push(opts.channel)
+      }
+      if (opts.senders) {
+        where.push(`sender IN (${opts.senders.map(() => '?').join(', ') || "''"})`)
+        params.push(...opts.senders)
       }
       if (opts.sources) {
         where.push(`source IN (${opts.sources.map(() => '?').join(', ') || "''"})`)

@@ -75,7 +75,14 @@ function moEvent(params: TwilioParams): InboundEvent {
     postback: undefined,
     senderId: undefined,
     attributes: media ? { media_urls: media } : {},
+    ...optOutTypeOf(params.OptOutType),
   }
+}
+
+/** `OptOutType` STOP or START (docs/protocols.md, "Twilio"); HELP and anything else decide nothing. */
+function optOutTypeOf(value: TwilioParams[string] | undefined): { optOutType?: 'STOP' | 'START' } {
+  const v = typeof value === 'string' ? value.trim().toUpperCase() : ''
+  return v === 'STOP' || v === 'START' ? { optOutType: v } : {}
 }
 
 const sidOf = (event: InboundEvent) => String(event.logFields.message_sid ?? '')

@@ -3,11 +3,12 @@
  * or here if nothing answers on 127.0.0.1:8787), printing every hop with its timing:
  * CI360 → Worker → provider, then provider webhook → Worker → CI360 event; and a Genesys conversation
  * (Genesys → Worker → SMS, receipt and the customer's reply → Genesys), over Open Messaging and over a
- * Multicloud Async channel.
+ * Multicloud Async channel; and an opt-out: STOP, the next SMS suppressed, START.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
+import { optOutLeg } from './demo-opt-out'
 import { DEMO_PORTS, startLocalFakes } from './local/fakes'
 import { fireCron, isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
 
@@ -274,6 +275,17 @@ async function run() {
     'Hi Dana, Alex here: the courier comes between 2 and 4 pm.',
     'Perfect, I will be home.',
   )
+  await optOutLeg({
+    tenant: TENANT,
+    apiKey: API_KEY,
+    webhookBasic: WEBHOOK_BASIC,
+    scgToken: SCG_TOKEN,
+    fakes: { ci360: FAKE.ci360, scg: FAKE.scg },
+    step,
+    hop,
+    worker,
+    fixture,
+  })
 }
 
 const GENESYS = {

@@ -25,8 +25,8 @@ export interface SuppressionQuery {
   limit: number
   address?: string
   source?: SuppressionSource
-  /** The last row of the previous page (newest first). */
-  before?: { createdAt: number; address: string }
+  /** The last row of the previous page (newest first): its whole key, as rows of one time share it. */
+  before?: { createdAt: number; address: string; channel: SuppressionChannel; sender: string }
 }
 
 /** One change of the list, for the audit and the CI360 contact-preference upload. */
@@ -195,14 +195,14 @@ export function createSuppressionStore(db: D1Database) {
         params.push(q.source)
       }
       if (q.before) {
-        where.push('(created_at, address) < (?, ?)')
-        params.push(q.before.createdAt, q.before.address)
+        where.push('(created_at, address, channel, sender) < (?, ?, ?, ?)')
+        params.push(q.before.createdAt, q.before.address, q.before.channel, q.before.sender)
       }
       const r = await d1Call('suppressions.list', () =>
         db
           .prepare(
             `SELECT ${COLUMNS} FROM suppressions WHERE ${where.join(' AND ')}
-             ORDER BY created_at DESC, address DESC LIMIT ?`,
+             ORDER BY created_at DESC, address DESC, channel DESC, sender DESC LIMIT ?`,
           )
           .bind(...params, q.limit)
           .all<SuppressionRow>(),

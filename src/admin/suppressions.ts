@@ -158,7 +158,8 @@ export function csvText(bytes: Uint8Array): string {
     // The fatal decoder's only way to say "not UTF-8": the body is not text.
     throw NOT_CSV()
   }
-  // Control characters other than tab and line ends: a binary file, not text.\n  if (/[^\P{Cc}\t\r\n]/u.test(text)) throw NOT_CSV()
+  // Control characters other than tab and line ends: a binary file, not text.
+  if (/[^\P{Cc}\t\r\n]/u.test(text)) throw NOT_CSV()
   return text
 }
 

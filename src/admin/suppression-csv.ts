@@ -40,6 +40,8 @@ export function splitLine(line: string): string[] | undefined {
   let i = 0
   for (;;) {
     let field = ''
+    // Spaces before an opening quote (`a, "b, c"`) do not make the field unquoted.
+    while (line[i] === ' ' || line[i] === '\t') i++
     if (line[i] === '"') {
       i++
       for (;;) {
@@ -69,9 +71,9 @@ export function splitLine(line: string): string[] | undefined {
   }
 }
 
-/** The header's columns when the first line is one (its first cell is `address`), else undefined. */
+/** The header's columns when the first line is one (a cell is `address`, none a number), else undefined. */
 function headerOf(fields: string[]): Column[] | string | undefined {
-  if (fields[0]?.toLowerCase() !== 'address') return undefined
+  if (!fields.some((f) => f.toLowerCase() === 'address') || fields.some((f) => E164.test(f))) return undefined
   const columns: Column[] = []
   for (const name of fields.map((f) => f.toLowerCase())) {
     if ((READ as readonly string[]).includes(name)) columns.push(name as Column)
@@ -105,7 +107,7 @@ function entryOf(line: number, fields: string[], columns: Column[]): ImportLine 
 /**
  * An import file's lines (`\n` or `\r\n`), numbered from 1 with the header: each valid line, or its
  * number and why it was refused. Blank lines are skipped. Without a header the columns are
- * `address[,channel,reason]`; a header (first cell `address`) names them, so an export can be imported.
+ * `address[,channel,reason]`; a header (a cell `address`) names them, so an export can be imported.
  */
 export function parseImport(text: string): ParsedImport {
   const lines = text.split(/\r?\n/)

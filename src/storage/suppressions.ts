@@ -195,8 +195,15 @@ export function createSuppressionStore(db: D1Database) {
         params.push(q.source)
       }
       if (q.before) {
-        where.push('(created_at, address, channel, sender) < (?, ?, ?, ?)')
-        params.push(q.before.createdAt, q.before.address, q.before.channel, q.before.sender)
+        // The first term lets the (tenant_id, created_at) index bound the scan.
+        where.push('created_at <= ? AND (created_at, address, channel, sender) < (?, ?, ?, ?)')
+        params.push(
+          q.before.createdAt,
+          q.before.createdAt,
+          q.before.address,
+          q.before.channel,
+          q.before.sender,
+        )
       }
       const r = await d1Call('suppressions.list', () =>
         db

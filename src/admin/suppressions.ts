@@ -114,7 +114,10 @@ export const AddBodySchema = z.strictObject({
   reason: printable(500),
 })
 
-/** Add one entry by an operator; the stored entry (the earlier one when it was already listed). */
+/**
+ * Add one entry by an operator; the stored entry (the earlier one when it was already listed, now held
+ * by the operator if a keyword or a provider had listed it: START no longer lifts it).
+ */
 export async function addEntry(
   ctx: Ctx,
   tenantId: string,
@@ -130,7 +133,7 @@ export async function addEntry(
     source: 'operator' as const,
     reason: body.reason || null,
   }
-  const created = await ctx.stores.suppressions.add(tenantId, entry, actor, now)
+  const created = (await ctx.stores.suppressions.addMany(tenantId, [entry], actor, now, { hold: true })) === 1
   if (created)
     return { created, row: { tenant_id: tenantId, keyword: null, evidence: null, ...entry, created_at: now } }
   const listed = await ctx.stores.suppressions.list(tenantId, { address, limit: 100 })
@@ -175,7 +178,7 @@ export async function importEntries(ctx: Ctx, tenantId: string, text: string, ac
       return true
     })
     .map((e) => ({ ...e, source: 'import' as const }))
-  const added = await ctx.stores.suppressions.addMany(tenantId, entries, actor, ctx.now())
+  const added = await ctx.stores.suppressions.addMany(tenantId, entries, actor, ctx.now(), { hold: true })
   return { status: 'OK' as const, added, already: valid.length - added, rejected }
 }
 

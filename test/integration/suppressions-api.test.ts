@@ -195,6 +195,58 @@ describe('operator API: the opt-out list', () => {
     expect((await s.admin(s.t, `/${encodeURIComponent(C)}`, { method: 'DELETE' })).status).toBe(404)
   })
 
+  it('an operator’s PUT or an import holds a number a keyword or a provider listed, so START cannot lift it', async () => {
+    const s = setup()
+    const store = s.h.deps.stores.suppressions
+    await store.add(
+      s.t.id,
+      { address: A, channel: 'sms', source: 'keyword', keyword: 'STOP', evidence: 'SM1' },
+      'keyword',
+      5,
+    )
+    await store.add(
+      s.t.id,
+      { address: B, channel: 'sms', source: 'provider', keyword: '21610' },
+      'provider',
+      6,
+    )
+    const put = await json(await s.put(s.t, A, { reason: 'complaint' }))
+    expect(put).toEqual({
+      status: 'OK',
+      created: false,
+      item: {
+        address: A,
+        channel: 'sms',
+        sender: null,
+        source: 'operator',
+        keyword: 'STOP',
+        created_at: new Date(5).toISOString(),
+      },
+    })
+    expect(await json(await s.importRaw(s.t, `${B}\n${C}\n`))).toEqual({
+      status: 'OK',
+      added: 1,
+      already: 1,
+      rejected: [],
+    })
+    // What an opt-in keyword does: remove the liftable entries only.
+    for (const address of [A, B]) {
+      expect(await store.remove(s.t.id, address, 'keyword', 7, { sources: ['keyword', 'provider'] })).toEqual(
+        [],
+      )
+    }
+    const sources = (await s.list(s.t)).items.map((i: any) => `${i.address}/${i.source}`).sort()
+    expect(sources).toEqual([`${A}/operator`, `${B}/import`, `${C}/import`].sort())
+    const actions = (await s.changes(s.t)).map((c: any) => `${c.action}/${c.address}/${c.source}`)
+    expect(actions).toEqual([
+      `add/${C}/import`,
+      `add/${B}/import`,
+      `add/${A}/operator`,
+      `add/${B}/provider`,
+      `add/${A}/keyword`,
+    ])
+  })
+
   it('audits every change with the admin key’s digest prefix, never the key', async () => {
     const s = setup()
     await s.put(s.t, A, { reason: 'complaint' })

@@ -30,12 +30,17 @@
     }
   }
 
-  async function api(path, method = 'GET') {
+  /** One admin API call; `send` is `{ body, type }` for a request body. `raw` keeps the Response's body unread. */
+  async function api(path, method = 'GET', send = null, raw = false) {
+    const headers = { 'x-api-key': session.key }
+    if (send) headers['content-type'] = send.type
     const res = await fetch(`/v1/tenants/${encodeURIComponent(session.tenant)}${path}`, {
       method,
-      headers: { 'x-api-key': session.key },
+      headers,
+      body: send ? send.body : undefined,
       cache: 'no-store',
     })
+    if (raw && res.ok) return { status: res.status, res }
     const body = res.status === 204 ? null : await res.json().catch(() => null)
     if (!res.ok) throw new ApiError(res.status, body)
     return { status: res.status, body }
@@ -163,7 +168,13 @@
 
   // ---- Messages ----------------------------------------------------------------------------
   const pager = (name) => ({ cursor: null, rows: [], name })
-  const pages = { messages: pager('messages'), events: pager('events'), failed: pager('failed') }
+  const pages = {
+    messages: pager('messages'),
+    events: pager('events'),
+    failed: pager('failed'),
+    optouts: pager('optouts'),
+  }
+  const listNames = { failed: 'failed requests', optouts: 'opt-outs' }
 
   async function loadList(kind, path, form, render, more) {
     const p = pages[kind]
@@ -176,7 +187,7 @@
     p.cursor = body.next_cursor
     $(`${kind}-more`).hidden = !p.cursor
     render(p.rows)
-    return `${p.rows.length} ${kind === 'failed' ? 'failed requests' : kind} shown${p.cursor ? ' (more available)' : ''}`
+    return `${p.rows.length} ${listNames[kind] || kind} shown${p.cursor ? ' (more available)' : ''}`
   }
 
   function renderMessages(rows) {
@@ -448,12 +459,125 @@
   }
   const refreshFailed = () => loadList('failed', '/failed-requests', $('failed-search'), renderFailed, false)
 
+  // ---- Opt-outs ---------------------------------------------------------------------------
+  // Numbers are masked like the event viewer's until the operator reveals them.
+  let optoutsRevealed = false
+  const shown = (text) => (text == null ? '—' : optoutsRevealed ? text : maskPhones(text))
+
+  function renderOptouts(rows) {
+    table(
+      'optouts-table',
+      ['Added', 'Number', 'Channel', 'Sender', 'Source', 'Keyword', ''],
+      rows.map((o) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, when(o.created_at)),
+          el('td', { class: 'number' }, shown(o.address)),
+          el('td', {}, o.channel),
+          el('td', {}, o.sender == null ? 'every sender' : shown(o.sender)),
+          el('td', {}, pill(o.source)),
+          el('td', {}, o.keyword ?? '—'),
+          el(
+            'td',
+            {},
+            el(
+              'button',
+              {
+                type: 'button',
+                class: 'danger',
+                onclick: (e) => {
+                  const who = shown(o.address)
+                  if (
+                    !window.confirm(
+                      `Remove ${who} (${o.channel}, every sender) from the opt-out list? It may be texted again.`,
+                    )
+                  )
+                    return
+                  act(e.currentTarget, 'Remove', async () => {
+                    const q = `?channel=${encodeURIComponent(o.channel)}`
+                    const { body } = await api(`/suppressions/${encodeURIComponent(o.address)}${q}`, 'DELETE')
+                    await refreshOptouts()
+                    return `Removed ${who}: ${body.items.length} ${body.items.length === 1 ? 'entry' : 'entries'}`
+                  })
+                },
+              },
+              'Remove',
+            ),
+          ),
+        ),
+      ),
+      'No opt-outs match.',
+    )
+  }
+  const refreshOptouts = () => loadList('optouts', '/suppressions', $('optout-search'), renderOptouts, false)
+
+  function addOptout(form, button) {
+    const data = new FormData(form)
+    const address = String(data.get('address') || '').trim()
+    const body = { channel: data.get('channel') || 'sms' }
+    const reason = String(data.get('reason') || '').trim()
+    if (reason) body.reason = reason
+    return act(button, 'Add', async () => {
+      const { body: r } = await api(`/suppressions/${encodeURIComponent(address)}`, 'PUT', {
+        body: JSON.stringify(body),
+        type: 'application/json',
+      })
+      form.reset()
+      await refreshOptouts()
+      return `${shown(r.item.address)} (${r.item.channel}) ${r.created ? 'added' : 'was already listed'}`
+    })
+  }
+
+  function showImport(r) {
+    const box = $('import-result')
+    box.hidden = false
+    box.replaceChildren(
+      el('p', {}, `Added ${r.added}, already listed ${r.already}, rejected ${r.rejected.length}.`),
+      r.rejected.length
+        ? el(
+            'ul',
+            { id: 'import-rejected' },
+            r.rejected.map((x) => el('li', { class: 'error' }, `Line ${x.line}: ${x.reason}`)),
+          )
+        : '',
+    )
+  }
+
+  function importOptouts(form, button) {
+    const file = form.elements.file.files[0]
+    if (!file) return say('Choose a CSV file first', 'error')
+    return act(button, 'Import', async () => {
+      const { body } = await api('/suppressions/import', 'POST', { body: file, type: 'text/csv' })
+      showImport(body)
+      form.reset()
+      await refreshOptouts()
+      return `Imported ${file.name}: ${body.added} added, ${body.rejected.length} lines rejected`
+    })
+  }
+
+  function exportOptouts(button) {
+    return act(button, 'Export', async () => {
+      const { res } = await api('/suppressions/export', 'GET', null, true)
+      const csv = await res.text()
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }))
+      const a = el('a', { href: url, download: `opt-outs-${session.tenant}.csv` })
+      document.body.append(a)
+      a.click()
+      a.remove()
+      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+      const n = Math.max(0, csv.split('\n').filter((l) => l.trim()).length - 1)
+      return `Exported ${n} entries`
+    })
+  }
+
   // ---- Navigation and session --------------------------------------------------------------
   const loaders = {
     dashboard: () => loadDashboard().then(() => 'Dashboard updated'),
     messages: () => loadList('messages', '/messages', $('message-search'), renderMessages, false),
     events: () => loadList('events', '/events', $('event-search'), renderEvents, false),
     failed: refreshFailed,
+    optouts: refreshOptouts,
   }
 
   function show(tab) {
@@ -476,6 +600,8 @@
       'messages-table',
       'events-table',
       'failed-table',
+      'optouts-table',
+      'import-result',
       'message-detail',
       'event-detail',
     ])
@@ -518,6 +644,7 @@
     ['message-search', 'messages'],
     ['event-search', 'events'],
     ['failed-search', 'failed'],
+    ['optout-search', 'optouts'],
   ]) {
     $(form).addEventListener('submit', (e) => {
       e.preventDefault()
@@ -539,6 +666,28 @@
       loadList('failed', '/failed-requests', $('failed-search'), renderFailed, true),
     ),
   )
+
+  $('optouts-more').addEventListener('click', (e) =>
+    act(e.currentTarget, 'Loading more', () =>
+      loadList('optouts', '/suppressions', $('optout-search'), renderOptouts, true),
+    ),
+  )
+  $('optouts-reveal').addEventListener('click', (e) => {
+    optoutsRevealed = !optoutsRevealed
+    e.currentTarget.textContent = optoutsRevealed ? 'Mask numbers' : 'Reveal numbers'
+    e.currentTarget.setAttribute('aria-pressed', String(optoutsRevealed))
+    renderOptouts(pages.optouts.rows)
+    say(optoutsRevealed ? 'Phone numbers revealed' : 'Phone numbers masked')
+  })
+  $('optout-add').addEventListener('submit', (e) => {
+    e.preventDefault()
+    addOptout(e.currentTarget, e.submitter)
+  })
+  $('optout-import').addEventListener('submit', (e) => {
+    e.preventDefault()
+    importOptouts(e.currentTarget, e.submitter)
+  })
+  $('optout-export').addEventListener('click', (e) => exportOptouts(e.currentTarget))
 
   $('tenant').value = session.tenant
   if (session.tenant && session.key) signIn()

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { AppError } from '../lib/app-error'
-import { safeEqual } from '../lib/crypto'
+import { safeEqual, sha256Hex } from '../lib/crypto'
 import type { AppEnv } from './app-env'
 
 export type KeyRealm = 'api_keys' | 'admin_api_keys'
@@ -60,4 +60,12 @@ export function requireTenantKey(...realms: [KeyRealm, ...KeyRealm[]]): Middlewa
     c.set('log', c.get('log').child({ tenant: tenant.id }))
     await next()
   }
+}
+
+/**
+ * Who a change was made by, for audits: `key:` and the first 8 hex digits of the SHA-256 digest of the
+ * key used (the digest the keys are compared by above), never the key itself.
+ */
+export async function keyActor(key: string): Promise<string> {
+  return `key:${(await sha256Hex(key)).slice(0, 8)}`
 }

@@ -20,7 +20,7 @@ export type Security =
   | 'none'
 
 export interface Operation {
-  method: 'get' | 'post' | 'delete'
+  method: 'get' | 'put' | 'post' | 'delete'
   path: string
   summary: string
   tag: string

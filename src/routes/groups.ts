@@ -10,6 +10,7 @@ import { oauthOperations, oauthRoutes } from './oauth'
 import { operatorEventOperations, operatorEventRoutes } from './operator-events'
 import { operatorSearchOperations, operatorSearchRoutes } from './operator-search'
 import { scgWebhookOperations, scgWebhookRoutes } from './scg-webhooks'
+import { suppressionOperations, suppressionRoutes } from './suppressions'
 import { twilioWebhookOperations, twilioWebhookRoutes } from './twilio-webhooks'
 
 /** One route file: its handlers and the OpenAPI operations that document them. */
@@ -34,4 +35,5 @@ export const routeGroups: readonly RouteGroup[] = [
   { routes: adminRoutes, operations: adminOperations },
   { routes: operatorEventRoutes, operations: operatorEventOperations },
   { routes: operatorSearchRoutes, operations: operatorSearchOperations },
+  { routes: suppressionRoutes, operations: suppressionOperations },
 ]

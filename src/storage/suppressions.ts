@@ -1,4 +1,8 @@
-import type { SuppressionChannel, SuppressionSource } from '../lib/vocabulary'
+import {
+  LIFTABLE_SUPPRESSION_SOURCES,
+  type SuppressionChannel,
+  type SuppressionSource,
+} from '../lib/vocabulary'
 import { d1Call } from './d1-call'
 
 /** One opt-out entry (`suppressions`, docs/storage.md). `sender` '' covers every sender of the tenant. */
@@ -25,8 +29,8 @@ export interface SuppressionQuery {
   limit: number
   address?: string
   source?: SuppressionSource
-  /** The last row of the previous page (newest first). */
-  before?: { createdAt: number; address: string }
+  /** The last row of the previous page (newest first): its whole key, as rows of one time share it. */
+  before?: { createdAt: number; address: string; channel: SuppressionChannel; sender: string }
 }
 
 /** One change of the list, for the audit and the CI360 contact-preference upload. */
@@ -83,6 +87,25 @@ export function createSuppressionStore(db: D1Database) {
       )
       .bind(tenantId, e.address, e.channel, e.sender ?? '', action, e.source, actor, detail, now)
 
+  // An operator's or an import's entry replacing one START may lift (docs/compliance.md, "The operator's
+  // list"): the entry keeps its time, keyword and evidence; only its source (and a given reason) change.
+  const hold = (tenantId: string, e: SuppressionEntry) =>
+    db
+      .prepare(
+        `UPDATE suppressions SET source = ?, reason = COALESCE(?, reason)
+         WHERE tenant_id = ? AND address = ? AND channel = ? AND sender = ?
+           AND source IN (${LIFTABLE_SUPPRESSION_SOURCES.map(() => '?').join(', ')})`,
+      )
+      .bind(
+        e.source,
+        e.reason ?? null,
+        tenantId,
+        e.address,
+        e.channel,
+        e.sender ?? '',
+        ...LIFTABLE_SUPPRESSION_SOURCES,
+      )
+
   const blockingStatement = (
     tenantId: string,
     address: string,
@@ -128,16 +151,26 @@ export function createSuppressionStore(db: D1Database) {
 
     /**
      * Add many entries in one transaction (a CSV import): either all are written or none (a storage
-     * failure leaves the list as it was). Returns how many were new.
+     * failure leaves the list as it was). Returns how many were new. With `hold` (an operator's or an
+     * import's entries), an entry already listed by a keyword or a provider takes the new source, so
+     * START no longer lifts it (audited as an add; not counted as new).
      */
-    async addMany(tenantId: string, entries: SuppressionEntry[], actor: SuppressionActor, now: number) {
+    async addMany(
+      tenantId: string,
+      entries: SuppressionEntry[],
+      actor: SuppressionActor,
+      now: number,
+      opts: { hold?: boolean } = {},
+    ) {
       if (entries.length === 0) return 0
       const stmts = entries.flatMap((e) => [
         insert(tenantId, e, now),
         audit(tenantId, e, 'add', actor, e.reason ?? null, now),
+        ...(opts.hold ? [hold(tenantId, e), audit(tenantId, e, 'add', actor, e.reason ?? null, now)] : []),
       ])
+      const stride = opts.hold ? 4 : 2
       const results = await d1Call('suppressions.addMany', () => db.batch(stmts))
-      return results.filter((r, i) => i % 2 === 0 && r.meta.changes === 1).length
+      return results.filter((r, i) => i % stride === 0 && r.meta.changes === 1).length
     },
 
     /**
@@ -204,14 +237,21 @@ export function createSuppressionStore(db: D1Database) {
         params.push(q.source)
       }
       if (q.before) {
-        where.push('(created_at, address) < (?, ?)')
-        params.push(q.before.createdAt, q.before.address)
+        // The first term lets the (tenant_id, created_at) index bound the scan.
+        where.push('created_at <= ? AND (created_at, address, channel, sender) < (?, ?, ?, ?)')
+        params.push(
+          q.before.createdAt,
+          q.before.createdAt,
+          q.before.address,
+          q.before.channel,
+          q.before.sender,
+        )
       }
       const r = await d1Call('suppressions.list', () =>
         db
           .prepare(
             `SELECT ${COLUMNS} FROM suppressions WHERE ${where.join(' AND ')}
-             ORDER BY created_at DESC, address DESC LIMIT ?`,
+             ORDER BY created_at DESC, address DESC, channel DESC, sender DESC LIMIT ?`,
           )
           .bind(...params, q.limit)
           .all<SuppressionRow>(),

@@ -192,6 +192,53 @@ describe('operator console in Chromium', () => {
     await expect.poll(() => page.locator('#failed-table').textContent()).not.toContain(seeded.queuedGuid)
   })
 
+  it('adds, lists (masked), imports with a rejected line, exports and removes opt-outs', async () => {
+    await page.click('[data-tab=optouts]')
+    await expect.poll(() => status().textContent()).toContain('opt-outs shown')
+    await page.fill('#optout-add input[name=address]', '+15550009001')
+    await page.fill('#optout-add input[name=reason]', 'asked by phone')
+    await page.click('#optout-add button[type=submit]')
+    await expect.poll(() => status().textContent()).toContain('(sms) added')
+    const table = page.locator('#optouts-table')
+    await expect.poll(() => table.textContent()).toContain('+1555*****01')
+    expect(await table.textContent()).not.toContain('+15550009001')
+    expect(await table.textContent()).toContain('operator')
+
+    await page.setInputFiles('#optout-import input[type=file]', {
+      name: 'list.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'address,channel,reason\r\n+15550009002,sms,moved\r\nnot-a-number\r\n+15550009003,whatsapp\r\n',
+      ),
+    })
+    await page.click('#optout-import button[type=submit]')
+    await expect.poll(() => status().textContent()).toContain('Imported list.csv: 2 added, 1 lines rejected')
+    expect(await page.locator('#import-result').textContent()).toContain(
+      'Added 2, already listed 0, rejected 1.',
+    )
+    expect(await page.locator('#import-rejected li').allTextContents()).toEqual([
+      'Line 3: address must be an E.164 number (+ and 6 to 15 digits)',
+    ])
+    await expect.poll(() => page.locator('#optouts-table tbody tr').count()).toBe(3)
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#optout-export')])
+    const csv = readFileSync((await download.path()) as string, 'utf8')
+    expect(csv.split('\r\n')[0]).toBe('address,channel,sender,source,keyword,created_at')
+    expect(csv).toContain('+15550009003,whatsapp,,import,,')
+    await expect.poll(() => status().textContent()).toContain('Exported 3 entries')
+    await page.screenshot({ path: shot('console-optouts.png'), fullPage: true })
+
+    await page.click('#optouts-reveal')
+    const row = page.locator('#optouts-table tbody tr', { hasText: '+15550009001' })
+    await row.waitFor()
+    page.once('dialog', (d) => d.accept())
+    await row.locator('button', { hasText: 'Remove' }).click()
+    await expect.poll(() => status().textContent()).toContain('Removed +15550009001: 1 entry')
+    await expect.poll(() => page.locator('#optouts-table tbody tr').count()).toBe(2)
+    expect(await table.textContent()).not.toContain('+15550009001')
+    await page.click('#optouts-reveal')
+  })
+
   it('works at phone width', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.click('[data-tab=dashboard]')
@@ -200,5 +247,9 @@ describe('operator console in Chromium', () => {
     // Nothing wider than the screen except inside the scrollable tables.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await page.screenshot({ path: shot('console-phone.png'), fullPage: true })
+    await page.click('[data-tab=optouts]')
+    await expect.poll(() => status().textContent()).toContain('opt-outs shown')
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
+    await page.screenshot({ path: shot('console-optouts-phone.png'), fullPage: true })
   })
 })

@@ -97,3 +97,20 @@ export function answerLostD1(pattern: RegExp, message = D1_CONNECTION_LOST) {
   } as unknown as D1Database
   return { db: lossy, hits: () => hits }
 }
+
+/**
+ * The real D1, except that every `batch()` runs with one more statement at its end that fails (a table
+ * that does not exist): the batch's own statements ran inside its transaction, which D1 then rolls back.
+ * Proves "all or nothing" against the database itself. Single statements run as they would.
+ */
+export function failingBatchD1(): D1Database {
+  const db = env.DB
+  return {
+    prepare: (sql: string) => db.prepare(sql),
+    batch: (statements: D1PreparedStatement[]) =>
+      db.batch([...statements, db.prepare('INSERT INTO no_such_table_simulated_failure VALUES (1)')]),
+    exec: (sql: string) => db.exec(sql),
+    dump: () => db.dump(),
+    withSession: () => db.withSession(),
+  } as unknown as D1Database
+}

@@ -4,6 +4,9 @@ import {
   type SuppressionSource,
 } from '../lib/vocabulary'
 import { d1Call } from './d1-call'
+import { createSuppressionChangeReader } from './suppression-changes'
+
+export type { SuppressionChange } from './suppression-changes'
 
 /** One opt-out entry (`suppressions`, docs/storage.md). `sender` '' covers every sender of the tenant. */
 export interface SuppressionRow {
@@ -31,20 +34,6 @@ export interface SuppressionQuery {
   source?: SuppressionSource
   /** The last row of the previous page (newest first): its whole key, as rows of one time share it. */
   before?: { createdAt: number; address: string; channel: SuppressionChannel; sender: string }
-}
-
-/** One change of the list, for the audit and the CI360 contact-preference upload. */
-export interface SuppressionChange {
-  id: number
-  tenant_id: string
-  address: string
-  channel: SuppressionChannel
-  sender: string
-  action: 'add' | 'remove'
-  source: SuppressionSource
-  actor: string
-  detail: string | null
-  at: number
 }
 
 const COLUMNS = 'tenant_id, address, channel, sender, source, keyword, reason, evidence, created_at'
@@ -203,24 +192,19 @@ export function createSuppressionStore(db: D1Database) {
         where.push(`source IN (${opts.sources.map(() => '?').join(', ') || "''"})`)
         params.push(...opts.sources)
       }
-      const r = await d1Call('suppressions.remove', () =>
-        db
-          .prepare(`DELETE FROM suppressions WHERE ${where.join(' AND ')} RETURNING ${COLUMNS}`)
-          .bind(...params)
-          .all<SuppressionRow>(),
-      )
-      const removed = r.results
-      if (removed.length > 0) {
-        const rows = removed.map((row) =>
-          db
-            .prepare(
-              `INSERT INTO suppression_changes (tenant_id, address, channel, sender, action, source, actor, detail, at)
-               VALUES (?, ?, ?, ?, 'remove', ?, ?, NULL, ?)`,
-            )
-            .bind(tenantId, row.address, row.channel, row.sender, row.source, actor, now),
+      // The audit rows and the delete in one batch (one transaction, one round trip): never one without the other.
+      const audit = db
+        .prepare(
+          `INSERT INTO suppression_changes (tenant_id, address, channel, sender, action, source, actor, detail, at)
+           SELECT tenant_id, address, channel, sender, 'remove', source, ?, NULL, ? FROM suppressions
+           WHERE ${where.join(' AND ')}`,
         )
-        await d1Call('suppressions.auditRemove', () => db.batch(rows))
-      }
+        .bind(actor, now, ...params)
+      const remove = db
+        .prepare(`DELETE FROM suppressions WHERE ${where.join(' AND ')} RETURNING ${COLUMNS}`)
+        .bind(...params)
+      const [, deleted] = await d1Call('suppressions.remove', () => db.batch<SuppressionRow>([audit, remove]))
+      const removed = deleted?.results ?? []
       return removed
     },
 
@@ -259,46 +243,7 @@ export function createSuppressionStore(db: D1Database) {
       return r.results
     },
 
-    /** Changes of one tenant's list (newest first): the audit. */
-    async changes(tenantId: string, limit: number, address?: string): Promise<SuppressionChange[]> {
-      const r = await d1Call('suppressions.changes', () =>
-        db
-          .prepare(
-            `SELECT id, tenant_id, address, channel, sender, action, source, actor, detail, at FROM suppression_changes
-             WHERE tenant_id = ?1 AND (?2 IS NULL OR address = ?2) ORDER BY id DESC LIMIT ?3`,
-          )
-          .bind(tenantId, address ?? null, limit)
-          .all<SuppressionChange>(),
-      )
-      return r.results
-    },
-
-    /** Changes CI360 has not been sent yet (contact-preference upload), oldest first. */
-    async pendingUpload(tenantId: string, limit: number): Promise<SuppressionChange[]> {
-      const r = await d1Call('suppressions.pendingUpload', () =>
-        db
-          .prepare(
-            `SELECT id, tenant_id, address, channel, sender, action, source, actor, detail, at FROM suppression_changes
-             WHERE ci360_uploaded_at IS NULL AND tenant_id = ? ORDER BY id LIMIT ?`,
-          )
-          .bind(tenantId, limit)
-          .all<SuppressionChange>(),
-      )
-      return r.results
-    },
-
-    /** Mark changes as sent to CI360 (up to and including `lastId`). */
-    async markUploaded(tenantId: string, lastId: number, now: number): Promise<void> {
-      await d1Call('suppressions.markUploaded', () =>
-        db
-          .prepare(
-            `UPDATE suppression_changes SET ci360_uploaded_at = ?
-             WHERE tenant_id = ? AND id <= ? AND ci360_uploaded_at IS NULL`,
-          )
-          .bind(now, tenantId, lastId)
-          .run(),
-      )
-    },
+    ...createSuppressionChangeReader(db),
   }
 }
 

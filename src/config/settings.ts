@@ -42,6 +42,8 @@ export const SettingsSchema = z.object({
   ci360_include_status_details: z._default(boolish, false),
   ci360_contact_preferences: z._default(boolish, false),
   contact_preference_minutes: z._default(intRange(1, 1440), 15),
+  opt_out_scope: z._default(z.enum(['tenant', 'sender']), 'tenant'),
+  suppressed_event: optionalText,
   s3_bucket_name: optionalText,
   s3_region: z._default(optionalText, 'us-east-1'),
   s3_endpoint: optionalUrl,

@@ -45,9 +45,16 @@ export const OutboundSkipped = z.object({
   reason: z.string(),
 })
 
+/** A send not made because the number is on the tenant's opt-out list (docs/compliance.md). */
+export const OutboundSuppressed = z.object({
+  status: z.literal('SUPPRESSED'),
+  guid: z.string(),
+  reason: z.string(),
+})
+
 /** Genesys Open Messaging replies: keyed by the Genesys message `id`. */
 export const GenesysReply = z.object({
-  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED']),
+  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED', 'SUPPRESSED']),
   id: z.string(),
   provider: z.optional(z.enum(PROVIDER_IDS)),
   message_id: z.optional(z.nullable(z.string())),
@@ -62,7 +69,7 @@ export const GenesysReply = z.object({
  */
 const MulticloudOutcome = z.extend(GenesysReply, {
   messageId: z.string(),
-  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED', 'PROVIDER_REJECTED', 'IN_PROGRESS']),
+  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED', 'SUPPRESSED', 'PROVIDER_REJECTED', 'IN_PROGRESS']),
   provider_code: z.optional(z.nullable(z.string())),
 })
 export const MulticloudReply = z.object({
@@ -71,7 +78,7 @@ export const MulticloudReply = z.object({
   messages: z.array(MulticloudOutcome),
 })
 
-export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped])
+export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped, OutboundSuppressed])
 
 export { TokenReply, WebhookReply }
 export const OAuthErrorReply = z.object({

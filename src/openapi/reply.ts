@@ -19,7 +19,7 @@ export type Reply<M extends ReplySet> = {
 
 /** `POST /v1/tenants/{tenant}/{provider}/messages` when it does not answer an error. */
 export const outboundReplies = {
-  200: z.union([R.OutboundOk, R.OutboundDuplicate, R.OutboundSkipped]),
+  200: z.union([R.OutboundOk, R.OutboundDuplicate, R.OutboundSkipped, R.OutboundSuppressed]),
   202: R.OutboundQueued,
 } as const
 

@@ -5,10 +5,13 @@ import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
+import { OPTED_OUT } from '../providers/opt-out'
 import type { OutboundInput, ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
+import type { SuppressionRow } from '../storage/suppressions'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
+import { notifySuppressed, suppressedTransition, suppressionCheck } from './suppression'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
 export type { OutboundRequest, PreparedOutbound, Reply }
@@ -145,13 +148,30 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
 
   const prepared = buildOutbound(deps, req.providerId, tenant, event, req.origin)
   const { provider, message } = prepared
+  // The opt-out check rides in the claim's batch: no round trip of its own (docs/compliance.md).
   const claim = await guard(() =>
-    deliveries.claim(
+    deliveries.claim<SuppressionRow>(
       { ...base, recipientMasked: maskPhone(message.to) ?? null, state: 'sending', eventBody: req.bodyText },
       claimLeaseMs(tenant),
+      suppressionCheck(deps, tenant.id, message),
     ),
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
+  const blocked = claim.read
+  if (blocked) {
+    await guard(() =>
+      deliveries.exec('deliveries.suppressed', [suppressedTransition(deps, tenant.id, event.guid, blocked)]),
+    )
+    log.info('outbound suppressed', { to: maskPhone(message.to), source: blocked.source })
+    await notifySuppressed({ ...deps, log }, tenant, {
+      guid: event.guid,
+      provider: provider.id,
+      identity: event.identityId,
+      responseTrackingCode: base.responseTrackingCode,
+      message,
+    })
+    return { status: 200, body: { status: 'SUPPRESSED', guid: event.guid, reason: OPTED_OUT } }
+  }
 
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
   const since = Math.min(event.date.generatedTimestamp, now)

@@ -45,6 +45,13 @@ export interface OutboundMessage {
   /** The phone number behind `to`, used as the identity-cache key; undefined for non-phone addresses. */
   phone: string | undefined
   payload: unknown
+  /**
+   * The sender actually used (resolved FROM, SCG channel or sender id, Twilio Messaging Service): the
+   * sender scope of the opt-out check (docs/compliance.md, "Suppression on every send").
+   */
+  sender?: string
+  /** The channel asked for (absent: SMS): the channel scope of the opt-out check. */
+  channel?: Channel
 }
 
 export interface SendReceipt {

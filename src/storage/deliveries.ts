@@ -58,10 +58,16 @@ export interface NewDelivery {
 }
 
 /** States after which nothing is sent again: the stored event body is no longer needed. */
-const FINAL_STATES = `('sent', 'rejected', 'stale', 'expired', 'dead')`
+const FINAL_STATES = `('sent', 'rejected', 'stale', 'expired', 'dead', 'suppressed')`
 
-/** `takeover`: the row was a `sending` claim past its lease, so an earlier send may have gone out. */
-export type ClaimResult = { claimed: true; takeover?: boolean } | { claimed: false; existing: DeliveryRow }
+/**
+ * `takeover`: the row was a `sending` claim past its lease, so an earlier send may have gone out.
+ * `read`: the first row of the statement that rode in the claim's batch (`claim`'s `readWith`), if any.
+ */
+export type ClaimResult<R = never> = (
+  | { claimed: true; takeover?: boolean }
+  | { claimed: false; existing: DeliveryRow }
+) & { read?: R | null }
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const entry = (state: string, now: number, detail?: string): string =>
@@ -97,43 +103,49 @@ export function createDeliveryStore(db: D1Database) {
      * longer than `leaseMs` (the Worker died mid-send) is taken over so the event is not lost. The claim
      * and the takeover write a random token; a retried statement whose first attempt committed (only
      * D1's answer was lost) finds its own token and still counts as claimed (docs/storage.md, "Claim
-     * tokens"), in the same statement.
+     * tokens"), in the same statement. `readWith`: a read that rides in the claim's batch (the opt-out
+     * check, docs/compliance.md), so it costs no round trip of its own; its first row is `read`.
      */
-    async claim(d: NewDelivery, leaseMs: number): Promise<ClaimResult> {
+    async claim<R = never>(
+      d: NewDelivery,
+      leaseMs: number,
+      readWith?: D1PreparedStatement,
+    ): Promise<ClaimResult<R>> {
       const token = newClaimToken()
-      const inserted = await run('deliveries.claim', () =>
-        db
-          .prepare(
-            `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
+      const insert = db
+        .prepare(
+          `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
                generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body, source,
                genesys_message_id, genesys_recipient, genesys_channel, claim_token)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO UPDATE SET claim_token = excluded.claim_token
                WHERE deliveries.claim_token = excluded.claim_token`,
-          )
-          .bind(
-            d.tenantId,
-            d.guid,
-            d.provider,
-            d.identityId,
-            d.externalCode,
-            d.recipientMasked,
-            d.state,
-            d.generatedTimestamp,
-            entry(d.state, d.now, d.detail),
-            d.now,
-            d.now,
-            d.responseTrackingCode ?? null,
-            d.state === 'sending' ? (d.eventBody ?? null) : null,
-            d.genesys ? 'genesys' : 'ci360',
-            d.genesys?.id ?? null,
-            d.genesys?.to ?? null,
-            d.genesys?.channel ?? null,
-            token,
-          )
-          .run(),
+        )
+        .bind(
+          d.tenantId,
+          d.guid,
+          d.provider,
+          d.identityId,
+          d.externalCode,
+          d.recipientMasked,
+          d.state,
+          d.generatedTimestamp,
+          entry(d.state, d.now, d.detail),
+          d.now,
+          d.now,
+          d.responseTrackingCode ?? null,
+          d.state === 'sending' ? (d.eventBody ?? null) : null,
+          d.genesys ? 'genesys' : 'ci360',
+          d.genesys?.id ?? null,
+          d.genesys?.to ?? null,
+          d.genesys?.channel ?? null,
+          token,
+        )
+      const [inserted, readResult] = await run('deliveries.claim', () =>
+        readWith ? db.batch([insert, readWith]) : insert.run().then((r) => [r]),
       )
-      if (inserted.meta.changes === 1) return { claimed: true }
+      const read = readWith ? { read: (readResult?.results[0] as R | undefined) ?? null } : {}
+      if (inserted?.meta.changes === 1) return { claimed: true, ...read }
       const takeover = await run('deliveries.takeover', () =>
         db
           .prepare(
@@ -151,9 +163,9 @@ export function createDeliveryStore(db: D1Database) {
           )
           .run(),
       )
-      if (takeover.meta.changes === 1) return { claimed: true, takeover: true }
+      if (takeover.meta.changes === 1) return { claimed: true, takeover: true, ...read }
       const existing = await get(d.tenantId, d.guid)
-      if (!existing) return this.claim(d, leaseMs)
+      if (!existing) return this.claim(d, leaseMs, readWith)
       return { claimed: false, existing }
     },
 

@@ -1,9 +1,11 @@
 import type { DeliverySource, ProviderId } from '../lib/vocabulary'
 import { type LookedSend, lookThenSend } from '../outbound/lookup'
-import { rememberIdentity } from '../outbound/outcome'
+import { optOutOfRefusal, rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
+import { findSuppression, notifySuppressed, suppressedDetail } from '../outbound/suppression'
 import type { PreparedOutbound } from '../outbound/types'
 import { retryOutcomeOf } from '../outbox/outcome'
+import { OPTED_OUT } from '../providers/opt-out'
 import type { RetryContext, RetryKind, RetryOutcome } from './types'
 
 /** The public origin stored with the request (Twilio's StatusCallback is built from it). */
@@ -85,6 +87,21 @@ async function retryOutbound(
   if (isStale(prepared.generatedTimestamp, tenant, now)) {
     return { result: 'expired', error: `older than event_ttl (${tenant.settings.event_ttl} s); not sent` }
   }
+  // Numbers opted out since the message was queued are not sent to (docs/compliance.md).
+  const blocked = await findSuppression(deps, tenant.id, message)
+  if (blocked) {
+    if (delivery?.source !== 'genesys') {
+      await notifySuppressed(deps, tenant, {
+        guid: row.guid,
+        provider: provider.id,
+        identity: correlation.identity,
+        responseTrackingCode: delivery?.response_tracking_code ?? null,
+        message,
+      })
+    }
+    const error = suppressedDetail(blocked)
+    return { result: 'dead', error, httpStatus: null, attempted: false, delivery: { suppressed: true } }
+  }
   // After a call whose outcome we never saw (or a claim the Worker never finished), the provider is
   // asked first: a second send could be a second SMS (docs/guarantees.md).
   const lookFirst = delivery !== null && (delivery.outcome_unknown === 1 || delivery.state === 'uncertain')
@@ -94,6 +111,17 @@ async function retryOutbound(
   const { result } = looked
   if (!result.ok) {
     const unsettled = !looked.sent
+    const optOut = optOutOfRefusal(deps, tenant, prepared, result.error)
+    if (optOut) {
+      // One statement pair of its own: the engine's batch carries no extra statements.
+      await deps.stores.deliveries.exec('suppressions.provider', optOut.statements)
+      return {
+        result: 'dead',
+        error: `${OPTED_OUT}: ${result.error.summary()}`,
+        httpStatus: result.error.status ?? null,
+        ...(result.error.providerCode ? { providerCode: result.error.providerCode } : {}),
+      }
+    }
     return {
       ...retryOutcomeOf(result.error),
       ...(unsettled ? { attempted: false } : {}),

@@ -123,6 +123,11 @@ export interface StatusEvent extends InboundBase {
   details: Record<string, string>
   /** Noted in the delivery history next to the status. */
   historyDetail: string | undefined
+  /**
+   * The provider says the recipient opted out (`opt-out.ts`: Twilio `ErrorCode` 21610, SCG reason 1005):
+   * the code, and the recipient and sender as the webhook names them (either may be absent).
+   */
+  optOut?: { code: string; to: string | undefined; sender: string | undefined }
 }
 
 /** A message a phone sent to one of our numbers. */

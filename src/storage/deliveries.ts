@@ -192,6 +192,8 @@ export function createDeliveryStore(db: D1Database) {
         /** True after a call whose outcome is unknown, false after a look-up settled it; undefined keeps it. */
         outcomeUnknown?: boolean
       },
+      /** A further condition (a webhook's claim in the same batch, as `providerStatus` takes). */
+      onlyIf?: SqlCondition,
     ): D1PreparedStatement {
       return db
         .prepare(
@@ -200,7 +202,7 @@ export function createDeliveryStore(db: D1Database) {
              history = json_insert(history, '$[#]', json(?6)),
              outcome_unknown = COALESCE(?9, outcome_unknown),
              event_body = CASE WHEN ?1 IN ${FINAL_STATES} THEN NULL ELSE event_body END
-           WHERE tenant_id = ?7 AND guid = ?8`,
+           WHERE tenant_id = ?7 AND guid = ?8${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
         )
         .bind(
           change.state,
@@ -212,6 +214,7 @@ export function createDeliveryStore(db: D1Database) {
           tenantId,
           guid,
           change.outcomeUnknown === undefined ? null : change.outcomeUnknown ? 1 : 0,
+          ...(onlyIf?.params ?? []),
         )
     },
 

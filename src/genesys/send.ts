@@ -49,7 +49,13 @@ export function prepareGenesysSend(
   })
   if (!message.ok) throw new AppError('VALIDATION_FAILED', message.error.message)
   // The customer's number is not a CI360 identity: it is kept out of the identity cache.
-  return { provider, message: { ...message.value, phone: undefined }, correlation, generatedTimestamp }
+  const { phone } = message.value
+  return {
+    provider,
+    message: { ...message.value, phone: undefined, ...(phone ? { address: phone } : {}) },
+    correlation,
+    generatedTimestamp,
+  }
 }
 
 /** A verified Open Messaging body: what to send, or why it is not sent. Throws 400 for a bad shape. */

@@ -146,6 +146,12 @@ export const RetryDuplicate = z.object({
   message_id: z.optional(z.string()),
 })
 export const RetryStale = z.object({ status: z.literal('STALE'), ...RetriedRow, reason: z.string() })
+/** The number opted out since the message was queued: not sent, the row is dead (docs/compliance.md). */
+export const RetrySuppressed = z.object({
+  status: z.literal('SUPPRESSED'),
+  ...RetriedRow,
+  reason: z.string(),
+})
 export const RetryQueued = z.object({
   status: z.literal('QUEUED'),
   ...RetriedRow,

@@ -25,7 +25,7 @@ export const outboundReplies = {
 
 /** `POST …/failed-requests/{id}/retry`: as the original route would answer, plus the row's id. */
 export const retryReplies = {
-  200: z.union([R.RetryOk, R.RetryDuplicate, R.RetryStale]),
+  200: z.union([R.RetryOk, R.RetryDuplicate, R.RetryStale, R.RetrySuppressed]),
   202: R.RetryQueued,
 } as const
 

@@ -18,10 +18,11 @@ export function suppressionCheck(
   tenantId: string,
   message: OutboundMessage,
 ): D1PreparedStatement | undefined {
-  if (!message.phone) return undefined
+  const address = message.address ?? message.phone
+  if (!address) return undefined
   return ctx.stores.suppressions.blockingStatement(
     tenantId,
-    message.phone,
+    address,
     suppressionChannelOf(message.channel),
     message.sender,
   )
@@ -33,10 +34,11 @@ export function findSuppression(
   tenantId: string,
   message: OutboundMessage,
 ): Promise<SuppressionRow | null> {
-  if (!message.phone) return Promise.resolve(null)
+  const address = message.address ?? message.phone
+  if (!address) return Promise.resolve(null)
   return ctx.stores.suppressions.blocking(
     tenantId,
-    message.phone,
+    address,
     suppressionChannelOf(message.channel),
     message.sender,
   )
@@ -94,7 +96,11 @@ export const entryOfRefusedSend = (
 ) =>
   providerOptOutEntry(
     tenant,
-    { to: message.phone, channel: suppressionChannelOf(message.channel), sender: message.sender },
+    {
+      to: message.address ?? message.phone,
+      channel: suppressionChannelOf(message.channel),
+      sender: message.sender,
+    },
     code,
     evidence,
   )

@@ -50,6 +50,11 @@ export interface OutboundMessage {
    * sender scope of the opt-out check (docs/compliance.md, "Suppression on every send").
    */
   sender?: string
+  /**
+   * The number the opt-out list is checked against when it is not `phone` (a Genesys customer's number,
+   * kept out of the identity cache).
+   */
+  address?: string
   /** The channel asked for (absent: SMS): the channel scope of the opt-out check. */
   channel?: Channel
 }

@@ -114,12 +114,14 @@ async function retryOutbound(
     const optOut = optOutOfRefusal(deps, tenant, prepared, result.error)
     if (optOut) {
       // One statement pair of its own: the engine's batch carries no extra statements.
-      await deps.stores.deliveries.exec('suppressions.provider', optOut.statements)
+      if (optOut.statements.length > 0)
+        await deps.stores.deliveries.exec('suppressions.provider', optOut.statements)
       return {
         result: 'dead',
         error: `${OPTED_OUT}: ${result.error.summary()}`,
         httpStatus: result.error.status ?? null,
         ...(result.error.providerCode ? { providerCode: result.error.providerCode } : {}),
+        delivery: { outcomeUnknown: result.error.ambiguous },
       }
     }
     return {

@@ -74,6 +74,33 @@ describe('Twilio 21610 on create: final, the number listed, never retried', () =
     expect(await twilioFake.requests(t.accountSid)).toHaveLength(1)
   })
 
+  it('a 21610 answer to a cron retry: the row ends dead, the delivery rejected OPTED_OUT, the number listed', async () => {
+    const t = twilioTenant(FIXTURE_TENANT)
+    const h = createHarness([t], { via: 'app' })
+    await twilioFake.script(t.accountSid, [
+      { status: 503, body: { code: 20500, message: 'busy', status: 503 } },
+      { status: 400, body: twilio21610 },
+    ])
+    const event = outboundEvent('outbound-twilio', { now: h.clock.now() })
+    expect((await h.post.twilio(t, event)).status).toBe(202)
+    h.clock.advance(15 * 60_000)
+
+    await h.runCron()
+
+    expect(await twilioFake.requests(t.accountSid)).toHaveLength(2)
+    expect(await rows.failedRequest(event.guid, t.id)).toMatchObject({
+      state: 'dead',
+      last_error: expect.stringMatching(/^OPTED_OUT: /),
+    })
+    expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'rejected', attempts: 2 })
+    expect(await suppressions(t.id)).toMatchObject([
+      { address: TWILIO_TO, source: 'provider', keyword: '21610', evidence: event.guid },
+    ])
+    h.clock.advance(60 * 60_000)
+    await h.runCron()
+    expect(await twilioFake.requests(t.accountSid)).toHaveLength(2)
+  })
+
   it('with opt_out_scope sender, the entry names the sender used', async () => {
     const t = twilioTenant(FIXTURE_TENANT, { opt_out_scope: 'sender' })
     const h = createHarness([t], { via: 'app' })

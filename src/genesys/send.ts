@@ -8,7 +8,7 @@ import type { Body } from '../openapi/reply'
 import { lookThenSend } from '../outbound/lookup'
 import { providerRejected, sendFirstAttempt } from '../outbound/outcome'
 import { claimLeaseMs } from '../outbound/pipeline'
-import { suppressedDetail, suppressedTransition, suppressionCheck } from '../outbound/suppression'
+import { recordSuppressed, suppressedDetail, suppressionCheck } from '../outbound/suppression'
 import type { PreparedOutbound } from '../outbound/types'
 import { type GenesysSend, genesysGuid, OpenMessageSchema, sendOf } from '../providers/genesys/open-messaging'
 import { isOptOutCode, OPTED_OUT } from '../providers/opt-out'
@@ -231,11 +231,7 @@ async function suppressGenesys(
   blocked: SuppressionRow,
 ): Promise<GenesysOutcome> {
   const { tenant, send } = req
-  await guard(() =>
-    deps.stores.deliveries.exec('deliveries.suppressed', [
-      suppressedTransition(deps, tenant.id, guid, blocked),
-    ]),
-  )
+  await recordSuppressed(deps, tenant.id, guid, blocked)
   deps.log.info('genesys send suppressed', { source: blocked.source })
   const row = {
     genesys_message_id: send.id,

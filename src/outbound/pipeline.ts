@@ -11,7 +11,7 @@ import type { DeliveryRow } from '../storage/deliveries'
 import type { SuppressionRow } from '../storage/suppressions'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
-import { notifySuppressed, suppressedTransition, suppressionCheck } from './suppression'
+import { notifySuppressed, recordSuppressed, suppressionCheck } from './suppression'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
 export type { OutboundRequest, PreparedOutbound, Reply }
@@ -159,9 +159,7 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   if (!claim.claimed) return duplicateReply(claim.existing)
   const blocked = claim.read
   if (blocked) {
-    await guard(() =>
-      deliveries.exec('deliveries.suppressed', [suppressedTransition(deps, tenant.id, event.guid, blocked)]),
-    )
+    await recordSuppressed({ ...deps, log }, tenant.id, event.guid, blocked)
     log.info('outbound suppressed', { to: maskPhone(message.to), source: blocked.source })
     await notifySuppressed({ ...deps, log }, tenant, {
       guid: event.guid,

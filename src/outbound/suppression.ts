@@ -1,6 +1,7 @@
 import { type Ci360Event, withConnectorEventId } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
+import { storageUnavailable } from '../lib/app-error'
 import { describeError } from '../lib/log'
 import { sendOrStore } from '../outbox/send-or-store'
 import { OPTED_OUT, scopedAddressOf, suppressionChannelOf } from '../providers/opt-out'
@@ -48,20 +49,34 @@ export function findSuppression(
 export const suppressedDetail = (row: Pick<SuppressionRow, 'source' | 'sender'>) =>
   `${OPTED_OUT}: the number is on the opt-out list (source ${row.source}${row.sender ? ', this sender' : ''}); not sent`
 
-/** The statement that moves a claimed delivery to `suppressed` (no provider call was made). */
-export const suppressedTransition = (
-  ctx: Pick<RequestContext, 'stores' | 'now'>,
+/**
+ * Move a claimed delivery to `suppressed` (no provider call was made). If D1 fails, the claim is released
+ * (so a redelivery is checked again rather than told `IN_PROGRESS`) and 503 is thrown.
+ */
+export async function recordSuppressed(
+  ctx: Pick<RequestContext, 'stores' | 'now' | 'log'>,
   tenantId: string,
   guid: string,
   row: Pick<SuppressionRow, 'source' | 'sender'>,
-) =>
-  ctx.stores.deliveries.transition(tenantId, guid, {
-    state: 'suppressed',
-    now: ctx.now(),
-    attempted: false,
-    lastError: OPTED_OUT,
-    detail: suppressedDetail(row),
-  })
+): Promise<void> {
+  const deliveries = ctx.stores.deliveries
+  try {
+    await deliveries.exec('deliveries.suppressed', [
+      deliveries.transition(tenantId, guid, {
+        state: 'suppressed',
+        now: ctx.now(),
+        attempted: false,
+        lastError: OPTED_OUT,
+        detail: suppressedDetail(row),
+      }),
+    ])
+  } catch (e) {
+    await deliveries
+      .release(tenantId, guid)
+      .catch((re: unknown) => ctx.log.error('claim release failed', describeError(re)))
+    throw storageUnavailable(e)
+  }
+}
 
 /**
  * The list entry for a provider's opt-out answer (Twilio 21610, SCG 1005): source `provider`, the code

@@ -79,6 +79,39 @@ describe('CI360 routes: a number on the opt-out list is not sent to', () => {
     expect(await suppressedEvents(t.ci360Key)).toHaveLength(1)
   })
 
+  it('D1 failing after the check: 503 and the claim released, so the redelivery is suppressed', async () => {
+    const t = testTenant(FIXTURE_TENANT)
+    let batches = 0
+    let failAt = 0
+    const flaky = new Proxy(env.DB, {
+      get(target, prop, receiver) {
+        if (prop === 'batch') {
+          // The claim's batch (with the check) goes through; the update to `suppressed` fails once.
+          return (statements: D1PreparedStatement[]) =>
+            ++batches === failAt
+              ? Promise.reject(new Error('D1_ERROR: simulated outage during batch'))
+              : target.batch(statements)
+        }
+        const v = Reflect.get(target, prop, receiver)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    })
+    const h = createHarness([t], { via: 'app', runtime: { db: flaky as D1Database } })
+    await optedOut(h, t.id, { address: SCG_TO })
+    failAt = batches + 2
+    const event = outboundEvent('outbound-sms-oneline')
+
+    const first = await h.post.scg(t, event)
+    expect(batches).toBe(failAt)
+    expect(first.status).toBe(503)
+    expect(await json(first)).toMatchObject({ error: { code: 'STORAGE_UNAVAILABLE' } })
+    expect(await rows.delivery(event.guid, t.id)).toBeNull()
+
+    const again = await h.post.scg(t, event)
+    expect(await json(again)).toEqual({ status: 'SUPPRESSED', guid: event.guid, reason: 'OPTED_OUT' })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
+  })
+
   it('without suppressed_event, the send is suppressed and nothing goes to CI360', async () => {
     const t = testTenant(FIXTURE_TENANT)
     const h = createHarness([t], { via: 'app' })

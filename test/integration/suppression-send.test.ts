@@ -176,7 +176,7 @@ describe('Genesys messages: a number on the opt-out list gets a Failed receipt, 
     expect(receipt.reasons).toEqual([{ code: 'OPTED_OUT', message: expect.stringMatching(/^OPTED_OUT: /) }])
   })
 
-  it('Multicloud: the message’s outcome is SUPPRESSED and nothing is sent', async () => {
+  it('Multicloud: the message’s outcome is SUPPRESSED, nothing is sent, Nexus gets the Failed receipt', async () => {
     const t = multicloudTenant()
     const h = createHarness([t], { via: 'app' })
     await optedOut(h, t.id, { address: SMS_TO })
@@ -191,6 +191,12 @@ describe('Genesys messages: a number on the opt-out list gets a Failed receipt, 
     })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(0)
     expect(await rows.delivery(`genesys:${msg.id}`, t.id)).toMatchObject({ state: 'suppressed' })
+    const nexus = (await genesysFake.requests(t.genesysKey)).filter((r) =>
+      r.path.endsWith('/nexus/v3/channels/ch-a/messages'),
+    )
+    expect(nexus.map((r) => r.body.messages[0])).toMatchObject([
+      { id: msg.id, status: 'Failed', isFinalReceipt: true, reasons: [{ code: 'OPTED_OUT' }] },
+    ])
   })
 })
 

@@ -4,8 +4,9 @@ import scg1005 from '../fixtures/providers/scg-status-failed-1005-no-consent.jso
 import twilio21610 from '../fixtures/providers/twilio-create-400-21610.json'
 import statusForm from '../fixtures/providers/twilio-status-undelivered-21610.form?raw'
 import { FIXTURE_TENANT } from '../support/constants'
-import { scgFake, twilioFake } from '../support/fake-control'
+import { genesysFake, scgFake, twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
+import { openMessage, scgGenesysTenant } from '../support/genesys'
 import { createHarness } from '../support/harness'
 import { rows, wipeTables } from '../support/rows'
 import { webhookTenant } from '../support/scg-webhook'
@@ -203,5 +204,36 @@ describe('provider receipts that say the recipient opted out', () => {
       status: 'SUPPRESSED',
     })
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+  })
+
+  it('a 1005 receipt for a Genesys message: Genesys gets its Failed receipt with reason code OPTED_OUT', async () => {
+    const t = scgGenesysTenant()
+    const h = createHarness([t], { via: 'app' })
+    const msg = openMessage()
+    const sent = await json(await h.post.openMessaging(t, msg))
+    expect(sent).toMatchObject({ status: 'OK' })
+    const envelope = structuredClone(scg1005) as any
+    envelope['event-id'] = `ev-${crypto.randomUUID()}`
+    const fields = envelope.event['fld-val-list']
+    fields.message_request_id = sent.message_id
+    fields.external_message_request_id = `${msg.id}|genesys|${t.id}|genesys:${msg.id}`
+    fields.to_address = '+14155550123'
+
+    expect((await h.eventManager(t).deliver(envelope)).status).toBe(200)
+
+    expect(await rows.delivery(`genesys:${msg.id}`, t.id)).toMatchObject({ state: 'rejected' })
+    expect(await suppressions(t.id)).toMatchObject([
+      { address: '+14155550123', source: 'provider', keyword: '1005' },
+    ])
+    const receipts = (await genesysFake.requests(t.genesysKey)).filter((r) =>
+      r.path.endsWith('/inbound/open/receipt'),
+    )
+    expect(receipts.map((r) => r.body)).toMatchObject([
+      {
+        id: msg.id,
+        status: 'Failed',
+        reasons: [{ code: 'OPTED_OUT', message: 'OPTED_OUT: provider status FAILED' }],
+      },
+    ])
   })
 })

@@ -112,37 +112,42 @@ export function createDeliveryStore(db: D1Database) {
       readWith?: D1PreparedStatement,
     ): Promise<ClaimResult<R>> {
       const token = newClaimToken()
-      const insert = db
-        .prepare(
-          `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
+      const insert = () =>
+        db
+          .prepare(
+            `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
                generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body, source,
                genesys_message_id, genesys_recipient, genesys_channel, claim_token)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO UPDATE SET claim_token = excluded.claim_token
                WHERE deliveries.claim_token = excluded.claim_token`,
-        )
-        .bind(
-          d.tenantId,
-          d.guid,
-          d.provider,
-          d.identityId,
-          d.externalCode,
-          d.recipientMasked,
-          d.state,
-          d.generatedTimestamp,
-          entry(d.state, d.now, d.detail),
-          d.now,
-          d.now,
-          d.responseTrackingCode ?? null,
-          d.state === 'sending' ? (d.eventBody ?? null) : null,
-          d.genesys ? 'genesys' : 'ci360',
-          d.genesys?.id ?? null,
-          d.genesys?.to ?? null,
-          d.genesys?.channel ?? null,
-          token,
-        )
+          )
+          .bind(
+            d.tenantId,
+            d.guid,
+            d.provider,
+            d.identityId,
+            d.externalCode,
+            d.recipientMasked,
+            d.state,
+            d.generatedTimestamp,
+            entry(d.state, d.now, d.detail),
+            d.now,
+            d.now,
+            d.responseTrackingCode ?? null,
+            d.state === 'sending' ? (d.eventBody ?? null) : null,
+            d.genesys ? 'genesys' : 'ci360',
+            d.genesys?.id ?? null,
+            d.genesys?.to ?? null,
+            d.genesys?.channel ?? null,
+            token,
+          )
       const [inserted, readResult] = await run('deliveries.claim', () =>
-        readWith ? db.batch([insert, readWith]) : insert.run().then((r) => [r]),
+        readWith
+          ? db.batch([insert(), readWith])
+          : insert()
+              .run()
+              .then((r) => [r]),
       )
       const read = readWith ? { read: (readResult?.results[0] as R | undefined) ?? null } : {}
       if (inserted?.meta.changes === 1) return { claimed: true, ...read }

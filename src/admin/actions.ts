@@ -3,6 +3,7 @@ import type { Deps, RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
 import type { ProviderId } from '../lib/vocabulary'
 import type { Reply as ReplyOf, retryReplies } from '../openapi/reply'
+import { OPTED_OUT } from '../providers/opt-out'
 import { type AttemptResult, attemptRow, LEASE_MS } from '../retry/engine'
 import type { RetryKinds } from '../retry/types'
 import type { FailedRequestKind, FailedRequestRow } from '../storage/failed-requests'
@@ -97,6 +98,10 @@ function replyFor(kinds: RetryKinds, r: AttemptResult): Reply {
     case 'expired':
       return { status: 200, body: { status: 'STALE', reason: outcome.error, ...about } }
     case 'dead': {
+      // Not sent because the number opted out (docs/compliance.md): an outcome, as the CI360 route answers it.
+      if (outcome.delivery?.suppressed) {
+        return { status: 200, body: { status: 'SUPPRESSED', reason: OPTED_OUT, ...about } }
+      }
       if (r.exhausted) {
         throw new AppError(
           'PROVIDER_UNAVAILABLE',

@@ -64,6 +64,7 @@ export const SettingsSchema = z.object({
   opt_in_keywords: z._default(stringList, DEFAULT_OPT_IN_KEYWORDS),
   opt_out_event: optionalText,
   opt_in_event: optionalText,
+  suppressed_event: optionalText,
   s3_bucket_name: optionalText,
   s3_region: z._default(optionalText, 'us-east-1'),
   s3_endpoint: optionalUrl,

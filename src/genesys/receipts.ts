@@ -3,6 +3,7 @@ import type { Deps } from '../deps'
 import { describeError } from '../lib/log'
 import { type GenesysCall, transportOf } from '../providers/genesys/client'
 import { genesysGuid, isGenesysGuid } from '../providers/genesys/open-messaging'
+import { OPTED_OUT } from '../providers/opt-out'
 import type { UpstreamAttempt } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
 import { forwardOrQueue } from './forward'
@@ -31,12 +32,17 @@ export function receiptForStatus(
   ours: GenesysDelivery & Pick<DeliveryRow, 'provider_status'>,
   providerStatus: string,
   now: number,
+  optedOut = false,
 ): GenesysCall | undefined {
   const status = receiptStatusOf(providerStatus)
-  const why = status === 'Failed' ? `provider status ${providerStatus}` : undefined
+  const why =
+    status === 'Failed' ? `${optedOut ? `${OPTED_OUT}: ` : ''}provider status ${providerStatus}` : undefined
   const first = !receiptStatusOf(ours.provider_status ?? '')
   return status && first ? receiptOf(tenant, ours, status, now, why) : undefined
 }
+
+/** A refusal whose text starts with `OPTED_OUT` (our opt-out list, or the provider's answer) says so. */
+const reasonCodeOf = (why: string) => (why.startsWith(OPTED_OUT) ? OPTED_OUT : 'GeneralError')
 
 /**
  * The final receipt of a Genesys message we sent (docs/protocols.md, "Genesys"), over the transport
@@ -64,7 +70,7 @@ export function receiptOf(
       status,
       direction: 'Outbound',
       isFinalReceipt: true,
-      ...(why ? { reasons: [{ code: 'GeneralError', message: why.slice(0, 200) }] } : {}),
+      ...(why ? { reasons: [{ code: reasonCodeOf(why), message: why.slice(0, 200) }] } : {}),
     },
   }
 }

@@ -8,10 +8,13 @@ import type { Body } from '../openapi/reply'
 import { lookThenSend } from '../outbound/lookup'
 import { providerRejected, sendFirstAttempt } from '../outbound/outcome'
 import { claimLeaseMs } from '../outbound/pipeline'
+import { recordSuppressed, suppressedDetail, suppressionCheck } from '../outbound/suppression'
 import type { PreparedOutbound } from '../outbound/types'
 import { type GenesysSend, genesysGuid, OpenMessageSchema, sendOf } from '../providers/genesys/open-messaging'
+import { isOptOutCode, OPTED_OUT } from '../providers/opt-out'
 import type { ProviderId } from '../providers/types'
 import { recipientKeyOf } from '../storage/recipient-key'
+import type { SuppressionRow } from '../storage/suppressions'
 import type { UpstreamError } from '../upstream/error'
 import { sendFailedReceipt } from './receipts'
 import { recordGenesys } from './record'
@@ -47,7 +50,13 @@ export function prepareGenesysSend(
   })
   if (!message.ok) throw new AppError('VALIDATION_FAILED', message.error.message)
   // The customer's number is not a CI360 identity: it is kept out of the identity cache.
-  return { provider, message: { ...message.value, phone: undefined }, correlation, generatedTimestamp }
+  const { phone } = message.value
+  return {
+    provider,
+    message: { ...message.value, phone: undefined, ...(phone ? { address: phone } : {}) },
+    correlation,
+    generatedTimestamp,
+  }
 }
 
 /** A verified Open Messaging body: what to send, or why it is not sent. Throws 400 for a bad shape. */
@@ -135,8 +144,9 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
   const recipientKey = message.phone
     ? await recipientKeyOf(deps.config.secrets.tokenSigningKey, tenant.id, message.phone)
     : null
+  // The opt-out check rides in the claim's batch, as on the CI360 routes (docs/compliance.md).
   const claim = await guard(() =>
-    deps.stores.deliveries.claim(
+    deps.stores.deliveries.claim<SuppressionRow>(
       {
         tenantId: tenant.id,
         guid: correlation.guid,
@@ -152,6 +162,7 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
         genesys: { id: send.id, to: send.to, channel: req.channel },
       },
       claimLeaseMs(tenant),
+      suppressionCheck(deps, tenant.id, message),
     ),
   )
   if (!claim.claimed) {
@@ -163,6 +174,8 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
       body: { status: 'DUPLICATE', id: send.id, state, ...(id ? { message_id: id } : {}) },
     }
   }
+
+  if (claim.read) return suppressGenesys({ ...deps, log }, req, correlation.guid, claim.read)
 
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.
   const since = (send.time ?? now) - claimLeaseMs(tenant)
@@ -196,7 +209,9 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
         genesys_recipient: send.to,
         genesys_channel: req.channel ?? null,
       }
-      const why = providerRejected(correlation.guid, provider.id, outcome.error).message
+      const refused = providerRejected(correlation.guid, provider.id, outcome.error).message
+      const optedOut = isOptOutCode(provider.id, outcome.error.providerCode)
+      const why = optedOut ? `${OPTED_OUT}: ${refused}` : refused
       const receipt = await sendFailedReceipt(deps, tenant, row, why)
       await recordGenesys(deps, req, 'dead', receipt ? [outcome.attempt, receipt] : [outcome.attempt])
       return {
@@ -208,6 +223,29 @@ async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<Genes
       }
     }
   }
+}
+
+/**
+ * A Genesys message to a number on the opt-out list: no provider call; the delivery is `suppressed` and
+ * Genesys gets a `Failed` receipt whose reason code is `OPTED_OUT` (docs/compliance.md).
+ */
+async function suppressGenesys(
+  deps: Deps,
+  req: GenesysRequest,
+  guid: string,
+  blocked: SuppressionRow,
+): Promise<GenesysOutcome> {
+  const { tenant, send } = req
+  await recordSuppressed(deps, tenant.id, guid, blocked)
+  deps.log.info('genesys send suppressed', { source: blocked.source })
+  const row = {
+    genesys_message_id: send.id,
+    genesys_recipient: send.to,
+    genesys_channel: req.channel ?? null,
+  }
+  const receipt = await sendFailedReceipt(deps, tenant, row, suppressedDetail(blocked))
+  await recordGenesys(deps, req, 'dead', receipt ? [receipt] : [])
+  return { status: 'ANSWERED', body: { status: 'SUPPRESSED', id: send.id, reason: OPTED_OUT } }
 }
 
 /** A stored Genesys message as the retry sends it; undefined when it is not an outbound text. */

@@ -2,6 +2,7 @@ import { ci360ConfigOf } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { guard } from '../lib/app-error'
+import { OPTED_OUT } from '../providers/opt-out'
 import { webhookFormats } from '../providers/registry'
 import type { InboundEvent, InboundOutcome, InboundSource } from '../providers/types'
 import type { WebhookReplyBody } from '../providers/webhook-reply'
@@ -9,7 +10,7 @@ import type { SqlCondition } from '../storage/d1-call'
 import { act } from './act'
 import { planMo } from './mo'
 import { handleOnce } from './once'
-import { type InboundPlan, ignore } from './plan'
+import { type HistoryUpdate, type InboundPlan, ignore } from './plan'
 import { recorder } from './record'
 import { planStatus } from './status'
 
@@ -96,6 +97,7 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
             history.apply,
             onlyIf,
           ),
+          ...optOutStatements(deps, plan.tenant.id, history, now, onlyIf),
         ]
       : []
   const work = () => act(ctx, format.provider, event.key, plan)
@@ -116,4 +118,30 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
     { ...once, withClaim: [...once.withClaim, ...status(once.claimed)] },
   )
   return done(claimed.duplicate ? { status: 'DUPLICATE', attempts: [] } : claimed.result)
+}
+
+/**
+ * A provider's opt-out answer (docs/compliance.md): the delivery `rejected` with `OPTED_OUT` and the
+ * number listed (source `provider`), in the claim's batch. The entry is written whether or not the claim
+ * took the key (a redelivery finds it listed and writes nothing), so no extra round trip is needed.
+ */
+function optOutStatements(
+  deps: Deps,
+  tenantId: string,
+  history: HistoryUpdate,
+  now: number,
+  onlyIf: SqlCondition | undefined,
+): D1PreparedStatement[] {
+  const { optOut } = history
+  if (!optOut) return []
+  const why = `${OPTED_OUT}: provider code ${optOut.code}`
+  return [
+    deps.stores.deliveries.transition(
+      tenantId,
+      history.guid,
+      { state: 'rejected', now, attempted: false, lastError: why, detail: why },
+      onlyIf,
+    ),
+    ...(optOut.entry ? deps.stores.suppressions.addStatements(tenantId, optOut.entry, 'provider', now) : []),
+  ]
 }

@@ -3,6 +3,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import type { Logger } from '../lib/log'
 import type { GenesysCall } from '../providers/genesys/client'
+import type { SuppressionEntry } from '../storage/suppressions'
 import type { KeywordAction } from './keywords'
 
 /** A provider status to add to one of our deliveries' history. */
@@ -12,6 +13,11 @@ export interface HistoryUpdate {
   detail: string | undefined
   /** False for a late status: recorded in the history, `provider_status` kept. */
   apply: boolean
+  /**
+   * The provider says the recipient opted out: the delivery becomes `rejected` (`OPTED_OUT`) and the
+   * entry (absent when the webhook names no recipient) is added to the list, with the claim.
+   */
+  optOut?: { code: string; entry: SuppressionEntry | undefined }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import { receiptForStatus } from '../genesys/receipts'
+import { providerOptOutEntry } from '../outbound/suppression'
 import type { GenesysCall } from '../providers/genesys/client'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
@@ -64,7 +65,7 @@ export async function planStatus(
     reason = `late status ${e.status} after final ${ours?.provider_status}: recorded in the history only`
   else if (ours?.source === 'genesys') {
     // A message Genesys asked us to send: its status goes to Genesys, nothing to CI360.
-    genesys = receiptForStatus(tenant, ours, e.status, ctx.now())
+    genesys = receiptForStatus(tenant, ours, e.status, ctx.now(), e.optOut !== undefined)
     if (!genesys) reason = 'no receipt: not the first final status of a Genesys message'
   } else if (!identity) reason = format.noIdentityReason
   else if ('reason' in named) reason = named.reason
@@ -78,7 +79,21 @@ export async function planStatus(
     status: e.status,
     detail: late ? ['late, not applied', e.historyDetail].filter(Boolean).join('; ') : e.historyDetail,
     apply: !late,
+    ...(e.optOut && !late ? { optOut: optOutOf(ctx, tenant, e, e.optOut) } : {}),
   }
   if (!event && !history) return ignore(reason ?? 'nothing to do', tenant.id)
   return { kind: 'act', tenant, event, ...(genesys ? { genesys } : {}), history, guid: ours?.guid, reason }
+}
+
+/** A provider's opt-out answer in a status: the list entry (docs/compliance.md), when the number is named. */
+function optOutOf(
+  ctx: PlanContext,
+  tenant: TenantConfig,
+  e: StatusEvent,
+  o: NonNullable<StatusEvent['optOut']>,
+) {
+  const entry = providerOptOutEntry(tenant, o, o.code, e.providerMessageId ?? e.key)
+  if (!entry)
+    ctx.log.warn('opt-out answer without a recipient number: the number is not listed', { code: o.code })
+  return { code: o.code, entry }
 }

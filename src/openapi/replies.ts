@@ -46,9 +46,16 @@ export const OutboundSkipped = z.object({
   reason: z.string(),
 })
 
+/** A send not made because the number is on the tenant's opt-out list (docs/compliance.md). */
+export const OutboundSuppressed = z.object({
+  status: z.literal('SUPPRESSED'),
+  guid: z.string(),
+  reason: z.string(),
+})
+
 /** Genesys Open Messaging replies: keyed by the Genesys message `id`. */
 export const GenesysReply = z.object({
-  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED']),
+  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED', 'SUPPRESSED']),
   id: z.string(),
   provider: z.optional(z.enum(PROVIDER_IDS)),
   message_id: z.optional(z.nullable(z.string())),
@@ -63,7 +70,7 @@ export const GenesysReply = z.object({
  */
 const MulticloudOutcome = z.extend(GenesysReply, {
   messageId: z.string(),
-  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED', 'PROVIDER_REJECTED', 'IN_PROGRESS']),
+  status: z.enum(['OK', 'QUEUED', 'DUPLICATE', 'IGNORED', 'SUPPRESSED', 'PROVIDER_REJECTED', 'IN_PROGRESS']),
   provider_code: z.optional(z.nullable(z.string())),
 })
 export const MulticloudReply = z.object({
@@ -72,7 +79,7 @@ export const MulticloudReply = z.object({
   messages: z.array(MulticloudOutcome),
 })
 
-export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped])
+export const OutboundReply = z.union([OutboundOk, OutboundDuplicate, OutboundSkipped, OutboundSuppressed])
 
 export { WebhookReply }
 
@@ -149,6 +156,12 @@ export const RetryDuplicate = z.object({
   message_id: z.optional(z.string()),
 })
 export const RetryStale = z.object({ status: z.literal('STALE'), ...RetriedRow, reason: z.string() })
+/** The number opted out since the message was queued: not sent, the row is dead (docs/compliance.md). */
+export const RetrySuppressed = z.object({
+  status: z.literal('SUPPRESSED'),
+  ...RetriedRow,
+  reason: z.string(),
+})
 export const RetryQueued = z.object({
   status: z.literal('QUEUED'),
   ...RetriedRow,

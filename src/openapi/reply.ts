@@ -19,13 +19,13 @@ export type Reply<M extends ReplySet> = {
 
 /** `POST /v1/tenants/{tenant}/{provider}/messages` when it does not answer an error. */
 export const outboundReplies = {
-  200: z.union([R.OutboundOk, R.OutboundDuplicate, R.OutboundSkipped]),
+  200: z.union([R.OutboundOk, R.OutboundDuplicate, R.OutboundSkipped, R.OutboundSuppressed]),
   202: z.union([R.OutboundQueued, R.OutboundDeferred]),
 } as const
 
 /** `POST …/failed-requests/{id}/retry`: as the original route would answer, plus the row's id. */
 export const retryReplies = {
-  200: z.union([R.RetryOk, R.RetryDuplicate, R.RetryStale]),
+  200: z.union([R.RetryOk, R.RetryDuplicate, R.RetryStale, R.RetrySuppressed]),
   202: R.RetryQueued,
 } as const
 

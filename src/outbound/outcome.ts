@@ -5,8 +5,10 @@ import { describeError, maskPhone } from '../lib/log'
 import type { Result } from '../lib/result'
 import type { SendOutcome } from '../outbox/outcome'
 import { sendOrStore } from '../outbox/send-or-store'
+import { isOptOutCode, OPTED_OUT } from '../providers/opt-out'
 import type { ProviderId, SendReceipt } from '../providers/types'
 import type { UpstreamError } from '../upstream/error'
+import { entryOfRefusedSend } from './suppression'
 import type { PreparedOutbound } from './types'
 
 /** The first attempt at a claimed message, from CI360 or Genesys. */
@@ -62,15 +64,19 @@ export async function sendFirstAttempt(
     a.send,
     {
       store: async (insert, error) => {
+        // An opt-out answer (Twilio 21610) lists the number, in the same transaction (docs/compliance.md).
+        const optOut = optOutOfRefusal(ctx, tenant, prepared, error)
+        const why = optOut ? `${OPTED_OUT}: ${error.summary()}` : error.summary()
         try {
           await deliveries.exec('outbound.failure', [
             insert,
+            ...(optOut?.statements ?? []),
             deliveries.transition(tenant.id, guid, {
               state: error.retryable ? 'queued' : 'rejected',
               now: ctx.now(),
               attempted: true,
-              lastError: error.summary(),
-              detail: error.summary(),
+              lastError: why,
+              detail: why,
               // A timeout or a lost connection: the provider may have the message; look before re-sending.
               ...(error.ambiguous ? { outcomeUnknown: true } : {}),
             }),
@@ -115,6 +121,23 @@ export async function sendFirstAttempt(
     retryable: error.retryable,
   })
   return outcome
+}
+
+/**
+ * A provider's refusal that says the recipient opted out (`providers/opt-out.ts`): the statements that
+ * add the number to the list (source `provider`); undefined for any other refusal.
+ */
+export function optOutOfRefusal(
+  ctx: Pick<RequestContext, 'stores' | 'now'>,
+  tenant: TenantConfig,
+  prepared: Pick<PreparedOutbound, 'provider' | 'message' | 'correlation'>,
+  error: UpstreamError,
+): { statements: D1PreparedStatement[] } | undefined {
+  if (!isOptOutCode(prepared.provider.id, error.providerCode)) return undefined
+  const code = error.providerCode ?? ''
+  const entry = entryOfRefusedSend(tenant, prepared.message, code, prepared.correlation.guid)
+  if (!entry) return { statements: [] }
+  return { statements: ctx.stores.suppressions.addStatements(tenant.id, entry, 'provider', ctx.now()) }
 }
 
 /** The request-level error a provider's refusal is answered with (`PROVIDER_REJECTED`, 502). */

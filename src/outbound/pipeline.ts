@@ -5,12 +5,15 @@ import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
+import { OPTED_OUT } from '../providers/opt-out'
 import type { OutboundInput, ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
 import { recipientKeyOf } from '../storage/recipient-key'
+import type { SuppressionRow } from '../storage/suppressions'
 import { deferSend, quietHoldOf } from './defer'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
+import { notifySuppressed, recordSuppressed, suppressionCheck } from './suppression'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
 export type { OutboundRequest, PreparedOutbound, Reply }
@@ -152,8 +155,9 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
   const recipientKey = message.phone
     ? await recipientKeyOf(deps.config.secrets.tokenSigningKey, tenant.id, message.phone)
     : null
+  // The opt-out check rides in the claim's batch: no round trip of its own (docs/compliance.md).
   const claim = await guard(() =>
-    deliveries.claim(
+    deliveries.claim<SuppressionRow>(
       {
         ...base,
         recipientMasked: maskPhone(message.to) ?? null,
@@ -162,9 +166,23 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
         eventBody: req.bodyText,
       },
       claimLeaseMs(tenant),
+      suppressionCheck(deps, tenant.id, message),
     ),
   )
   if (!claim.claimed) return duplicateReply(claim.existing)
+  const blocked = claim.read
+  if (blocked) {
+    await recordSuppressed({ ...deps, log }, tenant.id, event.guid, blocked)
+    log.info('outbound suppressed', { to: maskPhone(message.to), source: blocked.source })
+    await notifySuppressed({ ...deps, log }, tenant, {
+      guid: event.guid,
+      provider: provider.id,
+      identity: event.identityId,
+      responseTrackingCode: base.responseTrackingCode,
+      message,
+    })
+    return { status: 200, body: { status: 'SUPPRESSED', guid: event.guid, reason: OPTED_OUT } }
+  }
   if (hold) {
     const { bodyText, origin } = req
     return deferSend(

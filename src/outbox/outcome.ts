@@ -15,11 +15,14 @@ export type SendOutcome<T> =
 /**
  * What an outbound attempt tells the delivery record beyond its state (docs/guarantees.md):
  * `outcomeUnknown` — a call's outcome could not be seen (true) or a look-up settled it (false);
- * `uncertain` — nothing was sent because the earlier outcome is still unknown.
+ * `uncertain` — nothing was sent because the earlier outcome is still unknown; `suppressed` — nothing
+ * was sent because the number opted out.
  */
 export interface DeliveryEffect {
   outcomeUnknown?: boolean
   uncertain?: boolean
+  /** Nothing was sent because the number is on the opt-out list (docs/compliance.md). */
+  suppressed?: boolean
 }
 
 /**

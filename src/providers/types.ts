@@ -45,6 +45,18 @@ export interface OutboundMessage {
   /** The phone number behind `to`, used as the identity-cache key; undefined for non-phone addresses. */
   phone: string | undefined
   payload: unknown
+  /**
+   * The sender actually used (resolved FROM, SCG channel or sender id, Twilio Messaging Service): the
+   * sender scope of the opt-out check (docs/compliance.md, "Suppression on every send").
+   */
+  sender?: string
+  /**
+   * The number the opt-out list is checked against when it is not `phone` (a Genesys customer's number,
+   * kept out of the identity cache).
+   */
+  address?: string
+  /** The channel asked for (absent: SMS): the channel scope of the opt-out check. */
+  channel?: Channel
 }
 
 export interface SendReceipt {
@@ -116,6 +128,11 @@ export interface StatusEvent extends InboundBase {
   details: Record<string, string>
   /** Noted in the delivery history next to the status. */
   historyDetail: string | undefined
+  /**
+   * The provider says the recipient opted out (`opt-out.ts`: Twilio `ErrorCode` 21610, SCG reason 1005):
+   * the code, and the recipient and sender as the webhook names them (either may be absent).
+   */
+  optOut?: { code: string; to: string | undefined; sender: string | undefined }
 }
 
 /** A message a phone sent to one of our numbers. */

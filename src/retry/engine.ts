@@ -219,7 +219,11 @@ export async function attemptRow(
   if (outbound) {
     const final = decided.outcome
     const effect = final.result === 'expired' ? undefined : final.delivery
-    const state = effect?.uncertain ? 'uncertain' : deliveryState(final, decided.exhausted)
+    const state = effect?.uncertain
+      ? 'uncertain'
+      : effect?.suppressed
+        ? 'suppressed'
+        : deliveryState(final, decided.exhausted)
     const unknown = effect?.outcomeUnknown === undefined ? {} : { outcomeUnknown: effect.outcomeUnknown }
     statements.push(
       deliveries.transition(

@@ -1,10 +1,12 @@
 import type { DeliverySource, ProviderId } from '../lib/vocabulary'
 import { deferredDetail, type QuietHold, quietHoldOf } from '../outbound/defer'
 import { type LookedSend, lookThenSend } from '../outbound/lookup'
-import { rememberIdentity } from '../outbound/outcome'
+import { optOutOfRefusal, rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
+import { findSuppression, notifySuppressed, suppressedDetail } from '../outbound/suppression'
 import type { PreparedOutbound } from '../outbound/types'
 import { retryOutcomeOf } from '../outbox/outcome'
+import { OPTED_OUT } from '../providers/opt-out'
 import type { RetryContext, RetryKind, RetryOutcome } from './types'
 
 /** The public origin stored with the request (Twilio's StatusCallback is built from it). */
@@ -97,6 +99,21 @@ async function retryOutbound(
   if (isStale(row.generated_timestamp ?? prepared.generatedTimestamp, tenant, now)) {
     return { result: 'expired', error: `older than event_ttl (${tenant.settings.event_ttl} s); not sent` }
   }
+  // Numbers opted out since the message was queued are not sent to (docs/compliance.md).
+  const blocked = await findSuppression(deps, tenant.id, message)
+  if (blocked) {
+    if (delivery?.source !== 'genesys') {
+      await notifySuppressed(deps, tenant, {
+        guid: row.guid,
+        provider: provider.id,
+        identity: correlation.identity,
+        responseTrackingCode: delivery?.response_tracking_code ?? null,
+        message,
+      })
+    }
+    const error = suppressedDetail(blocked)
+    return { result: 'dead', error, httpStatus: null, attempted: false, delivery: { suppressed: true } }
+  }
   // Checked again at every attempt: a retry that falls inside the window waits for its end, unsent.
   const hold = source.quietHold?.(ctx, body, prepared)
   if (hold) {
@@ -119,6 +136,19 @@ async function retryOutbound(
   const { result } = looked
   if (!result.ok) {
     const unsettled = !looked.sent
+    const optOut = optOutOfRefusal(deps, tenant, prepared, result.error)
+    if (optOut) {
+      // One statement pair of its own: the engine's batch carries no extra statements.
+      if (optOut.statements.length > 0)
+        await deps.stores.deliveries.exec('suppressions.provider', optOut.statements)
+      return {
+        result: 'dead',
+        error: `${OPTED_OUT}: ${result.error.summary()}`,
+        httpStatus: result.error.status ?? null,
+        ...(result.error.providerCode ? { providerCode: result.error.providerCode } : {}),
+        delivery: { outcomeUnknown: result.error.ambiguous },
+      }
+    }
     return {
       ...retryOutcomeOf(result.error),
       ...(unsettled ? { attempted: false } : {}),

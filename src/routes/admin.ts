@@ -110,7 +110,11 @@ export const adminOperations: Operation[] = [
     '/v1/tenants/{tenant}/failed-requests/{id}/retry',
     'Retry now; answers as the original route would',
     {
-      '200': { description: 'OK, DUPLICATE (already done) or STALE', schema: retryReplies[200] },
+      '200': {
+        description:
+          'OK, DUPLICATE (already done), STALE, or SUPPRESSED (the number opted out since; not sent, now dead)',
+        schema: retryReplies[200],
+      },
       '202': { description: 'QUEUED again', schema: retryReplies[202] },
       '409': err('Being retried by the cron right now (IN_PROGRESS)'),
       '422': err('PROVIDER_REJECTED'),

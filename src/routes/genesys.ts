@@ -65,7 +65,8 @@ export const genesysOperations: Operation[] = [
     body: [{ type: 'application/json', schema: OpenMessageSchema }],
     responses: {
       '200': {
-        description: 'Sent (OK), stored for retry (QUEUED), DUPLICATE or IGNORED',
+        description:
+          'Sent (OK), stored for retry (QUEUED), DUPLICATE, IGNORED, or SUPPRESSED (the customer is on the opt-out list: not sent, a Failed receipt with reason code OPTED_OUT goes to Genesys)',
         schema: R.GenesysReply,
       },
       '400': common['400'],
@@ -95,7 +96,7 @@ export const genesysOperations: Operation[] = [
     responses: {
       '200': {
         description:
-          'Every message handled: messageId/status of the first, `messages` one outcome each (OK, QUEUED, DUPLICATE, IGNORED, PROVIDER_REJECTED, IN_PROGRESS)',
+          'Every message handled: messageId/status of the first, `messages` one outcome each (OK, QUEUED, DUPLICATE, IGNORED, SUPPRESSED, PROVIDER_REJECTED, IN_PROGRESS)',
         schema: R.MulticloudReply,
       },
       '400': common['400'],

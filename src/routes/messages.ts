@@ -48,7 +48,8 @@ const outbound = (provider: ProviderId, label: string): Operation => ({
   ],
   responses: {
     '200': {
-      description: 'Sent (OK), DUPLICATE, STALE or IGNORED',
+      description:
+        "Sent (OK), DUPLICATE, STALE, IGNORED, or SUPPRESSED: the recipient is on the tenant's opt-out list, nothing was sent, `reason` is OPTED_OUT and `suppressed_event` (if set) goes to CI360 (docs/compliance.md)",
       schema: outboundReplies[200],
     },
     '202': {
@@ -59,7 +60,9 @@ const outbound = (provider: ProviderId, label: string): Operation => ({
     ...common,
     '403': err('Body externalTenantId is not the path tenant (FORBIDDEN)'),
     '409': err('The same guid is being sent right now (IN_PROGRESS)'),
-    '422': err('The provider refused the message (PROVIDER_REJECTED, with provider_code)'),
+    '422': err(
+      'The provider refused the message (PROVIDER_REJECTED, with provider_code; Twilio 21610 also puts the number on the opt-out list)',
+    ),
   },
 })
 

@@ -62,10 +62,16 @@ export interface NewDelivery {
 }
 
 /** States after which nothing is sent again: the stored event body is no longer needed. */
-const FINAL_STATES = `('sent', 'rejected', 'stale', 'expired', 'dead')`
+const FINAL_STATES = `('sent', 'rejected', 'stale', 'expired', 'dead', 'suppressed')`
 
-/** `takeover`: the row was a `sending` claim past its lease, so an earlier send may have gone out. */
-export type ClaimResult = { claimed: true; takeover?: boolean } | { claimed: false; existing: DeliveryRow }
+/**
+ * `takeover`: the row was a `sending` claim past its lease, so an earlier send may have gone out.
+ * `read`: the first row of the statement that rode in the claim's batch (`claim`'s `readWith`), if any.
+ */
+export type ClaimResult<R = never> = (
+  | { claimed: true; takeover?: boolean }
+  | { claimed: false; existing: DeliveryRow }
+) & { read?: R | null }
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const entry = (state: string, now: number, detail?: string): string =>
@@ -119,11 +125,16 @@ export function createDeliveryStore(db: D1Database) {
      * longer than `leaseMs` (the Worker died mid-send) is taken over so the event is not lost. The claim
      * and the takeover write a random token; a retried statement whose first attempt committed (only
      * D1's answer was lost) finds its own token and still counts as claimed (docs/storage.md, "Claim
-     * tokens"), in the same statement.
+     * tokens"), in the same statement. `readWith`: a read that rides in the claim's batch (the opt-out
+     * check, docs/compliance.md), so it costs no round trip of its own; its first row is `read`.
      */
-    async claim(d: NewDelivery, leaseMs: number): Promise<ClaimResult> {
+    async claim<R = never>(
+      d: NewDelivery,
+      leaseMs: number,
+      readWith?: D1PreparedStatement,
+    ): Promise<ClaimResult<R>> {
       const token = newClaimToken()
-      const inserted = await run('deliveries.claim', () =>
+      const insert = () =>
         db
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
@@ -154,9 +165,15 @@ export function createDeliveryStore(db: D1Database) {
             token,
             d.recipientKey ?? null,
           )
-          .run(),
+      const [inserted, readResult] = await run('deliveries.claim', () =>
+        readWith
+          ? db.batch([insert(), readWith])
+          : insert()
+              .run()
+              .then((r) => [r]),
       )
-      if (inserted.meta.changes === 1) return { claimed: true }
+      const read = readWith ? { read: (readResult?.results[0] as R | undefined) ?? null } : {}
+      if (inserted?.meta.changes === 1) return { claimed: true, ...read }
       const takeover = await run('deliveries.takeover', () =>
         db
           .prepare(
@@ -174,9 +191,9 @@ export function createDeliveryStore(db: D1Database) {
           )
           .run(),
       )
-      if (takeover.meta.changes === 1) return { claimed: true, takeover: true }
+      if (takeover.meta.changes === 1) return { claimed: true, takeover: true, ...read }
       const existing = await get(d.tenantId, d.guid)
-      if (!existing) return this.claim(d, leaseMs)
+      if (!existing) return this.claim(d, leaseMs, readWith)
       return { claimed: false, existing }
     },
 
@@ -203,6 +220,8 @@ export function createDeliveryStore(db: D1Database) {
         /** True after a call whose outcome is unknown, false after a look-up settled it; undefined keeps it. */
         outcomeUnknown?: boolean
       },
+      /** A further condition (a webhook's claim in the same batch, as `providerStatus` takes). */
+      onlyIf?: SqlCondition,
     ): D1PreparedStatement {
       return db
         .prepare(
@@ -211,7 +230,7 @@ export function createDeliveryStore(db: D1Database) {
              history = json_insert(history, '$[#]', json(?6)),
              outcome_unknown = COALESCE(?9, outcome_unknown),
              event_body = CASE WHEN ?1 IN ${FINAL_STATES} THEN NULL ELSE event_body END
-           WHERE tenant_id = ?7 AND guid = ?8`,
+           WHERE tenant_id = ?7 AND guid = ?8${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
         )
         .bind(
           change.state,
@@ -223,6 +242,7 @@ export function createDeliveryStore(db: D1Database) {
           tenantId,
           guid,
           change.outcomeUnknown === undefined ? null : change.outcomeUnknown ? 1 : 0,
+          ...(onlyIf?.params ?? []),
         )
     },
 

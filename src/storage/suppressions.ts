@@ -127,6 +127,15 @@ export function createSuppressionStore(db: D1Database) {
       return d1Call('suppressions.blocking', () => stmt.first<SuppressionRow>())
     },
 
+    /**
+     * The statements that add one entry and its audit row, to ride in another batch (a provider's
+     * opt-out answer is stored with the delivery's outcome); `add` runs the same on their own.
+     */
+    addStatements: (tenantId: string, e: SuppressionEntry, actor: SuppressionActor, now: number) => [
+      insert(tenantId, e, now),
+      audit(tenantId, e, 'add', actor, e.reason ?? e.keyword ?? null, now),
+    ],
+
     /** Add one entry; false when the same (address, channel, sender) was already listed. */
     async add(tenantId: string, e: SuppressionEntry, actor: SuppressionActor, now: number): Promise<boolean> {
       const [r] = await d1Call('suppressions.add', () =>

@@ -143,6 +143,31 @@ describe('binding-call counter: the calls a request waits for', () => {
       expect(entry).toMatchObject({ datahub_id: first.identityId, tenant_id: tenant.id })
   })
 
+  it('a send to a number on the opt-out list: the check rode in the claim, one more D1 write, no provider call', async () => {
+    const tenant = webhookTenant()
+    const send = counted(envWith([tenant]))
+    const event = outboundEvent('outbound-sms-oneline')
+    await env.DB.prepare(
+      `INSERT OR IGNORE INTO suppressions (tenant_id, address, channel, sender, source, created_at)
+       VALUES (?, '+16505550142', 'sms', '', 'operator', 0)`,
+    )
+      .bind(tenant.id)
+      .run()
+    const sent = await send(`/v1/tenants/${tenant.id}/scg/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': tenant.apiKey, 'content-type': 'text/plain;charset=UTF-8' },
+      body: JSON.stringify(event),
+    })
+    await env.DB.prepare('DELETE FROM suppressions WHERE tenant_id = ?').bind(tenant.id).run()
+    expect(await json(sent.res)).toEqual({ status: 'SUPPRESSED', guid: event.guid, reason: 'OPTED_OUT' })
+    expect((await rows.delivery(event.guid, tenant.id))?.state).toBe('suppressed')
+    // D1 claim (with the check) → D1 update to `suppressed`, then the reply; no suppressed_event is set.
+    expect({ beforeReply: sent.beforeReply, afterReply: sent.afterReply }).toEqual({
+      beforeReply: { d1: 2, kv: 0, d1Sequential: 2, kvSequential: 0, sequential: 2 },
+      afterReply: { d1: 0, kv: 0, d1Sequential: 0, kvSequential: 0, sequential: 0 },
+    })
+  })
+
   it('a Genesys Open Messaging send makes the same D1 calls before replying as a CI360 send, and no KV call', async () => {
     const tenant = genesysTenant()
     const send = counted(envWith([tenant]))

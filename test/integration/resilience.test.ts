@@ -34,10 +34,13 @@ describe('resilience', () => {
     ])
     const event = outboundEvent('outbound-sms')
     let batchCalls = 0
+    let claims = 0
     const flaky = new Proxy(env.DB, {
       get(target, prop, receiver) {
         if (prop === 'batch') {
-          return (..._args: unknown[]) => {
+          return (statements: D1PreparedStatement[]) => {
+            // The claim (with its opt-out check) is a batch too: it goes through; the failure's does not.
+            if (claims++ === 0) return target.batch(statements)
             batchCalls++
             return Promise.reject(new Error('D1_ERROR: simulated outage during batch'))
           }

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { FIXTURE_TENANT } from '../support/constants'
 import { twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
@@ -13,6 +13,12 @@ const withCreative = (content: string) =>
   outboundEvent('outbound-twilio', { patch: (e) => (e.impression.creativeContent = content) })
 const callback = (tenant = FIXTURE_TENANT) =>
   `https://connector.example.com/v1/webhooks/twilio/${tenant}/status`
+
+// A 21610 answer puts the fixture's number on the opt-out list (docs/compliance.md); each test starts
+// without it, so later sends to the same number reach the fake.
+beforeEach(async () => {
+  await env.DB.prepare('DELETE FROM suppressions').run()
+})
 
 describe('Twilio outbound: requests at the fake Twilio', () => {
   it('sends outbound-twilio as a form with Basic auth, repeated MediaUrl and our StatusCallback', async () => {

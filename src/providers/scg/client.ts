@@ -101,7 +101,13 @@ export function createScgProvider(
       if (input.channel === 'RCS' && body.startsWith('{') && body.endsWith('}')) {
         payload.content_type = RCS_RAW_CONTENT_TYPE
       }
-      return ok({ to, phone, payload })
+      return ok({
+        to,
+        phone,
+        payload,
+        sender: from,
+        ...(input.channel ? { channel: input.channel } : {}),
+      })
     },
 
     async send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>> {

@@ -1,4 +1,5 @@
 import { ownString } from '../../lib/maps'
+import { isOptOutCode } from '../opt-out'
 import type { InboundEvent, StatusOrder, WebhookFormat } from '../types'
 import { parseScgDelivery, type ScgMoFields, type ScgStatusFields } from './webhook'
 
@@ -51,6 +52,9 @@ function statusEvent(key: string, f: ScgStatusFields): InboundEvent {
       ...(f.reason_code ? { reason_code: f.reason_code } : {}),
     },
     historyDetail: historyDetail || undefined,
+    ...(f.new_state.toUpperCase() === 'FAILED' && isOptOutCode('scg', f.reason_code)
+      ? { optOut: { code: f.reason_code?.trim() ?? '', to: f.to_address, sender: f.from_address } }
+      : {}),
   }
 }
 

@@ -36,6 +36,9 @@ export const ScgStatusFieldsSchema = z.looseObject({
   message_id: optional,
   previous_state: optional,
   reason_code: optional,
+  /** The recipient and the sender as SCG names them (an opt-out answer lists the recipient). */
+  to_address: optional,
+  from_address: optional,
 })
 
 /** `mo_message_received`. */

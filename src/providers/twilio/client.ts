@@ -100,7 +100,16 @@ export function createTwilioProvider(
     prepare(input: OutboundInput) {
       const built = buildTwilioRequest(config, input)
       if (!built.ok) return built
-      return ok({ to: built.value.To, phone: normalizePhone(input.to), payload: built.value })
+      const request = built.value
+      // A Messaging Service's opt-outs cover its whole pool (docs/compliance.md): it is the sender scope.
+      const sender = request.MessagingServiceSid ?? request.From?.replace(/^whatsapp:/i, '')
+      return ok({
+        to: request.To,
+        phone: normalizePhone(input.to),
+        payload: request,
+        ...(sender ? { sender } : {}),
+        ...(input.channel ? { channel: input.channel } : {}),
+      })
     },
 
     async send(message: OutboundMessage): Promise<Result<SendReceipt, UpstreamError>> {

@@ -1,5 +1,6 @@
 import { validationError } from '../../lib/validation'
 import { TWILIO_MESSAGE_STATUSES } from '../../lib/vocabulary'
+import { isOptOutCode } from '../opt-out'
 import { normalizePhone } from '../phone'
 import type { InboundEvent, InboundOutcome, StatusOrder, WebhookFormat } from '../types'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from './schemas'
@@ -54,6 +55,21 @@ function statusEvent(params: TwilioParams): InboundEvent {
     echo: undefined,
     details: { message_id: sid, status, ...(errorCode ? { error_code: errorCode } : {}) },
     historyDetail: errorCode ? `error_code ${errorCode}` : undefined,
+    ...(isOptOutCode('twilio', errorCode) ? { optOut: optOutOf(params, errorCode ?? '') } : {}),
+  }
+}
+
+/** A status callback's 21610: the recipient (`To`) and the sender scope (the Messaging Service, else `From`). */
+function optOutOf(params: TwilioParams, code: string) {
+  const one = (k: string) => {
+    const v = params[k]
+    const s = (Array.isArray(v) ? v[0] : v)?.trim()
+    return s ? s : undefined
+  }
+  return {
+    code,
+    to: one('To'),
+    sender: one('MessagingServiceSid') ?? one('From')?.replace(/^whatsapp:/i, ''),
   }
 }
 

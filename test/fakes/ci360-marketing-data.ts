@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type http from 'node:http'
-import { applyBehaviour, headersOf, readRaw, type Scripts, sendJson } from './scripted'
+import { applyBehaviour, recordCi360Request, type Scripts, sendJson } from './scripted'
 
 /** A CSV received on a signed URL. */
 export interface UploadedFile {
@@ -57,17 +57,7 @@ export function createMarketingData(scripts: Scripts, verifyToken: (token: strin
     if (!m) return false
     const key = m[1] ?? ''
     const route = m[2] ?? ''
-    const raw = await readRaw(req)
-    const auth = req.headers.authorization ?? ''
-    const clientId = verifyToken(auth.startsWith('Bearer ') ? auth.slice(7) : '')
-    let body: unknown
-    try {
-      body = JSON.parse(raw)
-    } catch {
-      body = undefined
-    }
-    const headers = { ...headersOf(req), client_id: clientId ?? '' }
-    scripts.record(key, { at: Date.now(), method: req.method ?? '', path: url.pathname, headers, body, raw })
+    const { raw, body, clientId } = await recordCi360Request(scripts, key, req, url, verifyToken)
     if (route.startsWith('uploads/')) {
       // The signed URL carries its own credential (its signature), not the gateway's token.
       if (req.method !== 'PUT' || signatures.get(url.pathname) !== url.searchParams.get('X-Amz-Signature')) {

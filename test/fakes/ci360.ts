@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import { CI360_CLIENT_SECRETS, CI360_STATIC_TOKEN_PREFIX } from '../support/constants'
 import { createMarketingData } from './ci360-marketing-data'
-import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson } from './scripted'
+import { applyBehaviour, handleControl, readRaw, recordCi360Request, Scripts, sendJson } from './scripted'
 
 /**
  * A fake CI360 external events gateway: `POST <any prefix>/marketingGateway/events`. The path prefix
@@ -39,17 +39,7 @@ export function createFakeCi360() {
       return
     }
     const key = m[1] ?? ''
-    const raw = await readRaw(req)
-    const auth = req.headers.authorization ?? ''
-    const clientId = verifyToken(auth.startsWith('Bearer ') ? auth.slice(7) : '')
-    let body: unknown
-    try {
-      body = JSON.parse(raw)
-    } catch {
-      body = undefined
-    }
-    const headers = { ...headersOf(req), client_id: clientId ?? '' }
-    scripts.record(key, { at: Date.now(), method: req.method, path: url.pathname, headers, body, raw })
+    const { body, clientId } = await recordCi360Request(scripts, key, req, url, verifyToken)
     const limited = overLimit(limits.get(key))
     if (limited) {
       sendJson(res, 403, limited.body, limited.headers)

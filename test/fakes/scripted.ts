@@ -178,3 +178,28 @@ export async function handleControl(
   sendJson(res, 200, { ok: true })
   return true
 }
+
+/**
+ * Read a CI360 gateway request, check its Bearer token with `verifyToken` and record it under `key`:
+ * the raw body, its JSON (or undefined) and the token's client id (undefined when the token is refused).
+ */
+export async function recordCi360Request(
+  scripts: Scripts,
+  key: string,
+  req: http.IncomingMessage,
+  url: URL,
+  verifyToken: (token: string) => string | undefined,
+) {
+  const raw = await readRaw(req)
+  const auth = req.headers.authorization ?? ''
+  const clientId = verifyToken(auth.startsWith('Bearer ') ? auth.slice(7) : '')
+  let body: unknown
+  try {
+    body = JSON.parse(raw)
+  } catch {
+    body = undefined
+  }
+  const headers = { ...headersOf(req), client_id: clientId ?? '' }
+  scripts.record(key, { at: Date.now(), method: req.method ?? '', path: url.pathname, headers, body, raw })
+  return { raw, body, clientId }
+}

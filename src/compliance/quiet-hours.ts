@@ -53,6 +53,12 @@ export function localMinute(zone: string, at: number): number {
 
 const inside = (w: Window, zone: string, at: number) => insideWindow(w, localMinute(zone, at))
 
+/** Each zone's UTC offset at `at`, in minutes mod one day. */
+const offsetsAt = (zones: readonly string[], at: number) => {
+  const utc = Math.floor(at / MINUTE) % DAY_MINUTES
+  return zones.map((z) => (localMinute(z, at) - utc + DAY_MINUTES) % DAY_MINUTES)
+}
+
 /**
  * The first minute at or after `at` (minute-aligned) when `zone` is outside the window. Jumps to the
  * wall-clock `end`; when a DST change moved the clock on the way (the jump overshot, or the clock went
@@ -90,8 +96,7 @@ function leaves(w: Window, zone: string, at: number): number {
  */
 export function zonesThatCloseTogether(w: Window, zones: readonly string[], now: number): readonly string[] {
   if (zones.length < 2) return zones
-  const utc = Math.floor(now / MINUTE) % DAY_MINUTES
-  const offsets = zones.map((z) => (localMinute(z, now) - utc + DAY_MINUTES) % DAY_MINUTES)
+  const offsets = offsetsAt(zones, now)
   const outsideAt = (m: number) => offsets.map((off) => !insideWindow(w, (m + off) % DAY_MINUTES))
   // The most zones are outside together at the UTC minute one of them leaves its window.
   const candidates = [...new Set(offsets.map((off) => (w.end - off + DAY_MINUTES) % DAY_MINUTES))].sort(
@@ -111,24 +116,58 @@ export function zonesThatCloseTogether(w: Window, zones: readonly string[], now:
   return zones.filter((_, i) => best[i])
 }
 
-/** The end of the window for `zones` and the group it was computed for; undefined: send now. */
+/** The first minute in (from, to] when some zone's UTC offset differs from the one at `from`, if any. */
+function offsetChange(zones: readonly string[], from: number, to: number): number | undefined {
+  if (to <= from) return undefined
+  const after = offsetsAt(zones, to)
+  // Only the zones whose offset moved are searched (a day with a DST change has few).
+  const moved = offsetsAt(zones, from)
+    .map((off, i) => (off === after[i] ? undefined : { zone: zones[i] as string, off }))
+    .filter((m) => m !== undefined)
+  if (moved.length === 0) return undefined
+  const movedZones = moved.map((m) => m.zone)
+  const unchanged = (at: number) => offsetsAt(movedZones, at).every((off, i) => off === moved[i]?.off)
+  let lo = from
+  let hi = to
+  while (hi - lo > MINUTE) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE
+    if (unchanged(mid)) lo = mid
+    else hi = mid
+  }
+  return hi
+}
+
+/**
+ * The end of the window for `zones` and the group it was computed for; undefined: send now. The end must
+ * be a minute when the check itself sends: the group by that minute's UTC offsets is outside the window
+ * in all its zones. A DST change before the group's common end can break the group (its common minute
+ * is gone) or regroup the zones; then the search starts again at that change, with the group by the
+ * offsets after it, so the cron's check at `send_at` finds the same group and sends.
+ */
 function closing(
   w: Window,
   zones: readonly string[],
   now: number,
 ): { end: number; group: readonly string[] } | undefined {
   if (zones.every((z) => !inside(w, z, now))) return undefined
-  const group = zonesThatCloseTogether(w, zones, now)
-  if (group.every((z) => !inside(w, z, now))) return undefined
+  const first = zonesThatCloseTogether(w, zones, now)
+  if (first.every((z) => !inside(w, z, now))) return undefined
   const from = Math.floor(now / MINUTE) * MINUTE
-  const end = commonEnd(w, group, from)
-  if (end !== undefined) return { end, group }
-  // A DST change ahead broke the group's common minute: group by tomorrow's offsets instead.
-  const later = zonesThatCloseTogether(w, zones, now + DAY_MINUTES * MINUTE)
-  if (later.every((z) => !inside(w, z, now))) return undefined
-  const laterEnd = commonEnd(w, later, from)
-  if (laterEnd !== undefined) return { end: laterEnd, group: later }
-  return { end: Math.max(...group.map((z) => leaves(w, z, from))), group }
+  let t = from
+  let group = first
+  let found: { end: number; group: readonly string[] } | undefined
+  for (let i = 0; i < 16 && t - from <= HORIZON_MS; i++) {
+    const end = commonEnd(w, group, t)
+    if (end !== undefined) {
+      if (zonesThatCloseTogether(w, zones, end).join() === group.join()) return { end, group }
+      found ??= { end, group }
+    }
+    const change = offsetChange(zones, t, end ?? t + HORIZON_MS)
+    if (change === undefined) break
+    t = change
+    group = zonesThatCloseTogether(w, zones, t)
+  }
+  return found ?? { end: Math.max(...first.map((z) => leaves(w, z, from))), group: first }
 }
 
 /** The first minute from `from` when every zone of `group` is outside the window (within the horizon). */

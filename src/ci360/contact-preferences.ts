@@ -21,7 +21,7 @@ const EVENTS_PATH = /\/marketingGateway\/events\/?$/
 
 /**
  * The gateway base `{gw}` of the marketingData API, from the tenant's `ci360_api_url` (the full
- * `…/marketingGateway/events` URL, DESIGN §2): that URL without `/marketingGateway/events`. Undefined when
+ * `…/marketingGateway/events` URL, docs/compliance.md "CI360 contact preferences"): that URL without `/marketingGateway/events`. Undefined when
  * the URL does not end that way (then the base cannot be known).
  */
 export function gatewayOf(eventsUrl: string): string | undefined {

@@ -26,7 +26,7 @@ interface KeyData {
 }
 
 /**
- * CI360's contact-preference import (reference/compliance.md §1.4 C1) under a test's path prefix:
+ * CI360's contact-preference import (docs/compliance.md, "CI360 contact preferences") under a test's path prefix:
  * `POST <prefix>/marketingData/fileTransferLocation` → `{"signedURL"}` (a URL of this fake on 127.0.0.1,
  * with a signature the PUT must carry); `PUT` that URL (`Content-Type: text/csv`) stores the file;
  * `POST <prefix>/marketingData/tableJobs/` records the job and answers `{"id"}`; `GET

@@ -8,8 +8,8 @@ import { applyBehaviour, handleControl, readRaw, recordCi360Request, Scripts, se
  * A fake CI360 external events gateway: `POST <any prefix>/marketingGateway/events`. The path prefix
  * keys the scripts and the request log, so each test points its tenant at its own prefix.
  *
- * Auth: `Bearer <static token>` starting with `ci360-static-`, or the static JWT of reference/ci360.md
- * §6, verified with the tenant's client secret (HMAC key = base64 text of the secret); anything else
+ * Auth: `Bearer <static token>` starting with `ci360-static-`, or the static JWT of docs/protocols.md
+ * ("External events"), verified with the tenant's client secret (HMAC key = base64 text of the secret); anything else
  * gets 401. A recorded request carries `client_id` (the JWT's `clientID`) for assertions.
  *
  * Rate limit: the real gateway answers 403 once a source IP passes 700,000 requests in 5 minutes. All

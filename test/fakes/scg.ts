@@ -3,7 +3,7 @@ import http from 'node:http'
 import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson, sleep } from './scripted'
 
 /**
- * A fake Syniverse SCG speaking its wire format (reference/providers.md §1, §6):
+ * A fake Syniverse SCG speaking its wire format (docs/protocols.md, "Syniverse SCG"):
  * `POST /scg-external-api/api/v1/messaging/message_requests` with `Authorization: Bearer <token>` and a
  * JSON body; success `200 {"id":"<22 chars>"}`; errors `{error_code, error_description}`.
  *

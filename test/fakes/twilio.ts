@@ -4,7 +4,7 @@ import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson, s
 import { type ContractViolation, checkCreateMessage, checkListMessages, contract } from './twilio-contract'
 
 /**
- * A fake Twilio Messages API (reference/providers.md §3, §6):
+ * A fake Twilio Messages API (docs/protocols.md, "Twilio"):
  * `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic `AccountSid:AuthToken`,
  * `application/x-www-form-urlencoded` body checked against Twilio's OpenAPI `CreateMessage` schema
  * (test/fixtures/twilio). Success is `201` with a message resource as Twilio returns it; errors are

@@ -31,11 +31,18 @@ async function requestsSince(fake: string, key: string, after: number): Promise<
   return log.filter((r) => r.at >= after)
 }
 
-/** Poll until the fake has `n` requests since `after` (3 s at most). */
-async function waitFor(fake: string, key: string, after: number, n: number): Promise<any[]> {
+/** Poll until the fake has `n` requests since `after`, named `eventName` if given (3 s at most). */
+async function waitFor(
+  fake: string,
+  key: string,
+  after: number,
+  n: number,
+  eventName?: string,
+): Promise<any[]> {
   for (let i = 0; i < 30; i++) {
     const got = await requestsSince(fake, key, after)
-    if (got.length >= n) return got
+    const named = eventName ? got.filter((r) => r.body?.eventName === eventName) : got
+    if (named.length >= n) return got
     await new Promise((r) => setTimeout(r, 100))
   }
   return requestsSince(fake, key, after)
@@ -57,7 +64,11 @@ async function customerTexts(kit: DemoKit, word: string, expected: string[]) {
     authorization: kit.webhookBasic,
     'content-type': 'application/json; charset=UTF-8',
   })
-  const events = await waitFor(kit.fakes.ci360, '/demo', since, expected.length)
+  for (const name of expected) await waitFor(kit.fakes.ci360, '/demo', since, 1, name)
+  // Only this step's events (the step starts a few ms early, see `step`).
+  const events = (await requestsSince(kit.fakes.ci360, '/demo', since)).filter((e) =>
+    expected.includes(e.body?.eventName),
+  )
   const names = events.map((e) => e.body?.eventName)
   for (const e of events) {
     const { eventName, keyword, channel } = e.body ?? {}
@@ -96,12 +107,14 @@ async function campaignSms(kit: DemoKit, title: string, expectSuppressed: boolea
     expectSuppressed ? sends.length === 0 : sends.length === 1,
   )
   if (expectSuppressed) {
-    const [event] = await waitFor(kit.fakes.ci360, '/demo', since, 1)
+    // The step starts a few ms early (`step`): pick the suppressed event, not the last step's MO event.
+    const events = await waitFor(kit.fakes.ci360, '/demo', since, 1, 'SMS Suppressed')
+    const event = events.find((e) => e.body?.eventName === 'SMS Suppressed')
     kit.hop(
       'Worker',
       'CI360 events',
-      event ? `${event.body?.eventName} reason=${event.body?.reason}` : 'no event',
-      event?.body?.eventName === 'SMS Suppressed',
+      event ? `${event.body.eventName} reason=${event.body.reason}` : 'no event',
+      event !== undefined,
       event?.at,
     )
   }

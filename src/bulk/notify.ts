@@ -1,8 +1,8 @@
-import { type Ci360Event, withConnectorEventId } from '../ci360/client'
+import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
 import { describeError } from '../lib/log'
-import { sendOrStore } from '../outbox/send-or-store'
+import { sendCi360Event } from '../outbox/ci360-event'
 import type { BulkJobEnd } from '../storage/bulk-jobs'
 
 /** The job fields a CI360 event needs. */
@@ -27,29 +27,14 @@ export async function notifyJobEnd(
 ): Promise<'OK' | 'QUEUED' | 'NOT_CONFIGURED' | 'FAILED'> {
   const name = end.state === 'done' ? tenant.settings.bulk_completed_event : tenant.settings.bulk_failed_event
   if (!name) return 'NOT_CONFIGURED'
-  const key = `bulk:${job.jobId}`
-  // The same connector_event_id on the first attempt and every retry (docs/guarantees.md).
-  const event: Ci360Event = withConnectorEventId(
-    {
-      eventName: name,
-      ...(job.responseTrackingCode ? { responseTrackingCode: job.responseTrackingCode } : {}),
-      upload_filename: job.uploadFilename,
-      ...(end.state === 'done' ? { s3_uri: job.s3Uri, bytes: String(end.bytes) } : { error_code: end.code }),
-    },
-    key,
-  )
+  const event: Ci360Event = {
+    eventName: name,
+    ...(job.responseTrackingCode ? { responseTrackingCode: job.responseTrackingCode } : {}),
+    upload_filename: job.uploadFilename,
+    ...(end.state === 'done' ? { s3_uri: job.s3Uri, bytes: String(end.bytes) } : { error_code: end.code }),
+  }
   try {
-    const sent = await sendOrStore(
-      ctx,
-      {
-        tenantId: tenant.id,
-        kind: 'ci360_event',
-        key,
-        upstream: 'ci360',
-        body: JSON.stringify(event),
-      },
-      () => ctx.ci360(tenant).send(event),
-    )
+    const sent = await sendCi360Event(ctx, tenant.id, ctx.ci360(tenant), `bulk:${job.jobId}`, event)
     return sent.status === 'SENT' ? 'OK' : 'QUEUED'
   } catch (e) {
     ctx.log.error('bulk job event not sent', { job_id: job.jobId, event_name: name, ...describeError(e) })

@@ -1,8 +1,8 @@
-import { type Ci360Event, withConnectorEventId } from '../ci360/client'
+import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
+import { sendCi360Event } from '../outbox/ci360-event'
 import type { SendOutcome } from '../outbox/outcome'
-import { sendOrStore } from '../outbox/send-or-store'
 import type { UpstreamAttempt } from '../providers/types'
 
 export interface InjectResult {
@@ -37,14 +37,5 @@ export const injectOrQueue = async (
   tenant: TenantConfig,
   key: string,
   event: Ci360Event,
-): Promise<InjectResult> => {
-  const stamped = withConnectorEventId(event, key)
-  return injectResultOf(
-    await sendOrStore(
-      ctx,
-      { tenantId: tenant.id, kind: 'ci360_event', key, upstream: 'ci360', body: JSON.stringify(stamped) },
-      () => ctx.ci360(tenant).send(stamped),
-      { okStatus: (r) => r.status },
-    ),
-  )
-}
+): Promise<InjectResult> =>
+  injectResultOf(await sendCi360Event(ctx, tenant.id, ctx.ci360(tenant), key, event))

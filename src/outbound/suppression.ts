@@ -1,9 +1,9 @@
-import { type Ci360Event, withConnectorEventId } from '../ci360/client'
+import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
 import { storageUnavailable } from '../lib/app-error'
 import { describeError } from '../lib/log'
-import { sendOrStore } from '../outbox/send-or-store'
+import { sendCi360Event } from '../outbox/ci360-event'
 import { OPTED_OUT, scopedAddressOf, suppressionChannelOf } from '../providers/opt-out'
 import type { OutboundMessage, ProviderId } from '../providers/types'
 import type { SuppressionEntry, SuppressionRow } from '../storage/suppressions'
@@ -131,8 +131,8 @@ export interface SuppressedSend {
 
 /**
  * Tell CI360 a send was suppressed: `suppressed_event`, when the tenant set it, with the identity, the
- * RTC, the channel scope and the reason. Through the outbox (`ci360_event`, key `suppressed:<guid>`, so
- * a second call stores it once), as `bulk/notify.ts` does. Never throws: the suppression is stored
+ * RTC, the channel scope and the reason. Through the outbox (`sendCi360Event`, key `suppressed:<guid>`,
+ * so a second call stores it once). Never throws: the suppression is stored
  * already; an event that can be neither sent nor stored is logged.
  */
 export async function notifySuppressed(
@@ -142,25 +142,16 @@ export async function notifySuppressed(
 ): Promise<'OK' | 'QUEUED' | 'NOT_CONFIGURED' | 'FAILED'> {
   const name = tenant.settings.suppressed_event
   if (!name) return 'NOT_CONFIGURED'
-  const key = `suppressed:${s.guid}`
-  const event: Ci360Event = withConnectorEventId(
-    {
-      eventName: name,
-      datahub_id: s.identity,
-      ...(s.responseTrackingCode ? { responseTrackingCode: s.responseTrackingCode } : {}),
-      channel: suppressionChannelOf(s.message.channel),
-      reason: OPTED_OUT,
-      provider: s.provider,
-    },
-    key,
-  )
+  const event: Ci360Event = {
+    eventName: name,
+    datahub_id: s.identity,
+    ...(s.responseTrackingCode ? { responseTrackingCode: s.responseTrackingCode } : {}),
+    channel: suppressionChannelOf(s.message.channel),
+    reason: OPTED_OUT,
+    provider: s.provider,
+  }
   try {
-    const sent = await sendOrStore(
-      ctx,
-      { tenantId: tenant.id, kind: 'ci360_event', key, upstream: 'ci360', body: JSON.stringify(event) },
-      () => ctx.ci360(tenant).send(event),
-      { okStatus: (r) => r.status },
-    )
+    const sent = await sendCi360Event(ctx, tenant.id, ctx.ci360(tenant), `suppressed:${s.guid}`, event)
     return sent.status === 'SENT' ? 'OK' : 'QUEUED'
   } catch (e) {
     ctx.log.error('suppressed event not sent', { guid: s.guid, event_name: name, ...describeError(e) })

@@ -1,4 +1,3 @@
-import { maskPhone, redactSent, type SentMessage } from './redact'
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 type Fields = Record<string, unknown>
 
@@ -33,22 +32,7 @@ export function createLogger(level: LogLevel = 'info', base: Fields = {}): Logge
   }
 }
 
-export { maskPhone }
-
-/** Every run of 6+ digits (with the usual separators) in free text, masked like `maskPhone`. */
-export const maskNumbers = (text: string): string =>
-  text.replace(/\+?\d[\d\s().-]{4,}\d/g, (m) => maskPhone(m.replace(/[\s().-]/g, '')) ?? '')
-
-/**
- * A vendor's error text as we may store and answer it: vendors quote the recipient and the message
- * text ("… '+14155550123' …", "… \"Hello\" …"), so quoted passages are dropped and numbers masked.
- * With `sent` (what the vendor was sent), unquoted echoes go too: every part of the recipient's number
- * and every run of the body (`lib/redact.ts`, docs/storage.md "Provider error text").
- */
-export const redactProviderText = (text: string, sent?: SentMessage): string => {
-  const unquoted = text.replace(/'[^']*'|"[^"]*"|\u201c[^\u201d]*\u201d|\u2018[^\u2019]*\u2019/g, '\u2026')
-  return maskNumbers(sent ? redactSent(unquoted, sent) : unquoted)
-}
+export { maskNumbers, maskPhone, redactProviderText } from './redact'
 
 /** Describe an unknown thrown value without leaking request data: name and message only. */
 export function describeError(e: unknown): { error_name: string; error_message: string } {

@@ -93,3 +93,18 @@ export function maskRecipient(text: string, to: readonly (string | undefined)[])
 /** Both of the above: no more of the recipient's number than its masked form, and no run of the body. */
 export const redactSent = (text: string, sent: SentMessage): string =>
   dropBodyRuns(maskRecipient(text, sent.to), sent.body)
+
+/** Every run of 6+ digits (with the usual separators) in free text, masked like `maskPhone`. */
+export const maskNumbers = (text: string): string =>
+  text.replace(/\+?\d[\d\s().-]{4,}\d/g, (m) => maskPhone(m.replace(/[\s().-]/g, '')) ?? '')
+
+/**
+ * A vendor's error text as we may store and answer it: vendors quote the recipient and the message
+ * text ("… '+14155550123' …", "… \"Hello\" …"), so quoted passages are dropped and numbers masked.
+ * With `sent` (what the vendor was sent), unquoted echoes go too: every part of the recipient's number
+ * and every run of the body (above; docs/storage.md "Provider error text").
+ */
+export const redactProviderText = (text: string, sent?: SentMessage): string => {
+  const unquoted = text.replace(/'[^']*'|"[^"]*"|\u201c[^\u201d]*\u201d|\u2018[^\u2019]*\u2019/g, '\u2026')
+  return maskNumbers(sent ? redactSent(unquoted, sent) : unquoted)
+}

@@ -1,7 +1,7 @@
 import { requireSecrets, type TenantConfig } from '../../config/tenant'
 import { safeJsonParse } from '../../lib/http'
-import { redactProviderText } from '../../lib/log'
 import type { SentMessage } from '../../lib/redact'
+import { redactProviderText } from '../../lib/redact'
 import { err, ok, type Result } from '../../lib/result'
 import { callUpstream, type ErrorReading, postInit } from '../../upstream/call'
 import { isRetryableStatus, type UpstreamError } from '../../upstream/error'

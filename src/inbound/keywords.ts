@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings'
 import type { SuppressionChannel } from '../lib/vocabulary'
+import { scopedAddressOf } from '../providers/opt-out'
 import { normalizePhone } from '../providers/phone'
 import type { Identity, MoEvent } from '../providers/types'
 
@@ -62,9 +63,6 @@ export function keywordOf(settings: Settings, e: MoEvent): KeywordMatch | undefi
   return matchKeyword(e.body, settings)
 }
 
-/** WhatsApp senders arrive as `whatsapp:+…` (Twilio); SMS, MMS and RCS share the `sms` opt-out. */
-const channelOf = (from: string): SuppressionChannel => (/^\s*whatsapp:/i.test(from) ? 'whatsapp' : 'sms')
-
 /** The number or sender id the customer texted, as `opt_out_scope` `sender` keys entries. */
 function senderOf(e: MoEvent): string {
   const to = e.to?.trim()
@@ -84,7 +82,8 @@ export function keywordActionOf(
   return {
     ...match,
     address,
-    channel: channelOf(e.from),
+    // WhatsApp senders arrive as `whatsapp:+…` (Twilio); SMS, MMS and RCS share the `sms` opt-out.
+    channel: scopedAddressOf(e.from).channel,
     sender: settings.opt_out_scope === 'sender' ? senderOf(e) : '',
     evidence: e.messageId ?? e.key,
     identity,

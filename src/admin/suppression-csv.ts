@@ -1,3 +1,4 @@
+import { E164, E164_RULE } from '../lib/e164'
 import { SUPPRESSION_CHANNELS, type SuppressionChannel } from '../lib/vocabulary'
 import type { SuppressionRow } from '../storage/suppressions'
 
@@ -6,10 +7,6 @@ import type { SuppressionRow } from '../storage/suppressions'
  * line, and writing the export. A line is a physical line of the file: a quoted field may hold commas
  * and doubled quotes, not line breaks, so the line numbers of `rejected` are the file's own.
  */
-
-/** E.164: `+`, a non-zero digit, 6–15 digits in all (the identity cache's range, docs/protocols.md). */
-export const E164 = /^\+[1-9]\d{5,14}$/
-export const E164_RULE = 'must be an E.164 number (+ and 6 to 15 digits)'
 
 const MAX_REASON = 500
 const MAX_SENDER = 64

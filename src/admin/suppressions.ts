@@ -2,6 +2,7 @@ import * as z from 'zod/mini'
 import type { Deps } from '../deps'
 import { AppError } from '../lib/app-error'
 import { cursorCodec } from '../lib/cursor'
+import { E164, E164_RULE } from '../lib/e164'
 import { SUPPRESSION_CHANNELS, SUPPRESSION_SOURCES, type SuppressionChannel } from '../lib/vocabulary'
 import type { Body } from '../openapi/reply'
 import type { SuppressionChangeItem, SuppressionItem } from '../openapi/suppression-replies'
@@ -12,7 +13,7 @@ import type {
   SuppressionRow,
 } from '../storage/suppressions'
 import { cursor, invalidParam, limit, oneOf, type Params, parseQuery } from './query'
-import { E164, E164_RULE, EXPORT_HEADER, exportLine, parseImport } from './suppression-csv'
+import { EXPORT_HEADER, exportLine, parseImport } from './suppression-csv'
 
 /**
  * The operator's side of the opt-out list (docs/compliance.md, "The operator's list"): list, add,

@@ -1,3 +1,4 @@
+import { E164 } from '../lib/e164'
 import type { FetchFn } from '../lib/http'
 import { err, ok, type Result } from '../lib/result'
 import { callUpstream, type ErrorReading, type UpstreamReply, type UpstreamRequest } from '../upstream/call'
@@ -34,9 +35,6 @@ export function gatewayOf(eventsUrl: string): string | undefined {
   if (!EVENTS_PATH.test(url.pathname) || url.search !== '') return undefined
   return `${url.origin}${url.pathname.replace(EVENTS_PATH, '')}`
 }
-
-/** A number that may go into the file as it is: E.164, so no CSV quoting is ever needed. */
-const E164 = /^\+[1-9]\d{5,14}$/
 
 /**
  * SAS's CSV: the header, then `sms_id,+E164,OPT-OUT,true|false` per number, `\n` line ends (as SAS's

@@ -1,3 +1,4 @@
+import { E164 } from '../lib/e164'
 import { COUNTRY_ZONES, NANP_ZONES, ZONE_NAMES } from './zone-table'
 
 interface ZoneTable {
@@ -55,7 +56,7 @@ function zoneTable(): ZoneTable {
  * calling code. Undefined when the number is not E.164 or its calling code is unknown.
  */
 export function recipientZones(phone: string): readonly string[] | undefined {
-  if (!/^\+\d{6,15}$/.test(phone)) return undefined
+  if (!E164.test(phone)) return undefined
   const digits = phone.slice(1)
   const t = zoneTable()
   if (digits.startsWith('1')) return t.nanp.get(digits.slice(0, 4)) ?? t.countries.get('1')

@@ -2,6 +2,7 @@ import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
 import { storageUnavailable } from '../lib/app-error'
+import { E164 } from '../lib/e164'
 import { describeError } from '../lib/log'
 import { sendCi360Event } from '../outbox/ci360-event'
 import { OPTED_OUT, scopedAddressOf, suppressionChannelOf } from '../providers/opt-out'
@@ -91,7 +92,7 @@ export function providerOptOutEntry(
 ): SuppressionEntry | undefined {
   if (!a.to) return undefined
   const scoped = scopedAddressOf(a.to)
-  if (!/^\+\d{6,15}$/.test(scoped.address)) return undefined
+  if (!E164.test(scoped.address)) return undefined
   return {
     address: scoped.address,
     channel: a.channel ?? scoped.channel,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
+import { ScgRates } from './scg-rate'
 import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson, sleep } from './scripted'
 
 /**
@@ -14,6 +15,8 @@ import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson, s
  * Created message requests are kept per token and listed by `GET …/message_requests?external_id=…`
  * (SCG's list shape `{list, offset, limit, total}`). Look-ups are logged and scripted under the key
  * `lookup:<token>`, so a test's send log only holds sends.
+ *
+ * Per-sender rates, with the 1039 receipts SCG sends for messages over them, are in ./scg-rate.ts.
  */
 export const SCG_SEND_PATH = '/scg-external-api/api/v1/messaging/message_requests'
 
@@ -35,9 +38,11 @@ interface StoredRequest {
 export function createFakeScg() {
   const scripts = new Scripts()
   const created = new Map<string, StoredRequest[]>()
+  const rates = new ScgRates()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
-    if (await handleControl(scripts, req, res, url)) return
+    if (url.pathname.startsWith('/__control/') && (await rates.handle(req, res, url))) return
+    if (await handleControl(scripts, req, res, url, (key) => rates.reset(key))) return
     const onPath = url.pathname.replace(/\/$/, '') === SCG_SEND_PATH
     if (req.method === 'GET' && onPath) {
       await listRequests(scripts, created, req, res, url)
@@ -86,10 +91,14 @@ export function createFakeScg() {
       created_date: Date.now(),
     }
     created.set(token, [...(created.get(token) ?? []), stored])
+    const send = { ...stored, hasMedia: Array.isArray(b.media_urls) && b.media_urls.length > 0 }
+    rates.accepted(token, send, () => {
+      stored.state = 'FAILED'
+    })
     if (behaviour?.acceptLateMs) await sleep(behaviour.acceptLateMs)
     if (!res.destroyed) sendJson(res, 200, { id: stored.id })
   })
-  return { server, scripts }
+  return { server, scripts, rates }
 }
 
 /** `GET …/message_requests?external_id=&offset=&limit=`: the token's requests, filtered. */

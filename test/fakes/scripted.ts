@@ -147,12 +147,14 @@ export async function applyBehaviour(
  *   POST /__control/script   {key, responses?: Behaviour[], mode?: Behaviour|null}
  *   POST /__control/reset    {key}
  *   GET  /__control/requests?key=…
+ * `onReset` lets a fake clear its own per-key state along with the scripts.
  */
 export async function handleControl(
   scripts: Scripts,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
+  onReset?: (key: string) => void,
 ): Promise<boolean> {
   if (!url.pathname.startsWith('/__control/')) return false
   const action = url.pathname.slice('/__control/'.length)
@@ -170,8 +172,10 @@ export async function handleControl(
     return true
   }
   if (action === 'script') scripts.script(body.key, body.responses, body.mode)
-  else if (action === 'reset') scripts.reset(body.key)
-  else {
+  else if (action === 'reset') {
+    scripts.reset(body.key)
+    onReset?.(body.key)
+  } else {
     sendJson(res, 404, { error: `unknown control action ${action}` })
     return true
   }

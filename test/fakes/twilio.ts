@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { applyBehaviour, handleControl, headersOf, readRaw, Scripts, sendJson, sleep } from './scripted'
 import { type ContractViolation, checkCreateMessage, checkListMessages, contract } from './twilio-contract'
+import { TwilioRates } from './twilio-rate'
 
 /**
  * A fake Twilio Messages API (docs/protocols.md, "Twilio"):
@@ -17,6 +18,8 @@ import { type ContractViolation, checkCreateMessage, checkListMessages, contract
  * Created messages are kept per account and listed, newest first, by `GET …/Messages.json` with the
  * `ListMessage` filters (`To`, `From`, `PageSize`, checked against the OpenAPI file) in Twilio's
  * `ListMessageResponse` shape. Look-ups are logged and scripted under `lookup:<AccountSid>`.
+ *
+ * Account concurrency (429, 20429) and per-sender queues (21611, 30001) are in ./twilio-rate.ts.
  */
 const PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/
 
@@ -34,9 +37,11 @@ type MessageResource = ReturnType<typeof messageResource>
 export function createFakeTwilio() {
   const scripts = new Scripts()
   const created = new Map<string, MessageResource[]>()
+  const rates = new TwilioRates()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
-    if (await handleControl(scripts, req, res, url)) return
+    if (url.pathname.startsWith('/__control/') && (await rates.handle(req, res, url))) return
+    if (await handleControl(scripts, req, res, url, (key) => rates.reset(key))) return
     const match = PATH.exec(url.pathname)
     if (req.method === 'GET' && match) {
       await listMessages(scripts, created, decodeURIComponent(match[1] ?? ''), req, res, url)
@@ -64,19 +69,47 @@ export function createFakeTwilio() {
       })
       return
     }
-    const behaviour = scripts.next(accountSid)
-    if (!behaviour?.acceptLateMs && (await applyBehaviour(behaviour, req, res))) return
-    const problem = checkRequest(req.headers['content-type'], fields)
-    if (problem) {
-      sendJson(res, 400, twilioErrorBody(problem.code, 400, problem.message))
+    if (!rates.enter(accountSid)) {
+      sendJson(res, 429, twilioErrorBody(20429, 429, 'Too Many Requests'))
       return
     }
-    const message = messageResource(accountSid, fields)
-    created.set(accountSid, [message, ...(created.get(accountSid) ?? [])])
-    if (behaviour?.acceptLateMs) await sleep(behaviour.acceptLateMs)
-    if (!res.destroyed) sendJson(res, 201, message)
+    try {
+      const processMs = rates.processMs(accountSid)
+      if (processMs > 0) await sleep(processMs)
+      const behaviour = scripts.next(accountSid)
+      if (!behaviour?.acceptLateMs && (await applyBehaviour(behaviour, req, res))) return
+      const problem = checkRequest(req.headers['content-type'], fields)
+      if (problem) {
+        sendJson(res, 400, twilioErrorBody(problem.code, 400, problem.message))
+        return
+      }
+      const one = (name: string) => fields.get(name)?.[0] ?? null
+      const verdict = rates.queue(
+        accountSid,
+        one('From'),
+        one('MessagingServiceSid'),
+        segments(one('Body') ?? ''),
+      )
+      if (verdict === 'reject-21611') {
+        const text = "This 'From' number has exceeded the maximum number of queued messages"
+        sendJson(res, 400, twilioErrorBody(21611, 400, text))
+        return
+      }
+      const message = messageResource(accountSid, fields)
+      created.set(accountSid, [message, ...(created.get(accountSid) ?? [])])
+      if (behaviour?.acceptLateMs) await sleep(behaviour.acceptLateMs)
+      if (!res.destroyed) sendJson(res, 201, message)
+      if (verdict === 'fail-30001') {
+        // The Messaging Service took it, then its sender's queue overflowed: a later look-up shows it.
+        message.status = 'failed'
+        message.error_code = 30001
+        message.error_message = 'Queue overflow'
+      }
+    } finally {
+      rates.leave(accountSid)
+    }
   })
-  return { server, scripts }
+  return { server, scripts, rates }
 }
 
 /** `ListMessage`: the account's messages, newest first, filtered by `To` and `From`. */
@@ -168,8 +201,8 @@ function messageResource(accountSid: string, fields: Map<string, string[]>) {
     date_sent: null,
     date_updated: now,
     direction: 'outbound-api',
-    error_code: null,
-    error_message: null,
+    error_code: null as number | null,
+    error_message: null as string | null,
     from: one('From'),
     messaging_service_sid: service,
     num_media: String(media.length),
@@ -178,7 +211,7 @@ function messageResource(accountSid: string, fields: Map<string, string[]>) {
     price_unit: 'USD',
     sid,
     // A Messaging Service accepts first and picks the sender later (providers.md §3.2).
-    status: service ? 'accepted' : 'queued',
+    status: (service ? 'accepted' : 'queued') as string,
     subresource_uris: { media: `${base}/Media.json` },
     to: one('To'),
     uri: `${base}.json`,

@@ -84,3 +84,100 @@ export const ci360Fake = {
 }
 export const twilioFake = control('twilio')
 export const genesysFake = control('genesys')
+
+/** Mirrors `SenderRate` in test/fakes/scg-rate.ts: segments per second and bucket size (default mps). */
+export interface ScgSenderRate {
+  mps: number
+  burst?: number
+}
+
+/** Mirrors `ReceiptTarget` in test/fakes/scg-rate.ts. */
+export interface ScgReceiptTarget {
+  url?: string
+  username?: string
+  password?: string
+  delivered?: boolean
+}
+
+/** Per-sender counts of the rate fakes (test/fakes/rates.ts), plus each fake's own counters. */
+export interface FakeSenderStats {
+  accepted: number
+  segments: number
+  firstAt: number | null
+  lastAt: number | null
+  maxPerSecond: number
+  [counter: string]: number | null
+}
+
+export interface ScgRateStats {
+  /** Every send answered 200, over the rate or not. */
+  accepted: number
+  overRate: number
+  receiptPostFailures: number
+  bySender: Record<string, FakeSenderStats & { overRate: number }>
+}
+
+/**
+ * Limit the fake SCG's senders under `token` (keyed by the body's `from`); `null` lifts every limit.
+ * Sends over a limit still get 200, then a FAILED receipt with reason 1039.
+ */
+export async function setScgRate(
+  token: string,
+  senders: Record<string, ScgSenderRate> | null,
+  receipts?: ScgReceiptTarget | null,
+): Promise<void> {
+  const res = await fetch(`${fakes().scg}/__control/rate`, {
+    method: 'POST',
+    body: JSON.stringify({ key: token, senders, receipts: receipts ?? null }),
+  })
+  if (!res.ok) throw new Error(`fake scg rate failed: ${res.status} ${await res.text()}`)
+}
+
+/** The Event Manager receipts the fake SCG built under `token`, oldest first. */
+export async function scgReceipts(token: string): Promise<any[]> {
+  const res = await fetch(`${fakes().scg}/__control/receipts?key=${encodeURIComponent(token)}`)
+  return (await res.json()) as any[]
+}
+
+export async function clearScgReceipts(token: string): Promise<void> {
+  await fetch(`${fakes().scg}/__control/receipts/clear`, {
+    method: 'POST',
+    body: JSON.stringify({ key: token }),
+  })
+}
+
+export async function scgStats(token: string): Promise<ScgRateStats> {
+  const res = await fetch(`${fakes().scg}/__control/stats?key=${encodeURIComponent(token)}`)
+  return (await res.json()) as ScgRateStats
+}
+
+/** Mirrors `TwilioRateConfig` in test/fakes/twilio-rate.ts. */
+export interface TwilioRateConfig {
+  concurrency?: number
+  processMs?: number
+  senders?: Record<string, { mps: number; queueSeconds?: number }>
+}
+
+export interface TwilioRateStats {
+  /** Every create answered 201 (including those that fail later with 30001). */
+  accepted: number
+  rejected20429: number
+  rejected21611: number
+  queueOverflow30001: number
+  maxConcurrent: number
+  bySender: Record<string, FakeSenderStats & { rejected21611: number; queueOverflow30001: number }>
+}
+
+/** Set the fake Twilio's limits for `accountSid`; an empty `cfg` lifts them. */
+export async function setTwilioRate(accountSid: string, cfg: TwilioRateConfig): Promise<void> {
+  const res = await fetch(`${fakes().twilio}/__control/rate`, {
+    method: 'POST',
+    body: JSON.stringify({ key: accountSid, ...cfg }),
+  })
+  if (!res.ok) throw new Error(`fake twilio rate failed: ${res.status} ${await res.text()}`)
+}
+
+export async function twilioStats(accountSid: string): Promise<TwilioRateStats> {
+  const res = await fetch(`${fakes().twilio}/__control/stats?key=${encodeURIComponent(accountSid)}`)
+  return (await res.json()) as TwilioRateStats
+}

@@ -4,6 +4,8 @@ import type { TenantConfig } from './config/tenant'
 import type { FetchFn } from './lib/http'
 import { createLogger, type Logger, type LogLevel } from './lib/log'
 import type { ProviderId } from './lib/vocabulary'
+import type { QueuedSend } from './outbound/queued-send'
+import type { SenderPacer } from './pacing/sender-pacer'
 import { createProvider } from './providers/registry'
 import type { MessageProvider } from './providers/types'
 import { createBulkJobStore } from './storage/bulk-jobs'
@@ -38,6 +40,10 @@ export interface Runtime {
    * `BulkJobParams` of `bulk/params.ts`; absent where only `bulk_mode=sync` is used.
    */
   bulkCopy?: Workflow
+  /** The queue of paced sends (`send_mode: queued`, docs/pacing.md); absent where only `sync` is used. */
+  sends?: Queue<QueuedSend>
+  /** One pacer per (tenant, provider, sender) (docs/pacing.md); absent where only `sync` is used. */
+  pacers?: DurableObjectNamespace<SenderPacer>
   /** The request's `waitUntil`: work the reply does not wait for. Absent (cron, tests): it is awaited. */
   waitUntil?: (work: Promise<unknown>) => void
 }
@@ -53,6 +59,8 @@ export function runtimeOf(env: Env, config: Config): Runtime {
     random: Math.random,
     log: createLogger(config.settings.log_level as LogLevel),
     bulkCopy: env.BULK_COPY,
+    sends: env.SENDS as Queue<QueuedSend>,
+    pacers: env.PACER as unknown as DurableObjectNamespace<SenderPacer>,
   }
 }
 

@@ -4,9 +4,11 @@ import { sweepBulkJobs } from './bulk/sweep'
 import { type Deps, depsFor } from './deps'
 import type { AppEnv } from './http/app-env'
 import { createLogger } from './lib/log'
+import { consumeSends } from './pacing/consumer'
 import { runScheduled } from './scheduled'
 
 export { BulkCopyWorkflow } from './bulk/workflow'
+export { SenderPacer } from './pacing/sender-pacer'
 
 const apps = new WeakMap<object, { app: Hono<AppEnv>; deps?: Deps; issues?: string[] }>()
 
@@ -39,5 +41,15 @@ export default {
     }
     ctx.waitUntil(runScheduled(deps, controller.scheduledTime))
     ctx.waitUntil(sweepBulkJobs(deps))
+  },
+  async queue(batch, env) {
+    const { deps, issues } = appFor(env)
+    if (!deps) {
+      // Retried by the queue (and found by the cron) once the configuration is fixed.
+      createLogger().error('send queue paused: configuration invalid', { issues: issues ?? [] })
+      batch.retryAll({ delaySeconds: 60 })
+      return
+    }
+    await consumeSends(deps, batch)
   },
 } satisfies ExportedHandler<Env>

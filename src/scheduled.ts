@@ -1,10 +1,26 @@
 import type { Deps } from './deps'
 import { failedRequestKinds } from './failed-request-kinds'
+import { requeueLost } from './pacing/requeue'
 import { CRON_LIMITS, type CronLimits, type CronReport, runCron } from './retry/cron'
 
-/** The every-minute cron (`retry/cron.ts`) with every failed-request kind of the connector. */
-export const runScheduled = (
+/** A cron run's report, with the paced sends it put back on the queue (docs/pacing.md). */
+export type ScheduledReport = CronReport & { requeued: number }
+
+/**
+ * The every-minute cron (`retry/cron.ts`) with every failed-request kind of the connector, then the
+ * paced sends whose queue message was lost go back on the queue.
+ */
+export async function runScheduled(
   deps: Deps,
   scheduledTime: number,
   limits: CronLimits = CRON_LIMITS,
-): Promise<CronReport> => runCron(deps, failedRequestKinds, scheduledTime, limits)
+): Promise<ScheduledReport> {
+  const report = await runCron(deps, failedRequestKinds, scheduledTime, limits)
+  let requeued = 0
+  try {
+    requeued = await requeueLost(deps)
+  } catch (e) {
+    deps.log.error('lost queued sends not checked', { error: e instanceof Error ? e.name : 'unknown' })
+  }
+  return { ...report, requeued }
+}

@@ -11,6 +11,7 @@ import {
   stringMap,
   text,
 } from './coerce'
+import { DEFAULT_MPS, DefaultMpsSchema, SendersSchema } from './pacing'
 import { QuietHoursSchema } from './quiet-hours'
 
 export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = {
@@ -83,6 +84,12 @@ export const SettingsSchema = z.object({
   log_level: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   /** docs/compliance.md, "Quiet hours"; JSON text or an object, unset means no quiet hours. */
   quiet_hours: optionalJson(QuietHoursSchema),
+  /** docs/pacing.md: `sync` answers after the provider; `queued` answers 202 and sends at each sender's pace. */
+  send_mode: z._default(z.enum(['sync', 'queued']), 'sync'),
+  senders: z._default(jsonish(SendersSchema), {}),
+  default_mps: z._default(jsonish(DefaultMpsSchema), DEFAULT_MPS),
+  sent_event: optionalText,
+  send_failed_event: optionalText,
 })
 
 export type BaseSettings = z.infer<typeof SettingsSchema>

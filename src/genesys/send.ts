@@ -7,7 +7,7 @@ import type { GenesysReply } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
 import { lookThenSend } from '../outbound/lookup'
 import { providerRejected, sendFirstAttempt } from '../outbound/outcome'
-import { claimLeaseMs } from '../outbound/pipeline'
+import { claimLeaseMs, segmentsOfInput } from '../outbound/pipeline'
 import { recordSuppressed, suppressedDetail, suppressionCheck } from '../outbound/suppression'
 import type { PreparedOutbound } from '../outbound/types'
 import { type GenesysSend, genesysGuid, OpenMessageSchema, sendOf } from '../providers/genesys/open-messaging'
@@ -56,6 +56,7 @@ export function prepareGenesysSend(
     message: { ...message.value, phone: undefined, ...(phone ? { address: phone } : {}) },
     correlation,
     generatedTimestamp,
+    segments: segmentsOfInput({ body: send.text, media: send.mediaUrls }),
   }
 }
 

@@ -26,6 +26,7 @@ export const DELIVERY_STATES = [
   'uncertain',
   'suppressed',
   'deferred',
+  'accepted',
 ] as const
 export type DeliveryState = (typeof DELIVERY_STATES)[number]
 

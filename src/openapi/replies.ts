@@ -34,6 +34,8 @@ export const OutboundOk = z.object({
 export const OutboundQueued = z.object({ status: z.literal('QUEUED'), guid: z.string(), retry_at: iso() })
 /** Held by the tenant's quiet hours (docs/compliance.md): the cron sends it at `send_at`. */
 export const OutboundDeferred = z.object({ status: z.literal('DEFERRED'), guid: z.string(), send_at: iso() })
+/** `send_mode: queued` (docs/pacing.md): claimed and on the send queue; outcome events follow. */
+export const OutboundAccepted = z.object({ status: z.literal('ACCEPTED'), guid: z.string() })
 export const OutboundDuplicate = z.object({
   status: z.literal('DUPLICATE'),
   guid: z.string(),

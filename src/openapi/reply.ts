@@ -20,7 +20,7 @@ export type Reply<M extends ReplySet> = {
 /** `POST /v1/tenants/{tenant}/{provider}/messages` when it does not answer an error. */
 export const outboundReplies = {
   200: z.union([R.OutboundOk, R.OutboundDuplicate, R.OutboundSkipped, R.OutboundSuppressed]),
-  202: z.union([R.OutboundQueued, R.OutboundDeferred]),
+  202: z.union([R.OutboundQueued, R.OutboundDeferred, R.OutboundAccepted]),
 } as const
 
 /** `POST …/failed-requests/{id}/retry`: as the original route would answer, plus the row's id. */

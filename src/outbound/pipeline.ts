@@ -4,12 +4,14 @@ import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
+import { segmentsOf } from '../lib/segments'
 import { validationError } from '../lib/validation'
 import { OPTED_OUT } from '../providers/opt-out'
 import type { OutboundInput, ProviderId } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
 import { recipientKeyOf } from '../storage/recipient-key'
 import type { SuppressionRow } from '../storage/suppressions'
+import { acceptQueued, QUEUE_LOST_MS } from './accept'
 import { deferSend, quietHoldOf } from './defer'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
@@ -77,6 +79,7 @@ export function buildOutbound(
   tenant: TenantConfig,
   event: OutboundEvent,
   origin: string | undefined,
+  validitySeconds?: number,
 ): PreparedOutbound {
   const creative = parseCreative(event.impression.creativeContent)
   if (!creative.ok) {
@@ -85,7 +88,10 @@ export function buildOutbound(
     })
   }
   const provider = deps.provider(providerId, tenant, origin)
-  const input = inputOf(event, creative.value)
+  const input = {
+    ...inputOf(event, creative.value),
+    ...(validitySeconds !== undefined ? { validitySeconds } : {}),
+  }
   const message = provider.prepare(input)
   if (!message.ok) {
     throw new AppError('INVALID_CREATIVE', message.error.message, {
@@ -98,7 +104,18 @@ export function buildOutbound(
     message: message.value,
     correlation: input.correlation,
     generatedTimestamp: event.date.generatedTimestamp,
+    segments: segmentsOfInput(input),
   }
+}
+
+/**
+ * The segments the networks count for a message (docs/pacing.md, "Segments"): an SMS body in GSM-7 or
+ * UCS-2 parts; a message with media or on a chat channel is one.
+ */
+export function segmentsOfInput(input: Pick<OutboundInput, 'body' | 'media' | 'channel'>): number {
+  if (input.media.length > 0) return 1
+  if (input.channel && input.channel !== 'SMS') return 1
+  return segmentsOf(input.body).segments
 }
 
 /** Staleness: strictly older than `event_ttl` (docs/protocols.md, "CI360"). */
@@ -156,14 +173,25 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     ? await recipientKeyOf(deps.config.secrets.tokenSigningKey, tenant.id, message.phone)
     : null
   // The opt-out check rides in the claim's batch: no round trip of its own (docs/compliance.md).
+  // Queued (docs/pacing.md): the claim is `accepted` and the consumer sends at the sender's pace.
+  const queued = tenant.settings.send_mode === 'queued'
   const claim = await guard(() =>
     deliveries.claim<SuppressionRow>(
       {
         ...base,
         recipientMasked: maskPhone(message.to) ?? null,
         recipientKey,
-        state: 'sending',
+        state: queued ? 'accepted' : 'sending',
         eventBody: req.bodyText,
+        ...(queued
+          ? {
+              paced: {
+                sender: message.sender ?? null,
+                segments: prepared.segments,
+                queuedUntil: now + QUEUE_LOST_MS,
+              },
+            }
+          : {}),
       },
       claimLeaseMs(tenant),
       suppressionCheck(deps, tenant.id, message),
@@ -196,6 +224,11 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
         takeover: claim.takeover === true,
       },
     )
+  }
+
+  if (queued) {
+    const { bodyText, origin } = req
+    return acceptQueued({ ...deps, log }, { tenant, prepared, bodyText, origin })
   }
 
   // A claim taken over from a Worker that died mid-send: that send may have gone out, so look first.

@@ -23,4 +23,6 @@ export interface PreparedOutbound {
   correlation: Correlation
   /** When it was asked for (CI360's `generatedTimestamp`; a Genesys message's arrival): `event_ttl` counts from here. */
   generatedTimestamp: number
+  /** The SMS segments the networks count for it (docs/pacing.md, "Segments"): what the pacer spends. */
+  segments: number
 }

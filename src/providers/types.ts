@@ -36,6 +36,11 @@ export interface OutboundInput {
   media: string[]
   channel?: Channel
   correlation: Correlation
+  /**
+   * How long the provider may hold the message before giving up (s; paced sends pass the event's
+   * remaining `event_ttl`, docs/pacing.md). Only Twilio takes one (`ValidityPeriod`).
+   */
+  validitySeconds?: number
 }
 
 /** A provider-specific request, ready to send (kept opaque to the pipeline). */

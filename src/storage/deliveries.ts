@@ -39,6 +39,10 @@ export interface DeliveryRow {
   genesys_message_id: string | null
   genesys_recipient: string | null
   genesys_channel: string | null
+  /** Paced sends (docs/pacing.md): the sender the pacer counted, the message's segments, and when an `accepted` row counts as lost. */
+  sender: string | null
+  segments: number | null
+  queued_until: number | null
 }
 
 export interface NewDelivery {
@@ -49,7 +53,7 @@ export interface NewDelivery {
   externalCode: string | null
   recipientMasked: string | null
   generatedTimestamp: number
-  state: 'sending' | 'stale'
+  state: 'sending' | 'stale' | 'accepted'
   now: number
   detail?: string
   responseTrackingCode?: string | null
@@ -59,6 +63,8 @@ export interface NewDelivery {
   genesys?: { id: string; to: string; channel?: string }
   /** The recipient's keyed hash (`recipient-key.ts`); absent for stale events and non-phone addresses. */
   recipientKey?: string | null
+  /** `accepted` claims (docs/pacing.md): the pacer's sender and segments, and when the cron re-queues it. */
+  paced?: { sender: string | null; segments: number; queuedUntil: number }
 }
 
 /** States after which nothing is sent again: the stored event body is no longer needed. */
@@ -139,8 +145,9 @@ export function createDeliveryStore(db: D1Database) {
           .prepare(
             `INSERT INTO deliveries (tenant_id, guid, provider, identity_id, external_code, recipient_masked, state,
                generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body, source,
-               genesys_message_id, genesys_recipient, genesys_channel, claim_token, recipient_key)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               genesys_message_id, genesys_recipient, genesys_channel, claim_token, recipient_key,
+               sender, segments, queued_until)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, guid) DO UPDATE SET claim_token = excluded.claim_token
                WHERE deliveries.claim_token = excluded.claim_token`,
           )
@@ -157,13 +164,16 @@ export function createDeliveryStore(db: D1Database) {
             d.now,
             d.now,
             d.responseTrackingCode ?? null,
-            d.state === 'sending' ? (d.eventBody ?? null) : null,
+            d.state === 'stale' ? null : (d.eventBody ?? null),
             d.genesys ? 'genesys' : 'ci360',
             d.genesys?.id ?? null,
             d.genesys?.to ?? null,
             d.genesys?.channel ?? null,
             token,
             d.recipientKey ?? null,
+            d.paced?.sender ?? null,
+            d.paced?.segments ?? null,
+            d.paced?.queuedUntil ?? null,
           )
       const [inserted, readResult] = await run('deliveries.claim', () =>
         readWith
@@ -197,11 +207,13 @@ export function createDeliveryStore(db: D1Database) {
       return { claimed: false, existing }
     },
 
-    /** Drop a claim that never reached the provider, so a redelivery can try again. */
+    /** Drop a claim that never reached the provider (or the send queue), so a redelivery can try again. */
     release: (tenantId: string, guid: string) =>
       run('deliveries.release', () =>
         db
-          .prepare(`DELETE FROM deliveries WHERE tenant_id = ? AND guid = ? AND state = 'sending'`)
+          .prepare(
+            `DELETE FROM deliveries WHERE tenant_id = ? AND guid = ? AND state IN ('sending', 'accepted')`,
+          )
           .bind(tenantId, guid)
           .run(),
       ),
@@ -276,6 +288,76 @@ export function createDeliveryStore(db: D1Database) {
           ...(onlyIf?.params ?? []),
         )
     },
+
+    /**
+     * Paced sends (docs/pacing.md): take an `accepted` row for sending. Returns its guid (RETURNING) when
+     * taken; `token` makes a retried batch whose first attempt committed find its own claim again.
+     */
+    takeAccepted(tenantId: string, guid: string, token: string, now: number): D1PreparedStatement {
+      return db
+        .prepare(
+          `UPDATE deliveries SET state = 'sending', claim_token = ?1, updated_at = ?2,
+             history = CASE WHEN claim_token IS ?1 THEN history ELSE json_insert(history, '$[#]', json(?3)) END
+           WHERE tenant_id = ?4 AND guid = ?5 AND (state = 'accepted' OR (state = 'sending' AND claim_token IS ?1))
+           RETURNING guid`,
+        )
+        .bind(token, now, entry('sending', now, 'taken from the send queue'), tenantId, guid)
+    },
+
+    /** An `accepted` row the pacer made wait: the cron takes it for lost only after `until`. */
+    holdAccepted(tenantId: string, guid: string, until: number): D1PreparedStatement {
+      return db
+        .prepare(
+          `UPDATE deliveries SET queued_until = ? WHERE tenant_id = ? AND guid = ? AND state = 'accepted'`,
+        )
+        .bind(until, tenantId, guid)
+    },
+
+    /**
+     * Back on the send queue (docs/pacing.md, "Slow-down"): the provider did not take the message over
+     * the sender's rate (a `sending` row) or failed it for that reason afterwards (a `sent` row).
+     */
+    backToQueue(
+      tenantId: string,
+      guid: string,
+      c: { now: number; until: number; detail: string; attempted: boolean; from: DeliveryState[] },
+      onlyIf?: SqlCondition,
+    ): D1PreparedStatement {
+      return db
+        .prepare(
+          `UPDATE deliveries SET state = 'accepted', queued_until = ?1, updated_at = ?2, attempts = attempts + ?3,
+             last_error = ?4, provider_message_id = NULL, history = json_insert(history, '$[#]', json(?5))
+           WHERE tenant_id = ?6 AND guid = ?7 AND state IN (${c.from.map(() => '?').join(', ')})${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
+        )
+        .bind(
+          c.until,
+          c.now,
+          c.attempted ? 1 : 0,
+          c.detail,
+          entry('accepted', c.now, c.detail),
+          tenantId,
+          guid,
+          ...c.from,
+          ...(onlyIf?.params ?? []),
+        )
+    },
+
+    /** `accepted` rows past `queued_until` (their queue message was lost): oldest first. */
+    lostAccepted: (now: number, limit: number) =>
+      run('deliveries.lostAccepted', () =>
+        db
+          .prepare(
+            `SELECT tenant_id, guid, provider, event_body FROM deliveries
+             WHERE state = 'accepted' AND queued_until < ? ORDER BY queued_until LIMIT ?`,
+          )
+          .bind(now, limit)
+          .all<Pick<DeliveryRow, 'tenant_id' | 'guid' | 'provider' | 'event_body'>>()
+          .then((r) => r.results),
+      ),
+
+    /** The statements of a batch as one round trip, with each statement's rows. */
+    batch: (operation: string, statements: D1PreparedStatement[]) =>
+      run(operation, () => db.batch(statements)),
 
     findByProviderMessageId: (provider: ProviderId, messageId: string) =>
       run('deliveries.findByProviderMessageId', () =>

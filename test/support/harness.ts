@@ -5,6 +5,7 @@ import { appWith } from './app'
 import { type Clock, createClock, seededRandom } from './clock'
 import { basicEventManager, createEventManager, type EventManagerAuth } from './event-manager'
 import { type MulticloudOptions, multicloudRequest, openMessagingRequest } from './genesys'
+import { captureQueue, drainQueue } from './queue'
 import { rows, seed } from './rows'
 import type { WebhookCredentials } from './scg-webhook'
 import { type Params, twilioWebhookRequest, type WebhookOptions } from './twilio'
@@ -34,7 +35,13 @@ export interface HarnessOptions {
 export function createHarness(tenants: TestTenant[] = [], o: HarnessOptions = {}) {
   const testEnv = envWith(tenants, o.vars)
   const clock = o.clock ?? createClock()
-  const { app, deps } = appWith(testEnv, { now: clock.now, random: seededRandom(42), ...o.runtime })
+  const sends = captureQueue()
+  const { app, deps } = appWith(testEnv, {
+    now: clock.now,
+    random: seededRandom(42),
+    sends: sends.queue,
+    ...o.runtime,
+  })
 
   /** A request to `path` (a JSON body unless a string), as `call()` builds it. */
   function request(path: string, init: CallInit = {}): Promise<Response> {
@@ -113,6 +120,13 @@ export function createHarness(tenants: TestTenant[] = [], o: HarnessOptions = {}
     clock,
     /** One cron run at the clock's time, as `scheduled` runs it. */
     runCron: (limits?: CronLimits) => runScheduled(deps, clock.now(), limits),
+    /** The send queue (`send_mode: queued`) as captured: what the app and the consumer put on it. */
+    sends,
+    /**
+     * Run the send queue's consumer once over every message put on the queue so far (their delays
+     * ignored), as one batch; returns the messages' acks and retries.
+     */
+    drainSends: () => drainQueue(deps, sends),
     request,
     post,
     eventManager,

@@ -87,6 +87,7 @@ export function buildTwilioRequest(
   if (from) request.From = isWhatsapp ? whatsapp(from) : from
   if (config.messagingServiceSid) request.MessagingServiceSid = config.messagingServiceSid
   if (config.statusCallback) request.StatusCallback = config.statusCallback
+  if (input.validitySeconds !== undefined) request.ValidityPeriod = input.validitySeconds
   return ok(request)
 }
 

@@ -11,6 +11,8 @@ export interface TwilioMessageRequest {
   Body: string
   MediaUrl: string[]
   StatusCallback?: string
+  /** Seconds Twilio may keep the message in its queue before failing it (1–36,000). */
+  ValidityPeriod?: number
 }
 
 /** The form body, with `MediaUrl` repeated (never `MediaUrl[0]` or a comma list). */
@@ -21,6 +23,7 @@ export function toFormBody(r: TwilioMessageRequest): string {
   if (r.MessagingServiceSid !== undefined) form.append('MessagingServiceSid', r.MessagingServiceSid)
   form.append('Body', r.Body)
   for (const url of r.MediaUrl) form.append('MediaUrl', url)
+  if (r.ValidityPeriod !== undefined) form.append('ValidityPeriod', String(r.ValidityPeriod))
   if (r.StatusCallback !== undefined) form.append('StatusCallback', r.StatusCallback)
   return form.toString()
 }

@@ -1,0 +1,47 @@
+import type { Deps } from '../deps'
+import { describeError } from '../lib/log'
+import { QUEUE_LOST_MS } from '../outbound/accept'
+import type { QueuedSend } from '../outbound/queued-send'
+
+/** Rows put back on the queue per cron run; more wait for the next minute. */
+const MAX_PER_RUN = 500
+
+/**
+ * Nothing accepted is lost (docs/pacing.md, "Nothing lost"): an `accepted` row past `queued_until` lost
+ * its queue message (the queue refused a re-send, or a consumer died before it could put a waiting
+ * message back). Put it on the queue again and move its deadline, in one batch per run. A second copy of
+ * a message on the queue is harmless: only one consumer can take the row. Returns how many were queued.
+ */
+export async function requeueLost(deps: Deps): Promise<number> {
+  if (!deps.sends) return 0
+  const now = deps.now()
+  const rows = await deps.stores.deliveries.lostAccepted(now, MAX_PER_RUN)
+  const sends: MessageSendRequest<QueuedSend>[] = []
+  const holds: D1PreparedStatement[] = []
+  for (const row of rows) {
+    if (!row.event_body) continue
+    const origin = deps.config.tenant(row.tenant_id)?.settings.public_base_url
+    sends.push({
+      body: {
+        v: 1,
+        tenant: row.tenant_id,
+        guid: row.guid,
+        provider: row.provider,
+        body: row.event_body,
+        ...(origin ? { origin } : {}),
+      },
+      contentType: 'json',
+    })
+    holds.push(deps.stores.deliveries.holdAccepted(row.tenant_id, row.guid, now + QUEUE_LOST_MS))
+  }
+  if (sends.length === 0) return 0
+  try {
+    for (let i = 0; i < sends.length; i += 100) await deps.sends.sendBatch(sends.slice(i, i + 100))
+    await deps.stores.deliveries.exec('deliveries.requeue', holds)
+  } catch (e) {
+    deps.log.error('lost queued sends not re-queued', describeError(e))
+    return 0
+  }
+  deps.log.warn('lost queued sends re-queued', { count: sends.length })
+  return sends.length
+}

@@ -3,12 +3,12 @@
  * HTTP edge to the capabilities, to the vendor formats and storage, to lib. Run by `npm run check`.
  */
 const EDGE = '^src/(app|index|scheduled|failed-request-kinds)\\.ts$|^src/(http|routes)/'
-const CAPABILITIES = '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|openapi|genesys)/'
+const CAPABILITIES = '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|openapi|genesys|pacing)/'
 const OUTBOX = '^src/outbox/'
 const COMPLIANCE = '^src/compliance/'
 const DEPS = '^src/deps\\.ts$'
 const FORMATS = '^src/(ci360|providers)/'
-const BASE = '^src/(config|storage|upstream)/|^src/version\\.ts$'
+const BASE = '^src/(config|storage|upstream|pacer)/|^src/version\\.ts$'
 
 const forbid = (name, from, to, comment) => ({
   name,

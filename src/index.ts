@@ -8,7 +8,7 @@ import { consumeSends } from './pacing/consumer'
 import { runScheduled } from './scheduled'
 
 export { BulkCopyWorkflow } from './bulk/workflow'
-export { SenderPacer } from './pacing/sender-pacer'
+export { SenderPacer } from './pacer/sender-pacer'
 
 const apps = new WeakMap<object, { app: Hono<AppEnv>; deps?: Deps; issues?: string[] }>()
 

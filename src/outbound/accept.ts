@@ -2,7 +2,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
 import { describeError, maskPhone } from '../lib/log'
-import type { QueuedSend } from './queued-send'
+import type { QueuedSend } from '../storage/queued-send'
 import type { PreparedOutbound, Reply } from './types'
 
 /**

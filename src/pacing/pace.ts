@@ -1,6 +1,6 @@
 import type { TenantConfig } from '../config/tenant'
 import type { ProviderId } from '../lib/vocabulary'
-import type { Pace } from './bucket'
+import type { Pace } from '../pacer/bucket'
 
 /**
  * A sender's pace from the tenant's settings (docs/pacing.md, "Senders"): its `senders` entry, else the

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps'
 import { describeError } from '../lib/log'
 import { QUEUE_LOST_MS } from '../outbound/accept'
-import type { QueuedSend } from '../outbound/queued-send'
+import type { QueuedSend } from '../storage/queued-send'
 
 /** Rows put back on the queue per cron run; more wait for the next minute. */
 const MAX_PER_RUN = 500

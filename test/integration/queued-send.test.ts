@@ -162,7 +162,7 @@ describe('send_mode queued: accept at once, send from the queue', () => {
     await h.drainSends()
 
     const [sent] = await twilioFake.requests(t.accountSid)
-    const validity = Number((sent?.body as Record<string, string[]>).ValidityPeriod?.[0])
+    const validity = Number((sent?.body as Record<string, string[]> | undefined)?.ValidityPeriod?.[0])
     expect(validity).toBeGreaterThan(490)
     expect(validity).toBeLessThanOrEqual(500)
   })

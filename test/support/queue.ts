@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import type { Deps } from '../../src/deps'
-import type { QueuedSend } from '../../src/outbound/queued-send'
 import { consumeSends } from '../../src/pacing/consumer'
+import type { QueuedSend } from '../../src/storage/queued-send'
 
 /** One message as put on the captured queue, with the delay it asked for. */
 export interface Captured {

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps'
 import { forwardOrQueue } from '../genesys/forward'
+import { requeueAfterReceipt } from '../pacing/requeue'
 import type { InboundOutcome, ProviderId } from '../providers/types'
 import { injectOrQueue, injectResultOf } from './inject'
 import { applyKeyword } from './opt-out'
@@ -22,6 +23,8 @@ export async function act(
 ): Promise<InboundOutcome> {
   const { tenant, event } = plan
   const base = { ...(plan.guid ? { guid: plan.guid } : {}), attempts: [] }
+  // A paced message failed for its sender's rate: its row is `accepted` again (with the claim).
+  if (plan.history?.requeue) await requeueAfterReceipt(deps, tenant, plan.history.guid, plan.history.requeue)
   // The opt-out first: it must hold even if the message itself cannot be passed on.
   const opted = plan.keyword && (await applyKeyword(deps, tenant, provider, key, plan.keyword))
   const optAttempts = opted ? [opted.attempt] : []

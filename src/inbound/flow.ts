@@ -2,6 +2,7 @@ import { ci360ConfigOf } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
 import { guard } from '../lib/app-error'
+import { QUEUE_LOST_MS } from '../outbound/accept'
 import { OPTED_OUT } from '../providers/opt-out'
 import { webhookFormats } from '../providers/registry'
 import type { InboundEvent, InboundOutcome, InboundSource } from '../providers/types'
@@ -98,6 +99,22 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
             onlyIf,
           ),
           ...optOutStatements(deps, plan.tenant.id, history, now, onlyIf),
+          ...(history.requeue
+            ? [
+                deliveries.backToQueue(
+                  plan.tenant.id,
+                  history.guid,
+                  {
+                    now,
+                    until: now + QUEUE_LOST_MS,
+                    detail: `failed for the sender's rate (${history.requeue.reason}); back on the queue`,
+                    attempted: false,
+                    from: ['sent'],
+                  },
+                  onlyIf,
+                ),
+              ]
+            : []),
         ]
       : []
   const work = () => act(ctx, format.provider, event.key, plan)

@@ -18,6 +18,20 @@ export interface HistoryUpdate {
    * entry (absent when the webhook names no recipient) is added to the list, with the claim.
    */
   optOut?: { code: string; entry: SuppressionEntry | undefined }
+  /**
+   * A paced message the provider failed for its sender's rate (SCG 1039/1067, Twilio 30001): it was never
+   * delivered, so the delivery goes back to `accepted` with the claim and the message back on the queue
+   * (docs/pacing.md, "Slow-down").
+   */
+  requeue?: RequeueAfterReceipt
+}
+
+/** What a receipt's re-queue needs: the stored event, its sender's pacer, and why. */
+export interface RequeueAfterReceipt {
+  provider: 'scg' | 'twilio'
+  sender: string | null
+  body: string
+  reason: string
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
 import { receiptForStatus } from '../genesys/receipts'
+import type { ProviderId } from '../lib/vocabulary'
 import { providerOptOutEntry } from '../outbound/suppression'
+import { isSlowDownReceipt } from '../pacing/signals'
 import type { GenesysCall } from '../providers/genesys/client'
 import type { StatusEvent, WebhookFormat } from '../providers/types'
 import type { DeliveryRow } from '../storage/deliveries'
 import { isLateStatus } from './order'
-import { type InboundPlan, ignore, type PlanContext, resolveTenant } from './plan'
+import { type InboundPlan, ignore, type PlanContext, type RequeueAfterReceipt, resolveTenant } from './plan'
 
 /**
  * Our delivery a status is about: by the provider's message id, else (SCG) by the guid our external id
@@ -61,7 +63,9 @@ export async function planStatus(
   let event: Ci360Event | undefined
   let reason: string | undefined
   let genesys: GenesysCall | undefined
-  if (late)
+  const requeue = !late && ours ? requeueOf(format.provider, ours, e) : undefined
+  if (requeue) reason = `over the sender's rate (${requeue.reason}): back on the queue, no event`
+  else if (late)
     reason = `late status ${e.status} after final ${ours?.provider_status}: recorded in the history only`
   else if (ours?.source === 'genesys') {
     // A message Genesys asked us to send: its status goes to Genesys, nothing to CI360.
@@ -80,9 +84,21 @@ export async function planStatus(
     detail: late ? ['late, not applied', e.historyDetail].filter(Boolean).join('; ') : e.historyDetail,
     apply: !late,
     ...(e.optOut && !late ? { optOut: optOutOf(ctx, tenant, e, e.optOut) } : {}),
+    ...(requeue ? { requeue } : {}),
   }
   if (!event && !history) return ignore(reason ?? 'nothing to do', tenant.id)
   return { kind: 'act', tenant, event, ...(genesys ? { genesys } : {}), history, guid: ours?.guid, reason }
+}
+
+/**
+ * A receipt that fails a paced message for its sender's rate (docs/pacing.md, "Slow-down"): the message
+ * was never delivered, so it goes back on the queue; undefined for any other status or an unpaced send.
+ */
+function requeueOf(provider: ProviderId, ours: DeliveryRow, e: StatusEvent): RequeueAfterReceipt | undefined {
+  const code = e.details.reason_code ?? e.details.error_code
+  if (ours.state !== 'sent' || ours.segments === null || !ours.event_body) return undefined
+  if (!isSlowDownReceipt(provider, e.status, code)) return undefined
+  return { provider, sender: ours.sender, body: ours.event_body, reason: code ?? e.status }
 }
 
 /** A provider's opt-out answer in a status: the list entry (docs/compliance.md), when the number is named. */

@@ -21,6 +21,7 @@ import type { SuppressionRow } from '../storage/suppressions'
 import type { UpstreamError } from '../upstream/error'
 import { paceOf, pacerName } from './pace'
 import { isSlowDownError } from './signals'
+import { slowDownSender } from './slow-down'
 
 /** Messages whose reserved time is at most this far ahead are sent by this invocation; the rest wait on the queue. */
 export const HORIZON_MS = 15_000
@@ -404,17 +405,6 @@ function recordFailure(
     provider_code: error.providerCode,
     retryable: error.retryable,
   })
-}
-
-/** Tell the sender's pacer to halve its pace (docs/pacing.md, "Slow-down"). */
-export async function slowDownSender(
-  ctx: Pick<Deps, 'pacers' | 'log' | 'now'>,
-  pacer: string,
-  reason: string,
-) {
-  if (!ctx.pacers) return
-  const factor = await ctx.pacers.get(ctx.pacers.idFromName(pacer)).slowDown(reason, ctx.now())
-  ctx.log.warn('sender slowed down', { reason, factor })
 }
 
 const attrs = (it: Item): Record<string, string> => {

@@ -1,7 +1,11 @@
+import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
+import type { RequeueAfterReceipt } from '../inbound/plan'
 import { describeError } from '../lib/log'
 import { QUEUE_LOST_MS } from '../outbound/accept'
 import type { QueuedSend } from '../storage/queued-send'
+import { pacerName } from './pace'
+import { slowDownSender } from './slow-down'
 
 /** Rows put back on the queue per cron run; more wait for the next minute. */
 const MAX_PER_RUN = 500
@@ -44,4 +48,34 @@ export async function requeueLost(deps: Deps): Promise<number> {
   }
   deps.log.warn('lost queued sends re-queued', { count: sends.length })
   return sends.length
+}
+
+/** After a slow-down receipt the message comes back after this long (the pacer's pause and a margin). */
+const RECEIPT_DELAY_S = 2
+
+/**
+ * A receipt failed a paced message for its sender's rate (the delivery is `accepted` again, written with
+ * the webhook's claim): halve the sender's pace and put the message back on the queue. Never throws: a
+ * message that cannot be queued now is found by the cron (`requeueLost`).
+ */
+export async function requeueAfterReceipt(
+  deps: Deps,
+  tenant: TenantConfig,
+  guid: string,
+  r: RequeueAfterReceipt,
+) {
+  const origin = tenant.settings.public_base_url
+  try {
+    await slowDownSender(deps, pacerName(tenant.id, r.provider, r.sender ?? undefined), r.reason)
+  } catch (e) {
+    deps.log.error('sender not slowed down', describeError(e))
+  }
+  try {
+    await deps.sends?.send(
+      { v: 1, tenant: tenant.id, guid, provider: r.provider, body: r.body, ...(origin ? { origin } : {}) },
+      { contentType: 'json', delaySeconds: RECEIPT_DELAY_S },
+    )
+  } catch (e) {
+    deps.log.error('message not re-queued after a slow-down receipt; the cron will', describeError(e))
+  }
 }

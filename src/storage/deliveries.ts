@@ -241,7 +241,8 @@ export function createDeliveryStore(db: D1Database) {
              attempts = attempts + ?3, last_error = ?4, updated_at = ?5,
              history = json_insert(history, '$[#]', json(?6)),
              outcome_unknown = COALESCE(?9, outcome_unknown),
-             event_body = CASE WHEN ?1 IN ${FINAL_STATES} THEN NULL ELSE event_body END
+             event_body = CASE WHEN ?1 IN ${FINAL_STATES} AND NOT (?1 = 'sent' AND segments IS NOT NULL)
+               THEN NULL ELSE event_body END
            WHERE tenant_id = ?7 AND guid = ?8${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
         )
         .bind(

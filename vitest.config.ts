@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { bulkJobsTenantSecret } from './test/support/bulk-jobs-tenant'
+import { queuedTenantSecret } from './test/support/queued-tenant'
 
 /**
  * The pool reads `.dev.vars` like `wrangler dev` does; a developer's local secrets (the demo tenant of
@@ -31,6 +32,8 @@ export default defineConfig(async () => {
                   log_level: 'silent',
                   // Workflow instances read tenants from the Worker's own env, not from a test's copy of it.
                   ...bulkJobsTenantSecret(inject('fakes')),
+                  // So is the send queue's consumer.
+                  ...queuedTenantSecret(inject('fakes')),
                 },
               },
             })),

@@ -10,7 +10,7 @@ import { outboundEvent } from '../support/fixtures'
 import { createHarness, type Harness } from '../support/harness'
 import { rows, wipeTables } from '../support/rows'
 import { webhookTenant } from '../support/scg-webhook'
-import { twilioTenant } from '../support/twilio'
+import { statusParams, twilioTenant } from '../support/twilio'
 import { json } from '../support/worker'
 
 const SENT = 'SMS Sent'
@@ -120,6 +120,27 @@ describe('slow-down signals: back on the queue, the sender slowed, no failure re
     await h.drainSends()
     expect(await scgFake.requests(t.scgToken)).toHaveLength(2)
     expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'sent' })
+  })
+
+  it('Twilio status failed with ErrorCode 30001 (queue overflow behind a Messaging Service): back on the queue, no Twilio Failed event', async () => {
+    const t = twilioTenant(FIXTURE_TENANT, { send_mode: 'queued', twilio_messaging_service_sid: `MG${'a'.repeat(32)}` })
+    const h = createHarness([t], { via: 'app' })
+    const event = outboundEvent('outbound-twilio')
+    await h.post.twilio(t, event)
+    await h.drainSends()
+    const sent = await rows.delivery(event.guid, t.id)
+    expect(sent.state).toBe('sent')
+
+    const res = await h.post.twilioWebhook(
+      `/v1/webhooks/twilio/${t.id}/status`,
+      statusParams(t, sent.provider_message_id, 'failed', { ErrorCode: '30001' }),
+      t.authToken,
+    )
+
+    expect(res.status).toBe(200)
+    expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'accepted' })
+    expect(await ci360Names(t.ci360Key)).not.toContain('Twilio Failed')
+    expect(h.sends.pending()).toHaveLength(1)
   })
 
   it('a 1039 receipt for a message sent in sync mode is reported as a failure, as before', async () => {

@@ -3,11 +3,13 @@
  * or here if nothing answers on 127.0.0.1:8787), printing every hop with its timing:
  * CI360 → Worker → provider, then provider webhook → Worker → CI360 event; and a Genesys conversation
  * (Genesys → Worker → SMS, receipt and the customer's reply → Genesys), over Open Messaging and over a
- * Multicloud Async channel; and an opt-out: STOP, the next SMS suppressed, START.
+ * Multicloud Async channel; an opt-out: STOP, the next SMS suppressed, START; and a campaign burst paced
+ * to its sender's rate by the send queue.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
+import { burstLeg } from './demo-burst'
 import { optOutLeg } from './demo-opt-out'
 import { DEMO_PORTS, startLocalFakes } from './local/fakes'
 import { fireCron, isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
@@ -275,7 +277,7 @@ async function run() {
     'Hi Dana, Alex here: the courier comes between 2 and 4 pm.',
     'Perfect, I will be home.',
   )
-  await optOutLeg({
+  const kit = {
     tenant: TENANT,
     apiKey: API_KEY,
     webhookBasic: WEBHOOK_BASIC,
@@ -285,7 +287,9 @@ async function run() {
     hop,
     worker,
     fixture,
-  })
+  }
+  await optOutLeg(kit)
+  await burstLeg(kit, { tenant: TENANT, apiKey: API_KEY, scgToken: SCG_TOKEN })
 }
 
 const GENESYS = {

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { BindingCounter, countD1 } from '../../bench/worker/counter'
 import { FIXTURE_TENANT } from '../support/constants'
 import { ci360Fake, scgFake, scgStats, setScgRate, twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
@@ -189,7 +190,8 @@ describe('send_mode queued: accept at once, send from the queue', () => {
   it('an accepted message whose queue message was lost is put back by the cron, once', async () => {
     const t = queuedTenant()
     const h = createHarness([t], { via: 'app' })
-    const event = outboundEvent('outbound-sms-oneline')
+    // Its own sender: the clock moves minutes ahead here, and the pacer keeps times.
+    const event = fromSender(ownSender())
     await h.post.scg(t, event)
     h.sends.take() // the queue lost it
 
@@ -202,6 +204,39 @@ describe('send_mode queued: accept at once, send from the queue', () => {
     await h.drainSends()
     expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
     expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'sent' })
+  })
+})
+
+describe('D1 round trips', () => {
+  it('the accept costs one D1 round trip; the consumer takes and records a batch of 20 in two', async () => {
+    let counter: BindingCounter | undefined
+    const sender = ownSender()
+    const t = queuedTenant({ senders: { [sender]: { mps: 1000 } } })
+    const h = createHarness([t], { via: 'app', runtime: { db: countD1(env.DB, () => counter) } })
+    const events = Array.from({ length: 20 }, () => fromSender(sender))
+
+    counter = new BindingCounter()
+    expect((await h.post.scg(t, events[0])).status).toBe(202)
+    expect(counter.beforeReply).toMatchObject({ d1: 1, d1Sequential: 1 })
+    for (const e of events.slice(1)) await h.post.scg(t, e)
+
+    counter = new BindingCounter()
+    await h.drainSends()
+    expect(counter.beforeReply).toMatchObject({ d1: 2, d1Sequential: 2 })
+    expect((await rows.sentDeliveries(t.id)).n).toBe(20)
+  })
+
+  it('a timeout at SCG is stored as an unknown outcome: the cron looks SCG up before any re-send', async () => {
+    const t = queuedTenant()
+    const h = createHarness([t], { via: 'app' })
+    await scgFake.script(t.scgToken, [{ hang: true, hangMs: 3_000 }])
+    const event = fromSender(ownSender())
+    await h.post.scg(t, event)
+
+    await h.drainSends()
+
+    expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'queued', outcome_unknown: 1 })
+    expect(await rows.failedRequest(event.guid, t.id)).toMatchObject({ state: 'pending' })
   })
 })
 

@@ -123,7 +123,10 @@ describe('slow-down signals: back on the queue, the sender slowed, no failure re
   })
 
   it('Twilio status failed with ErrorCode 30001 (queue overflow behind a Messaging Service): back on the queue, no Twilio Failed event', async () => {
-    const t = twilioTenant(FIXTURE_TENANT, { send_mode: 'queued', twilio_messaging_service_sid: `MG${'a'.repeat(32)}` })
+    const t = twilioTenant(FIXTURE_TENANT, {
+      send_mode: 'queued',
+      twilio_messaging_service_sid: `MG${'a'.repeat(32)}`,
+    })
     const h = createHarness([t], { via: 'app' })
     const event = outboundEvent('outbound-twilio')
     await h.post.twilio(t, event)

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import os from 'node:os'
 import { FIXTURE_TENANT } from '../test/support/constants'
 import { startBenchWorker } from './miniflare'
 import { API_KEY, LOG_LEVEL, tenantSecret } from './routes'
@@ -42,6 +43,12 @@ export interface BurstSide {
     distinctGuids: number
     /** Guids answered 2xx that never reached the fake. */
     missing: number
+    /** Sends per whole second since the first request (the fake's `created_date` of each request). */
+    perSecond: number[]
+    /** Median of the whole seconds that began after the accept phase ended (and before the last second). */
+    afterAcceptMedianPerSecond: number
+    /** When the sends over the rate reached the fake, in s since the first request (the first 50). */
+    overRateAt_s: number[]
   }
   duplicates: number
   /** deliveries.state → rows, after the drain. */
@@ -60,6 +67,9 @@ export interface BurstSide {
     requestCallsPerMessage: number
     /** D1 calls made by queue consumer invocations, per event. */
     queueCallsPerMessage: number
+    /** KV calls (requests; queue consumer), per event. */
+    requestKvPerMessage: number
+    queueKvPerMessage: number
     queueBatches: number
     queueMessages: number
   }
@@ -71,12 +81,14 @@ export interface BurstResult {
   events: number
   connections: number
   mps: number
+  /** CPUs and the 1-minute load average just before the burst (other work on the machine shows here). */
+  machine: { cpus: number; load1: number }
   sides: BurstSide[]
 }
 
 interface Totals {
-  requests: { beforeReply: { d1: number } }
-  queue: { d1: number }
+  requests: { beforeReply: { d1: number; kv: number } }
+  queue: { d1: number; kv: number }
   batches: number
   messages: number
 }
@@ -105,9 +117,10 @@ export async function benchBurst(
   providers: Record<string, string>,
   options: { events: number; connections: number },
 ): Promise<BurstResult> {
+  const machine = { cpus: os.cpus().length, load1: round(os.loadavg()[0] ?? 0, 2) }
   const sides: BurstSide[] = []
   for (const mode of ['sync', 'queued'] as const) sides.push(await burstOne(providers, mode, options))
-  return { events: options.events, connections: options.connections, mps: BURST_MPS, sides }
+  return { events: options.events, connections: options.connections, mps: BURST_MPS, machine, sides }
 }
 
 async function burstOne(
@@ -192,6 +205,7 @@ async function burstOne(
     }
     await Promise.all(Array.from({ length: connections }, lane))
     const acceptSeconds = (performance.now() - t0) / 1000
+    const acceptEnd = Date.now()
     latencies.sort((a, b) => a - b)
 
     // The drain: until the fake has every answered event, or the time a 200/s sender needs, twice, + 60 s.
@@ -218,7 +232,19 @@ async function burstOne(
     stats = await fakeStats(scg, token, sender)
     const cpuMs = (worker.cpuSeconds() - cpuBefore) * 1000
     const totals = (await (await fetch(`${worker.url}/__bench/totals`)).json()) as Totals
-    const guids = await fakeGuids(scg, token, events)
+    const recorded = await fakeRequests(scg, token, events)
+    const guids = new Set(recorded.map((r) => r.external_id?.split('|').pop() ?? ''))
+    const perSecond: number[] = []
+    for (const r of recorded) {
+      const second = Math.floor((r.created_date - started) / 1000)
+      for (let i = perSecond.length; i <= second; i++) perSecond.push(0)
+      perSecond[second] = (perSecond[second] ?? 0) + 1
+    }
+    const firstWhole = Math.ceil((acceptEnd - started) / 1000)
+    const after = perSecond.slice(firstWhole, -1).sort((x, y) => x - y)
+    const overRateAt = recorded
+      .filter((r) => r.state === 'FAILED')
+      .map((r) => round((r.created_date - started) / 1000, 2))
     let missing = 0
     for (const g of answered) if (!guids.has(g)) missing++
     const span = stats.firstAt !== null && stats.lastAt !== null ? stats.lastAt - stats.firstAt : 0
@@ -246,6 +272,9 @@ async function burstOne(
         steadyPerSecond: span > 0 ? round(Math.max(0, stats.segments - BURST_MPS) / (span / 1000)) : 0,
         distinctGuids: guids.size,
         missing,
+        perSecond,
+        afterAcceptMedianPerSecond: after.length ? (after[Math.floor(after.length / 2)] ?? 0) : 0,
+        overRateAt_s: overRateAt.slice(0, 50),
       },
       duplicates: stats.accepted - guids.size,
       deliveries,
@@ -258,6 +287,8 @@ async function burstOne(
       d1: {
         requestCallsPerMessage: round(totals.requests.beforeReply.d1 / events, 2),
         queueCallsPerMessage: round(totals.queue.d1 / events, 2),
+        requestKvPerMessage: round(totals.requests.beforeReply.kv / events, 2),
+        queueKvPerMessage: round(totals.queue.kv / events, 2),
         queueBatches: totals.batches,
         queueMessages: totals.messages,
       },
@@ -285,21 +316,26 @@ async function fakeStats(scg: string, token: string, sender: string): Promise<Fa
   )
 }
 
-/** The guids of the fake's recorded requests: the last part of each `external_id`. */
-async function fakeGuids(scg: string, token: string, events: number): Promise<Set<string>> {
+interface RecordedRequest {
+  external_id: string | null
+  state: string
+  created_date: number
+}
+
+/** The fake's recorded requests for `token` (each `external_id` ends with the event's guid). */
+async function fakeRequests(scg: string, token: string, events: number): Promise<RecordedRequest[]> {
   const res = await fetch(
     `${scg}/scg-external-api/api/v1/messaging/message_requests?offset=0&limit=${events * 2 + 100}`,
     { headers: { authorization: `Bearer ${token}` } },
   )
-  const body = (await res.json()) as { list: { external_id: string | null }[] }
-  return new Set(body.list.map((r) => r.external_id?.split('|').pop() ?? ''))
+  return ((await res.json()) as { list: RecordedRequest[] }).list
 }
 
 export function printBurst(r: BurstResult): void {
   const [a, b] = r.sides
   if (!a || !b) return
   console.log(
-    `\nCampaign burst: ${r.events} events at ${r.connections} connections, one sender paced at ${r.mps} segments/s (tenant and fake SCG); local D1/KV, queue and pacer in Miniflare`,
+    `\nCampaign burst: ${r.events} events at ${r.connections} connections, one sender paced at ${r.mps} segments/s (tenant and fake SCG); local D1/KV, queue and pacer in Miniflare; ${r.machine.cpus} CPUs, load ${r.machine.load1} before`,
   )
   const status = (s: BurstSide) => {
     const ok = s.statuses['200 OK'] ?? 0
@@ -316,6 +352,7 @@ export function printBurst(r: BurstResult): void {
       (s) => `${s.fake.ratePerSecond} (${round(((s.fake.ratePerSecond - r.mps) / r.mps) * 100)} %)`,
     ],
     ['  after the first burst of 200', (s) => s.fake.steadyPerSecond],
+    ['  median second after accept phase', (s) => s.fake.afterAcceptMedianPerSecond],
     ['busiest second at fake', (s) => s.fake.maxPerSecond],
     ['at fake / distinct guids', (s) => `${s.fake.accepted} / ${s.fake.distinctGuids}`],
     ['duplicates', (s) => s.duplicates],
@@ -325,11 +362,17 @@ export function printBurst(r: BurstResult): void {
     ['first request → last send s', (s) => s.drain.firstRequestToLastSend_s],
     ['D1 calls/msg: requests', (s) => s.d1.requestCallsPerMessage],
     ['D1 calls/msg: queue consumer', (s) => s.d1.queueCallsPerMessage],
+    ['KV calls/msg: requests / queue', (s) => `${s.d1.requestKvPerMessage} / ${s.d1.queueKvPerMessage}`],
     ['queue batches (messages)', (s) => `${s.d1.queueBatches} (${s.d1.queueMessages})`],
     ['workerd CPU ms/msg', (s) => s.workerdCpuMsPerMessage],
   ]
   console.log(`${''.padEnd(32)} ${'sync'.padEnd(26)} queued`)
   for (const [label, cell] of rows)
     console.log(`${label.padEnd(32)} ${String(cell(a)).padEnd(26)} ${cell(b)}`)
-  for (const s of r.sides) if (!s.drained) console.log(`[${s.mode}] NOT DRAINED before the deadline`)
+  for (const s of r.sides) {
+    if (!s.drained) console.log(`[${s.mode}] NOT DRAINED before the deadline`)
+    console.log(`[${s.mode}] sends per second since the first request: ${s.fake.perSecond.join(' ')}`)
+    if (s.fake.overRateAt_s.length && s.mode === 'queued')
+      console.log(`[${s.mode}] over-rate sends at (s): ${s.fake.overRateAt_s.join(' ')}`)
+  }
 }

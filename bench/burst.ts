@@ -352,7 +352,7 @@ export function printBurst(r: BurstResult): void {
       (s) => `${s.fake.ratePerSecond} (${round(((s.fake.ratePerSecond - r.mps) / r.mps) * 100)} %)`,
     ],
     ['  after the first burst of 200', (s) => s.fake.steadyPerSecond],
-    ['  median second after accept phase', (s) => s.fake.afterAcceptMedianPerSecond],
+    ['  median second after accept phase', (s) => s.fake.afterAcceptMedianPerSecond || '-'],
     ['busiest second at fake', (s) => s.fake.maxPerSecond],
     ['at fake / distinct guids', (s) => `${s.fake.accepted} / ${s.fake.distinctGuids}`],
     ['duplicates', (s) => s.duplicates],

@@ -124,7 +124,7 @@ async function main() {
     if (only === undefined || only === 'profile')
       profileSummary = await profileSends(vars, Math.min(seconds, 5))
 
-    if (only === undefined || only === 'burst') {
+    if (only === 'burst' || (only === undefined && !quick)) {
       burst = await benchBurst(providers.info, {
         events: Number(process.env.BENCH_BURST_EVENTS) || 10_000,
         connections: 64,

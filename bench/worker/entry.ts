@@ -7,10 +7,9 @@ import { MemoryD1 } from './memory-d1'
 import { MemoryKV } from './memory-kv'
 import sqlWasm from './sql-wasm.wasm'
 
-// wrangler.toml binds the bulk-copy Workflow to this Worker's `BulkCopyWorkflow` class: without the
-// re-export, workerd refuses to start the benchmark's Worker.
-// @ts-expect-error resolved by the benchmark's Miniflare module list, not by TypeScript
-// Likewise the sender pacer's Durable Object class, which the campaign-burst part binds as PACER.
+// wrangler.toml binds the bulk-copy Workflow to this Worker's `BulkCopyWorkflow` class (and the campaign-burst
+// part binds PACER to its `SenderPacer` Durable Object class): without the re-exports, workerd refuses to
+// start the benchmark's Worker.
 // @ts-expect-error resolved by the benchmark's Miniflare module list, not by TypeScript
 export { BulkCopyWorkflow, SenderPacer } from './index.js'
 

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { FIXTURE_TENANT } from '../test/support/constants'
 import { type AlternateResult, compareLogLevels, printAlternate } from './alternate'
+import { type BurstResult, benchBurst, printBurst } from './burst'
 import { runRole, startChild } from './children'
 import { compareBuilds, printComparison } from './compare'
 import { type BenchWorker, bundleSize, type Storage, startBenchWorker } from './miniflare'
@@ -27,12 +28,13 @@ import type { CallCounts } from './worker/counts'
  * D1 ceiling simulation; a CPU profile of SCG sends (in-memory mode); the bundle size. How to read it:
  * docs/bench-method.md.
  *
- * BENCH_ONLY=routes|scaling|loglevel|profile runs one part; BENCH_ONLY=compare BENCH_BASELINE=<other build's
+ * BENCH_ONLY=routes|scaling|loglevel|profile|burst runs one part; BENCH_ONLY=compare BENCH_BASELINE=<other build's
  * dist/index.js> compares that build with this one in alternating rounds (bench/compare.ts; BENCH_ROUNDS,
  * default 3).
  * Options: BENCH_SECONDS or `--seconds N` per load case (default 5); `--quick` (2 s, 1 and 16
  * connections, no scaling run); `--s3` also runs the S3 copy benchmark (else `npm run bench:s3`);
- * BENCH_D1_QUERY_MS (default 8) for the ceiling simulation.
+ * BENCH_D1_QUERY_MS (default 8) for the ceiling simulation; BENCH_BURST_EVENTS (default 10000) for the
+ * campaign burst (bench/burst.ts).
  */
 
 interface Row extends LoadResult {
@@ -68,7 +70,14 @@ async function main() {
   const quick = args.includes('--quick')
   const seconds = opt('--seconds') ?? (Number(process.env.BENCH_SECONDS) || (quick ? 2 : 5))
   const connectionsList = quick ? [1, 16] : [1, 16, 64]
-  const only = process.env.BENCH_ONLY as 'routes' | 'scaling' | 'loglevel' | 'profile' | 'compare' | undefined
+  const only = process.env.BENCH_ONLY as
+    | 'routes'
+    | 'scaling'
+    | 'loglevel'
+    | 'profile'
+    | 'compare'
+    | 'burst'
+    | undefined
 
   const bundle = bundleSize()
   console.log(
@@ -82,6 +91,7 @@ async function main() {
   let scaling: ScalingResult | undefined
   let logLines: AlternateResult | undefined
   let profileSummary: Awaited<ReturnType<typeof profileSends>> | undefined
+  let burst: BurstResult | undefined
   try {
     if (only === 'compare') {
       const baseline = process.env.BENCH_BASELINE
@@ -113,6 +123,13 @@ async function main() {
 
     if (only === undefined || only === 'profile')
       profileSummary = await profileSends(vars, Math.min(seconds, 5))
+
+    if (only === 'burst' || (only === undefined && !quick)) {
+      burst = await benchBurst(providers.info, {
+        events: Number(process.env.BENCH_BURST_EVENTS) || 10_000,
+        connections: 64,
+      })
+    }
   } finally {
     await providers.stop()
   }
@@ -124,6 +141,7 @@ async function main() {
   if (scaling) printScaling(scaling)
   if (logLines) printAlternate(logLines)
   if (profileSummary) printProfile(profileSummary)
+  if (burst) printBurst(burst)
   console.log(`\nbundle ${bundle.minKiB} KiB minified / ${bundle.gzipKiB} KiB gzip`)
   if (s3.length) printS3Table(s3)
 
@@ -139,6 +157,7 @@ async function main() {
     scaling,
     log_lines: logLines,
     profile: profileSummary,
+    burst,
     s3,
   }
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)

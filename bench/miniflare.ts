@@ -23,6 +23,8 @@ export interface BenchWorker {
   storage: Storage
   /** CPU seconds used so far by this instance's workerd process. */
   cpuSeconds(): number
+  /** The D1 database behind `DB` (Miniflare's simulator; in memory mode not the one the Worker uses). */
+  d1(): ReturnType<Miniflare['getD1Database']>
   stop(): Promise<void>
 }
 
@@ -37,6 +39,13 @@ export interface BenchWorkerOptions {
   inspectorPort?: number
   /** Another build of the connector to serve instead of dist/index.js (`BENCH_ONLY=compare`). */
   bundle?: string
+  /**
+   * Also run wrangler.toml's send queue (producer SENDS, consumer on "sends" with its batch settings)
+   * and the PACER Durable Object (SQLite storage), as the campaign-burst part needs.
+   */
+  queues?: boolean
+  /** The wrapper counts every request's and queue invocation's binding calls (`GET /__bench/totals`). */
+  countAll?: boolean
 }
 
 const BUILD = path.join('bench', '.build', 'worker')
@@ -99,6 +108,14 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     ...(workerOptions.workflows && Object.keys(workerOptions.workflows).length
       ? { workflows: workerOptions.workflows }
       : {}),
+    ...(options.queues
+      ? {
+          queueProducers: workerOptions.queueProducers,
+          queueConsumers: workerOptions.queueConsumers,
+          durableObjects: workerOptions.durableObjects,
+          durableObjectsPersist: path.join(state, 'do'),
+        }
+      : {}),
     bindings: {
       ...(workerOptions.bindings as Record<string, string>),
       ...options.vars,
@@ -106,6 +123,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
       BENCH_MIGRATIONS: options.storage === 'memory' ? JSON.stringify(queries) : '[]',
       BENCH_DB_GROUPS: JSON.stringify(options.groups ?? {}),
       BENCH_D1_QUERY_MS: String(options.queryMs ?? 0),
+      BENCH_COUNT_ALL: options.countAll ? '1' : '0',
     },
     modulesRoot: root,
     modules: [
@@ -136,6 +154,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     url,
     storage: options.storage,
     cpuSeconds: () => cpuSecondsOf(pids),
+    d1: () => mf.getD1Database('DB'),
     stop: async () => {
       await mf.dispose()
       rmSync(state, { recursive: true, force: true })

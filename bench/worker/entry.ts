@@ -7,10 +7,11 @@ import { MemoryD1 } from './memory-d1'
 import { MemoryKV } from './memory-kv'
 import sqlWasm from './sql-wasm.wasm'
 
-// wrangler.toml binds the bulk-copy Workflow to this Worker's `BulkCopyWorkflow` class: without the
-// re-export, workerd refuses to start the benchmark's Worker.
+// wrangler.toml binds the bulk-copy Workflow to this Worker's `BulkCopyWorkflow` class (and the campaign-burst
+// part binds PACER to its `SenderPacer` Durable Object class): without the re-exports, workerd refuses to
+// start the benchmark's Worker.
 // @ts-expect-error resolved by the benchmark's Miniflare module list, not by TypeScript
-export { BulkCopyWorkflow } from './index.js'
+export { BulkCopyWorkflow, SenderPacer } from './index.js'
 
 /**
  * The benchmark's entry in front of the built connector. It changes nothing the connector does; it only
@@ -22,6 +23,9 @@ export { BulkCopyWorkflow } from './index.js'
  *   isolate with a database binding map); `BENCH_D1_QUERY_MS` models each database's single thread.
  *
  * A request with `x-bench-probe: <id>` is counted; `GET /__bench/probe/<id>` returns its counts.
+ * `BENCH_COUNT_ALL=1`: every other request is counted too, all into one running total, and so is every
+ * queue consumer invocation (into another); `GET /__bench/totals` returns both, with the queue's batch
+ * and message counts.
  */
 
 interface BenchEnv {
@@ -31,10 +35,20 @@ interface BenchEnv {
   BENCH_MIGRATIONS?: string
   BENCH_DB_GROUPS?: string
   BENCH_D1_QUERY_MS?: string
+  BENCH_COUNT_ALL?: string
 }
 
 interface Connector {
   fetch(request: Request, env: unknown, ctx: ExecutionContext): Promise<Response>
+  queue?(batch: MessageBatch<unknown>, env: unknown, ctx: ExecutionContext): Promise<void>
+}
+
+/** Running totals when `BENCH_COUNT_ALL=1`: requests without a probe, and queue consumer invocations. */
+const totals = {
+  requests: new BindingCounter(),
+  queue: new BindingCounter(),
+  batches: 0,
+  messages: 0,
 }
 
 const requestCounter = new AsyncLocalStorage<BindingCounter>()
@@ -82,10 +96,21 @@ export default {
       const body: { beforeReply: CallCounts; afterReply: CallCounts } = counter
       return Response.json({ beforeReply: body.beforeReply, afterReply: body.afterReply })
     }
+    if (path === '/__bench/totals') {
+      return Response.json({
+        requests: { beforeReply: totals.requests.beforeReply, afterReply: totals.requests.afterReply },
+        queue: totals.queue.beforeReply,
+        batches: totals.batches,
+        messages: totals.messages,
+      })
+    }
     const tenant = tenantOf(path)
     const target = envs[(tenant && groupOf[tenant]) || 0] ?? envs[0]
     const probe = request.headers.get('x-bench-probe')
-    if (!probe) return (connector as Connector).fetch(request, target, ctx)
+    if (!probe) {
+      if (env.BENCH_COUNT_ALL !== '1') return (connector as Connector).fetch(request, target, ctx)
+      return requestCounter.run(totals.requests, () => (connector as Connector).fetch(request, target, ctx))
+    }
     const counter = new BindingCounter()
     probes.set(probe, counter)
     const response = await requestCounter.run(counter, () =>
@@ -93,5 +118,16 @@ export default {
     )
     counter.markReplied()
     return response
+  },
+
+  async queue(batch: MessageBatch<unknown>, env: BenchEnv, ctx: ExecutionContext): Promise<void> {
+    prepared ??= prepare(env)
+    const { envs } = await prepared
+    const handler = (connector as Connector).queue
+    if (!handler) throw new Error('the connector has no queue handler')
+    totals.batches++
+    totals.messages += batch.messages.length
+    if (env.BENCH_COUNT_ALL !== '1') return handler(batch, envs[0], ctx)
+    return requestCounter.run(totals.queue, () => handler(batch, envs[0], ctx))
   },
 }

@@ -42,7 +42,7 @@ export default {
     ctx.waitUntil(runScheduled(deps, controller.scheduledTime))
     ctx.waitUntil(sweepBulkJobs(deps))
   },
-  async queue(batch, env) {
+  async queue(batch, env, ctx) {
     const { deps, issues } = appFor(env)
     if (!deps) {
       // Retried by the queue (and found by the cron) once the configuration is fixed.
@@ -50,6 +50,6 @@ export default {
       batch.retryAll({ delaySeconds: 60 })
       return
     }
-    await consumeSends(deps, batch)
+    await consumeSends({ ...deps, waitUntil: (p) => ctx.waitUntil(p) }, batch)
   },
 } satisfies ExportedHandler<Env>

@@ -27,6 +27,8 @@ import { slowDownSender } from './slow-down'
 export const HORIZON_MS = 15_000
 /** Provider calls in flight at once per invocation (a Worker may hold six connections). */
 const PARALLEL = 6
+/** A send this much later than its time is a stall: the sender's later sends move back by as much. */
+const STALL_MS = 50
 /** After a slow-down answer the message comes back after this long (the pacer's pause plus a margin). */
 const SLOW_DOWN_DELAY_S = 2
 
@@ -126,8 +128,11 @@ export async function consumeSends(deps: Deps, batch: MessageBatch<unknown>): Pr
   const outcome: D1PreparedStatement[] = []
   const after: (() => Promise<unknown>)[] = []
   const slowed = new Set<string>()
+  const lags = new Map<string, number>()
+  // In time order, so a stall delays the rest of a sender's messages instead of sending them together.
+  taken.sort((a, b) => a.it.at - b.it.at)
   await pool(taken, PARALLEL, async ({ it, blocked }) => {
-    await settleOne(ctx, it, blocked, outcome, after, slowed)
+    await settleOne(ctx, it, blocked, { outcome, after, slowed, lags })
   })
   if (outcome.length > 0) {
     try {
@@ -242,15 +247,19 @@ async function requeue(ctx: RequestContext, later: Item[]) {
   }
 }
 
+/** What the sends of one batch share: the statements and later work they add, and each sender's lag. */
+interface BatchState {
+  outcome: D1PreparedStatement[]
+  after: (() => Promise<unknown>)[]
+  /** Senders told to slow down in this batch (once each). */
+  slowed: Set<string>
+  /** How late each sender's sends run behind their reserved times (ms): later sends keep their spacing. */
+  lags: Map<string, number>
+}
+
 /** Decide, send and record one taken message; statements go to `outcome`, CI360 events to `after`. */
-async function settleOne(
-  ctx: RequestContext,
-  it: Item,
-  blocked: SuppressionRow | null,
-  outcome: D1PreparedStatement[],
-  after: (() => Promise<unknown>)[],
-  slowed: Set<string>,
-) {
+async function settleOne(ctx: RequestContext, it: Item, blocked: SuppressionRow | null, b: BatchState) {
+  const { outcome, after, slowed } = b
   const { tenant, prepared, event } = it
   const { guid } = it.send
   const deliveries = ctx.stores.deliveries
@@ -306,8 +315,12 @@ async function settleOne(
     )
     return
   }
-  const wait = it.at - ctx.now()
+  const due = it.at + (b.lags.get(it.pacer) ?? 0)
+  const wait = due - ctx.now()
   if (wait > 0) await (ctx.sleep ?? sleep)(wait)
+  // A stall (not a timer's few ms of slack) pushes the sender's later messages back by as much.
+  const late = ctx.now() - due
+  if (late > STALL_MS) b.lags.set(it.pacer, (b.lags.get(it.pacer) ?? 0) + late)
   const result = await prepared.provider.send(prepared.message)
   const now = ctx.now()
   const sender = prepared.message.sender ?? ''

@@ -29,12 +29,12 @@ export interface SenderList {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
-/** Rates are shown to the hundredth of a segment per second. */
-const rate = (n: number) => Math.round(n * 100) / 100
+/** Rates to three significant digits (a pace may be far below one segment per second). */
+const rate = (n: number) => Number(n.toPrecision(3))
 
 /**
- * The senders to show: every (provider, sender) with queued rows, then each sender of the tenant's
- * `senders` setting that has none. The setting does not say which provider a sender belongs to, so such
+ * The senders to show, longest queue first: every (provider, sender) with queued rows, and each sender
+ * of the tenant's `senders` setting that has none. The setting does not say which provider a sender belongs to, so such
  * a sender is listed once, under `scg` (the provider with a default pace).
  */
 export function sendersOf(tenant: TenantConfig, queues: SenderQueue[]): SenderQueue[] {
@@ -42,8 +42,12 @@ export function sendersOf(tenant: TenantConfig, queues: SenderQueue[]): SenderQu
   const idle = Object.keys(tenant.settings.senders)
     .filter((s) => !listed.has(s))
     .map((sender): SenderQueue => ({ provider: 'scg', sender, queued: 0, oldestAt: 0 }))
+  // The longest queues first; then by provider and sender, so the order is stable.
   return [...queues, ...idle].sort(
-    (a, b) => a.provider.localeCompare(b.provider) || (a.sender ?? '').localeCompare(b.sender ?? ''),
+    (a, b) =>
+      b.queued - a.queued ||
+      a.provider.localeCompare(b.provider) ||
+      (a.sender ?? '').localeCompare(b.sender ?? ''),
   )
 }
 

@@ -17,6 +17,7 @@ import { createInboundEventStore } from './storage/inbound-events'
 import { createMessageSearch } from './storage/message-search'
 import type { QueuedSend } from './storage/queued-send'
 import { createRetentionStore } from './storage/retention'
+import { createSenderQueueReader } from './storage/sender-queues'
 import { createStatsReader } from './storage/stats'
 import { createStuckClaimStore } from './storage/stuck-claims'
 import { createSuppressionStore } from './storage/suppressions'
@@ -81,6 +82,8 @@ export interface Deps extends Runtime {
     stats: ReturnType<typeof createStatsReader>
     retention: ReturnType<typeof createRetentionStore>
     suppressions: ReturnType<typeof createSuppressionStore>
+    /** Accepted (queued) rows per provider and sender: the console's Senders view. */
+    senderQueues: ReturnType<typeof createSenderQueueReader>
   }
   /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
   ci360(tenant: TenantConfig): Ci360Client
@@ -121,6 +124,7 @@ export function createDeps(runtime: Runtime): Deps {
       stats: createStatsReader(runtime.db),
       retention: createRetentionStore(runtime.db),
       suppressions: createSuppressionStore(runtime.db),
+      senderQueues: createSenderQueueReader(runtime.db),
     },
     ci360(tenant) {
       let client = ci360Clients.get(tenant)

@@ -52,7 +52,9 @@
     say(`${label}…`, 'ok')
     try {
       const message = await fn()
-      say(message || `${label}: done`, 'ok')
+      // A loader may return { text, kind } to report a partial answer as an error.
+      if (message && typeof message === 'object') say(message.text, message.kind)
+      else say(message || `${label}: done`, 'ok')
     } catch (e) {
       if (e.status === 401) return signOut('Wrong tenant or admin key, or the key was revoked.')
       say(`${label} failed: ${e.message}${e.code ? ` (${e.code})` : ''}`, 'error')
@@ -76,7 +78,11 @@
         el(
           'tr',
           {},
-          headers.map((h) => el('th', { scope: 'col' }, h)),
+          headers.map((h) =>
+            typeof h === 'string'
+              ? el('th', { scope: 'col' }, h)
+              : el('th', { scope: 'col', class: h.class }, h.text),
+          ),
         ),
       ),
       el(
@@ -459,6 +465,70 @@
   }
   const refreshFailed = () => loadList('failed', '/failed-requests', $('failed-search'), renderFailed, false)
 
+  // ---- Senders ----------------------------------------------------------------------------
+  const perSecond = (n) => (n == null ? '—' : `${n}`)
+
+  /** "4.95 / 10 seg/s", with the slow-down factor when the pace is reduced; "unpaced" without a pace. */
+  function rateCell(s) {
+    if (s.configured_mps == null) return el('td', {}, 'unpaced')
+    const text = `${perSecond(s.current_mps)} / ${s.configured_mps} seg/s`
+    const slowed = s.factor != null && s.factor < 1
+    return el(
+      'td',
+      { class: 'num' },
+      text,
+      slowed ? ' ' : '',
+      slowed ? el('span', { class: 'pill slowed' }, `×${Math.round(s.factor * 100) / 100}`) : '',
+    )
+  }
+
+  function slowDownCell(s) {
+    if (s.slow_downs == null) return el('td', {}, '—')
+    if (!s.last_slow_down) return el('td', { class: 'muted' }, 'none')
+    const total = s.slow_downs > 1 ? ` (${s.slow_downs} in all)` : ''
+    return el('td', {}, pill(s.last_slow_down.reason), ` ${when(s.last_slow_down.at)}${total}`)
+  }
+
+  function renderSenders(rows) {
+    table(
+      'senders-table',
+      [
+        'Provider',
+        'Sender',
+        { text: 'Queued', class: 'num' },
+        'Oldest queued',
+        { text: 'Rate now / configured', class: 'num' },
+        'Last slow-down',
+      ],
+      rows.map((s) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, s.provider),
+          el('td', {}, s.sender ?? '(default sender)'),
+          el('td', { class: 'num' }, String(s.queued)),
+          el('td', {}, when(s.oldest_queued_at)),
+          rateCell(s),
+          slowDownCell(s),
+        ),
+      ),
+      'No sender has queued messages, and the tenant configures no senders.',
+    )
+  }
+
+  async function loadSenders() {
+    const { body } = await api('/senders')
+    renderSenders(body.items)
+    const queued = body.items.reduce((n, s) => n + s.queued, 0)
+    const shownText = `${body.items.length} ${body.items.length === 1 ? 'sender' : 'senders'}, ${queued} queued`
+    if (body.pacer_unavailable)
+      return {
+        text: `${shownText}; a pacer did not answer, its rate and slow-downs show as —`,
+        kind: 'error',
+      }
+    return shownText
+  }
+
   // ---- Opt-outs ---------------------------------------------------------------------------
   // Numbers are masked like the event viewer's until the operator reveals them.
   let optoutsRevealed = false
@@ -577,6 +647,7 @@
     messages: () => loadList('messages', '/messages', $('message-search'), renderMessages, false),
     events: () => loadList('events', '/events', $('event-search'), renderEvents, false),
     failed: refreshFailed,
+    senders: loadSenders,
     optouts: refreshOptouts,
   }
 
@@ -600,6 +671,7 @@
       'messages-table',
       'events-table',
       'failed-table',
+      'senders-table',
       'optouts-table',
       'import-result',
       'message-detail',
@@ -638,6 +710,7 @@
   })
   $('signout').addEventListener('click', () => signOut())
   $('refresh').addEventListener('click', (e) => act(e.currentTarget, 'Refreshing', loaders.dashboard))
+  $('senders-refresh').addEventListener('click', (e) => act(e.currentTarget, 'Refreshing', loaders.senders))
   for (const b of document.querySelectorAll('[data-tab]'))
     b.addEventListener('click', () => show(b.dataset.tab))
   for (const [form, kind] of [

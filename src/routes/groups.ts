@@ -10,6 +10,7 @@ import { oauthOperations, oauthRoutes } from './oauth'
 import { operatorEventOperations, operatorEventRoutes } from './operator-events'
 import { operatorSearchOperations, operatorSearchRoutes } from './operator-search'
 import { scgWebhookOperations, scgWebhookRoutes } from './scg-webhooks'
+import { senderOperations, senderRoutes } from './senders'
 import { suppressionOperations, suppressionRoutes } from './suppressions'
 import { twilioWebhookOperations, twilioWebhookRoutes } from './twilio-webhooks'
 
@@ -36,4 +37,5 @@ export const routeGroups: readonly RouteGroup[] = [
   { routes: operatorEventRoutes, operations: operatorEventOperations },
   { routes: operatorSearchRoutes, operations: operatorSearchOperations },
   { routes: suppressionRoutes, operations: suppressionOperations },
+  { routes: senderRoutes, operations: senderOperations },
 ]

@@ -5,7 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DevServer, startWranglerDev } from '../../bench/wrangler-dev'
 import { startFakes } from '../fakes'
-import { FIXTURE_TENANT } from '../support/constants'
+import { FIXTURE_TENANT, OTHER_TENANT } from '../support/constants'
 
 /**
  * The operator console in headless Chromium (Debian's `chromium`, installed by .ci/run), driven by
@@ -34,6 +34,15 @@ const ARGS = [
 const ADMIN_KEY = `admin-${crypto.randomUUID()}`
 const API_KEY = `ci360-${crypto.randomUUID()}`
 const SCG_TOKEN = `scg-console-${crypto.randomUUID().slice(0, 8)}`
+/** The tenant of the Senders view: queued sending, its own SCG token and admin key. */
+const QUEUED = {
+  admin: `admin-q-${crypto.randomUUID()}`,
+  api: `ci360-q-${crypto.randomUUID()}`,
+  token: `scg-queued-${crypto.randomUUID().slice(0, 8)}`,
+  /** The fixture's FROM, paced at one segment per 100 s: the first message goes, the rest wait. */
+  sender: 'channel:Zx8QpLm2RkWc4sTn7YbVhA',
+  idle: 'channel:IdleSenderChan000000001',
+}
 const WEBHOOK = { username: 'em-console', password: `pw-${crypto.randomUUID()}` }
 
 let fakes: Awaited<ReturnType<typeof startFakes>>
@@ -93,10 +102,22 @@ beforeAll(async () => {
     scg_response_event_DELIVERED: 'SMS Delivered',
     scg_webhook: { basic: WEBHOOK },
   }
+  const queued = {
+    ...tenant,
+    api_keys: [QUEUED.api],
+    admin_api_keys: [QUEUED.admin],
+    scg_access_token: QUEUED.token,
+    send_mode: 'queued',
+    senders: { [QUEUED.sender]: { mps: 0.01 }, [QUEUED.idle]: { mps: 5, burst: 20 } },
+  }
   const port = 23000 + Math.floor(Math.random() * 900)
   server = await startWranglerDev(
     port,
-    { [`TENANT_${FIXTURE_TENANT}`]: JSON.stringify(tenant), log_level: 'warn' },
+    {
+      [`TENANT_${FIXTURE_TENANT}`]: JSON.stringify(tenant),
+      [`TENANT_${OTHER_TENANT}`]: JSON.stringify(queued),
+      log_level: 'warn',
+    },
     { inspector: true, migrate: true },
   )
   await seed()
@@ -251,5 +272,58 @@ describe('operator console in Chromium', () => {
     await expect.poll(() => status().textContent()).toContain('opt-outs shown')
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await page.screenshot({ path: shot('console-optouts-phone.png'), fullPage: true })
+  })
+
+  it('shows each sender of a queued tenant: queued count, rate now and configured, last slow-down', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 })
+    // SCG answers the first paced send 429: the sender's pacer slows down and its messages stay queued.
+    await fetch(`${fakes.urls.scg}/__control/script`, {
+      method: 'POST',
+      body: JSON.stringify({ key: QUEUED.token, responses: [{ status: 429, body: { error_code: '1039' } }] }),
+    })
+    for (let i = 0; i < 3; i++) {
+      const event = { ...outbound(crypto.randomUUID()), externalTenantId: OTHER_TENANT }
+      const res = await post(`${server.url}/v1/tenants/${OTHER_TENANT}/scg/messages`, event, {
+        'x-api-key': QUEUED.api,
+      })
+      expect(res.status).toBe(202)
+    }
+    const senders = async () => {
+      const res = await fetch(`${server.url}/v1/tenants/${OTHER_TENANT}/senders`, {
+        headers: { 'x-api-key': QUEUED.admin },
+      })
+      const body = (await res.json()) as { items: Record<string, any>[] }
+      return body.items.find((i) => i.sender === QUEUED.sender)
+    }
+    // The queue's consumer runs on its own: wait for its slow-down to be recorded.
+    await expect
+      .poll(async () => (await senders())?.slow_downs ?? 0, { timeout: 60_000, interval: 500 })
+      .toBeGreaterThan(0)
+    const item = await senders()
+    expect(item?.queued).toBeGreaterThanOrEqual(2)
+
+    await page.click('#signout')
+    await page.fill('#tenant', OTHER_TENANT)
+    await page.fill('#key', QUEUED.admin)
+    await page.click('#login button[type=submit]')
+    await page.locator('#chart canvas').waitFor()
+    await page.click('[data-tab=senders]')
+    await expect.poll(() => status().textContent()).toMatch(/2 senders, \d+ queued/)
+    const row = page.locator('#senders-table tbody tr', { hasText: QUEUED.sender })
+    const cells = await row.locator('td').allTextContents()
+    expect(cells.slice(0, 3)).toEqual(['scg', QUEUED.sender, String(item?.queued)])
+    // The pace recovers step by step after the slow-down: the factor may have grown since.
+    expect(cells[4]).toMatch(/^0\.00\d+ \/ 0\.01 seg\/s/)
+    expect(cells[5]).toContain(item?.last_slow_down?.reason)
+    const idle = await page
+      .locator('#senders-table tbody tr', { hasText: QUEUED.idle })
+      .locator('td')
+      .allTextContents()
+    expect(idle.slice(2, 6)).toEqual(['0', '—', '4.95 / 5 seg/s', 'none'])
+    await page.screenshot({ path: shot('console-senders.png') })
+
+    await page.setViewportSize({ width: 390, height: 844 })
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
+    await page.screenshot({ path: shot('console-senders-phone.png'), fullPage: true })
   })
 })

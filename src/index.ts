@@ -7,6 +7,7 @@ import { createLogger } from './lib/log'
 import { consumeSends } from './pacing/consumer'
 import { runScheduled } from './scheduled'
 
+export { ProviderBreaker } from './breaker/provider-breaker'
 export { BulkCopyWorkflow } from './bulk/workflow'
 export { SenderPacer } from './pacer/sender-pacer'
 

@@ -100,7 +100,7 @@ describe('slow-down signals: back on the queue, the sender slowed, no failure re
     receipt['event-id'] = crypto.randomUUID().replaceAll('-', '').slice(0, 22)
     receipt.event.timestamp = new Date().toISOString()
     receipt.event['fld-val-list'].message_request_id = sent.provider_message_id
-    receipt.event['fld-val-list'].external_message_request_id = (request?.body as any).external_id
+    receipt.event['fld-val-list'].external_message_request_id = (request?.body as any)?.external_id
     const res = await h.eventManager(t).deliver(receipt)
 
     expect(res.status).toBe(200)
@@ -157,7 +157,7 @@ describe('slow-down signals: back on the queue, the sender slowed, no failure re
     receipt['event-id'] = crypto.randomUUID().replaceAll('-', '').slice(0, 22)
     receipt.event.timestamp = new Date().toISOString()
     receipt.event['fld-val-list'].message_request_id = sent.provider_message_id
-    receipt.event['fld-val-list'].external_message_request_id = (request?.body as any).external_id
+    receipt.event['fld-val-list'].external_message_request_id = (request?.body as any)?.external_id
 
     const res = await h.eventManager(t).deliver(receipt)
 

@@ -3,7 +3,7 @@
  * HTTP edge to the capabilities, to the vendor formats and storage, to lib. Run by `npm run check`.
  */
 const EDGE = '^src/(app|index|scheduled|failed-request-kinds)\\.ts$|^src/(http|routes)/'
-const CAPABILITIES = '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|openapi|genesys|pacing)/'
+const CAPABILITIES = '^src/(outbound|inbound|retry|admin|oauth|s3|bulk|openapi|genesys|pacing|failover)/'
 const OUTBOX = '^src/outbox/'
 const COMPLIANCE = '^src/compliance/'
 const DEPS = '^src/deps\\.ts$'

@@ -1,3 +1,4 @@
+import type { ProviderBreaker } from './breaker/provider-breaker'
 import { type Ci360Client, ci360ConfigOf, createCi360Client } from './ci360/client'
 import { type Config, loadConfig } from './config/env'
 import type { TenantConfig } from './config/tenant'
@@ -22,6 +23,7 @@ import { createStatsReader } from './storage/stats'
 import { createStuckClaimStore } from './storage/stuck-claims'
 import { createSuppressionStore } from './storage/suppressions'
 import { createWebhookEventStore } from './storage/webhook-events'
+import { probeReach, type ReachProbe } from './upstream/probe'
 
 /** The outside world: bindings, parsed config, clock, randomness and `fetch`. Tests build their own. */
 export interface Runtime {
@@ -41,8 +43,12 @@ export interface Runtime {
    * `BulkJobParams` of `bulk/params.ts`; absent where only `bulk_mode=sync` is used.
    */
   bulkCopy?: Workflow
+  /** Tells a refused connection from a dropped one after a transport error (`upstream/probe.ts`). */
+  probe?: ReachProbe
   /** The queue of paced sends (`send_mode: queued`, docs/pacing.md); absent where only `sync` is used. */
   sends?: Queue<QueuedSend>
+  /** One breaker per (tenant, provider) (docs/guarantees.md, "Failover"); absent: every route is allowed. */
+  breakers?: DurableObjectNamespace<ProviderBreaker>
   /** One pacer per (tenant, provider, sender) (docs/pacing.md); absent where only `sync` is used. */
   pacers?: DurableObjectNamespace<SenderPacer>
   /** The request's `waitUntil`: work the reply does not wait for. Absent (cron, tests): it is awaited. */
@@ -60,8 +66,10 @@ export function runtimeOf(env: Env, config: Config): Runtime {
     random: Math.random,
     log: createLogger(config.settings.log_level as LogLevel),
     bulkCopy: env.BULK_COPY,
+    probe: probeReach,
     sends: env.SENDS as Queue<QueuedSend>,
     pacers: env.PACER as unknown as DurableObjectNamespace<SenderPacer>,
+    breakers: env.BREAKER as unknown as DurableObjectNamespace<ProviderBreaker>,
   }
 }
 

@@ -1,8 +1,8 @@
 import { err, ok, type Result } from '../lib/result'
+import { CHANNELS, type Channel } from '../lib/vocabulary'
 
-/** CHANNEL values a creative may name (docs/protocols.md, "CI360"). */
-export const CHANNELS = ['SMS', 'MMS', 'WHATSAPP', 'WECHAT', 'FACEBOOK', 'RCS'] as const
-export type Channel = (typeof CHANNELS)[number]
+/** CHANNEL values a creative may name (docs/protocols.md, "CI360"), kept with the vocabulary. */
+export { CHANNELS, type Channel }
 
 /** A parsed Plain Text creative. */
 export interface Creative {

@@ -13,6 +13,7 @@ import {
 } from './coerce'
 import { DEFAULT_MPS, DefaultMpsSchema, SendersSchema } from './pacing'
 import { QuietHoursSchema } from './quiet-hours'
+import { RoutesSchema } from './routes'
 
 export const DEFAULT_CHANNEL_PREFIXES: Record<string, string> = {
   WHATSAPP: '',
@@ -90,6 +91,10 @@ export const SettingsSchema = z.object({
   default_mps: z._default(jsonish(DefaultMpsSchema), DEFAULT_MPS),
   sent_event: optionalText,
   send_failed_event: optionalText,
+  /** docs/guarantees.md, "Failover": per channel, the ordered provider routes; unset: no failover. */
+  routes: optionalJson(RoutesSchema),
+  failover_open_after: z._default(intRange(1, 1000), 5),
+  failover_probe_seconds: z._default(intRange(1, 86_400), 60),
 })
 
 export type BaseSettings = z.infer<typeof SettingsSchema>

@@ -7,6 +7,10 @@
 export const PROVIDER_IDS = ['scg', 'twilio'] as const
 export type ProviderId = (typeof PROVIDER_IDS)[number]
 
+/** The creative's CHANNEL values (docs/outbound.md); a creative without one is `SMS`. */
+export const CHANNELS = ['SMS', 'MMS', 'WHATSAPP', 'WECHAT', 'FACEBOOK', 'RCS'] as const
+export type Channel = (typeof CHANNELS)[number]
+
 /** What a failed request re-sends: an outbound message, a CI360 event, or a call to Genesys. */
 export const FAILED_REQUEST_KINDS = [...PROVIDER_IDS, 'ci360_event', 'genesys_event'] as const
 export type FailedRequestKind = (typeof FAILED_REQUEST_KINDS)[number]

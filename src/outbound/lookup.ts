@@ -1,5 +1,10 @@
 import { err, ok, type Result } from '../lib/result'
-import type { MessageProvider, OutboundMessage, SendReceipt } from '../providers/types'
+import {
+  LOOKUP_CLOCK_MARGIN_MS,
+  type MessageProvider,
+  type OutboundMessage,
+  type SendReceipt,
+} from '../providers/types'
 import { UpstreamError } from '../upstream/error'
 
 /** What a look-up before a send came to. `sent`: the provider was asked to send (a new message). */
@@ -8,11 +13,7 @@ export interface LookedSend {
   sent: boolean
 }
 
-/**
- * How far back a provider's list is searched: from the claim, less a margin for clocks that disagree
- * (ours and the provider's).
- */
-export const LOOKUP_CLOCK_MARGIN_MS = 5 * 60_000
+export { LOOKUP_CLOCK_MARGIN_MS }
 
 /**
  * After a send whose outcome we could not see (docs/guarantees.md): ask the provider for the message
@@ -33,7 +34,8 @@ export async function lookThenSend(
   const found = await provider.find(message, since - LOOKUP_CLOCK_MARGIN_MS)
   if (!found.ok)
     return { result: err(unknown(provider, `the look-up failed (${found.error.summary()})`)), sent: false }
-  if (found.value) return { result: ok({ messageId: found.value.messageId, found: true }), sent: false }
+  // A routed look-up also names the route that has it (docs/guarantees.md).
+  if (found.value) return { result: ok({ ...found.value, found: true }), sent: false }
   return { result: await provider.send(message), sent: true }
 }
 

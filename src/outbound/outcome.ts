@@ -8,6 +8,7 @@ import { sendOrStore } from '../outbox/send-or-store'
 import { isOptOutCode, OPTED_OUT } from '../providers/opt-out'
 import type { ProviderId, SendReceipt } from '../providers/types'
 import type { UpstreamError } from '../upstream/error'
+import { routeEffect } from './route-effect'
 import { entryOfRefusedSend } from './suppression'
 import type { PreparedOutbound } from './types'
 
@@ -79,6 +80,7 @@ export async function sendFirstAttempt(
               detail: why,
               // A timeout or a lost connection: the provider may have the message; look before re-sending.
               ...(error.ambiguous ? { outcomeUnknown: true } : {}),
+              ...routeEffect(undefined, error),
             }),
           ])
         } catch (e) {
@@ -102,6 +104,7 @@ export async function sendFirstAttempt(
           attempted: true,
           messageId,
           ...(messageId ? { detail: `message_id ${messageId}` } : {}),
+          ...routeEffect(outcome.value, undefined),
         }),
       ])
     } catch (e) {
@@ -133,7 +136,10 @@ export function optOutOfRefusal(
   prepared: Pick<PreparedOutbound, 'provider' | 'message' | 'correlation'>,
   error: UpstreamError,
 ): { statements: D1PreparedStatement[] } | undefined {
-  if (!isOptOutCode(prepared.provider.id, error.providerCode)) return undefined
+  // The provider that answered (a routed send's error names the route that refused it).
+  const answered =
+    error.upstream === 'scg' || error.upstream === 'twilio' ? error.upstream : prepared.provider.id
+  if (!isOptOutCode(answered, error.providerCode)) return undefined
   const code = error.providerCode ?? ''
   const entry = entryOfRefusedSend(tenant, prepared.message, code, prepared.correlation.guid)
   if (!entry) return { statements: [] }

@@ -2,6 +2,7 @@ import { type Creative, parseCreative } from '../ci360/creative'
 import { type OutboundEvent, OutboundEventSchema, trackingCodeOf } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
 import type { Deps } from '../deps'
+import { routedProvider } from '../failover/routed'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { segmentsOf } from '../lib/segments'
@@ -15,6 +16,7 @@ import { acceptQueued, QUEUE_LOST_MS } from './accept'
 import { deferSend, quietHoldOf } from './defer'
 import { lookThenSend } from './lookup'
 import { providerRejected, sendFirstAttempt } from './outcome'
+import { routeEffect } from './route-effect'
 import { notifySuppressed, recordSuppressed, suppressionCheck } from './suppression'
 import type { OutboundRequest, PreparedOutbound, Reply } from './types'
 
@@ -74,7 +76,7 @@ export const inputOf = (event: OutboundEvent, creative: Creative): OutboundInput
  * message. Used by the first attempt and by every retry, so both take the same path.
  */
 export function buildOutbound(
-  deps: Pick<Deps, 'provider' | 'log'>,
+  deps: Pick<Deps, 'provider' | 'log' | 'breakers' | 'now'>,
   providerId: ProviderId,
   tenant: TenantConfig,
   event: OutboundEvent,
@@ -87,7 +89,11 @@ export function buildOutbound(
       details: { field: creative.error.field },
     })
   }
-  const provider = deps.provider(providerId, tenant, origin)
+  // A tenant with `routes` sends every CI360 event along them (docs/guarantees.md, "Failover").
+  const routes = tenant.settings.routes
+  const provider = routes
+    ? routedProvider(deps, providerId, tenant, routes, origin)
+    : deps.provider(providerId, tenant, origin)
   const input = {
     ...inputOf(event, creative.value),
     ...(validitySeconds !== undefined ? { validitySeconds } : {}),
@@ -242,7 +248,13 @@ export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<
     case 'SENT':
       return {
         status: 200,
-        body: { status: 'OK', provider: provider.id, message_id: outcome.value.messageId, guid: event.guid },
+        body: {
+          status: 'OK',
+          // The provider that sent it: a routed send may have failed over (docs/guarantees.md).
+          provider: routeEffect(outcome.value, undefined).route?.provider ?? provider.id,
+          message_id: outcome.value.messageId,
+          guid: event.guid,
+        },
       }
     case 'QUEUED':
       return {

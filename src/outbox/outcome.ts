@@ -1,4 +1,6 @@
 import type { AppError } from '../lib/app-error'
+import type { ProviderId } from '../lib/vocabulary'
+import type { RouteAttempt } from '../storage/deliveries'
 import type { UpstreamAttempt } from '../upstream/attempt'
 import type { UpstreamError } from '../upstream/error'
 
@@ -23,6 +25,9 @@ export interface DeliveryEffect {
   uncertain?: boolean
   /** Nothing was sent because the number is on the opt-out list (docs/compliance.md). */
   suppressed?: boolean
+  /** A routed send (docs/guarantees.md, "Failover"): the route that sent it and the calls made. */
+  route?: { provider: ProviderId; sender: string }
+  routeAttempts?: RouteAttempt[]
 }
 
 /**

@@ -9,6 +9,7 @@ import { QUEUE_LOST_MS } from '../outbound/accept'
 import { deferSend, quietHoldOf } from '../outbound/defer'
 import { optOutOfRefusal, rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
+import { routeEffect } from '../outbound/route-effect'
 import { notifySuppressed, suppressedDetail, suppressionCheck } from '../outbound/suppression'
 import type { PreparedOutbound } from '../outbound/types'
 import { afterFirstFailure } from '../outbox/backoff'
@@ -333,6 +334,7 @@ async function settleOne(ctx: RequestContext, it: Item, blocked: SuppressionRow 
         attempted: true,
         messageId,
         detail: `message_id ${messageId ?? '-'}; sender ${sender || '-'}; ${prepared.segments} segment(s)`,
+        ...routeEffect(result.value, undefined),
       }),
     )
     log.info('outbound sent', {
@@ -409,6 +411,7 @@ function recordFailure(
       lastError: why,
       detail: why,
       ...(error.ambiguous ? { outcomeUnknown: true } : {}),
+      ...routeEffect(undefined, error),
     }),
   )
   ctx.log.warn('outbound failed', {

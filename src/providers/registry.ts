@@ -1,5 +1,6 @@
 import type { TenantConfig } from '../config/tenant'
 import type { FetchFn } from '../lib/http'
+import type { ReachProbe } from '../upstream/probe'
 import { createScgProvider, scgConfigOf } from './scg/client'
 import { scgWebhook } from './scg/inbound'
 import { createTwilioProvider, twilioConfigOf } from './twilio/client'
@@ -13,7 +14,7 @@ import type { InboundSource, MessageProvider, ProviderId, WebhookFormat } from '
 export function createProvider(
   id: ProviderId,
   tenant: TenantConfig,
-  deps: { fetch: FetchFn; now: () => number },
+  deps: { fetch: FetchFn; now: () => number; probe?: ReachProbe | undefined },
   origin: string | undefined,
 ): MessageProvider {
   switch (id) {

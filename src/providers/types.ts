@@ -7,6 +7,7 @@ import type { Result } from '../lib/result'
 import type { ProviderId } from '../lib/vocabulary'
 import type { UpstreamAttempt } from '../upstream/attempt'
 import type { UpstreamError } from '../upstream/error'
+import type { ReachProbe } from '../upstream/probe'
 import type { WebhookReplyBody } from './webhook-reply'
 
 export type { ProviderId, UpstreamAttempt }
@@ -84,6 +85,12 @@ export interface MessageProvider {
   find?(message: OutboundMessage, since: number): Promise<Result<FoundMessage | null, UpstreamError>>
 }
 
+/**
+ * How far back a provider's list is searched: from the claim, less a margin for clocks that disagree
+ * (ours and the provider's).
+ */
+export const LOOKUP_CLOCK_MARGIN_MS = 5 * 60_000
+
 /** A message the provider already has. */
 export interface FoundMessage {
   messageId: string | null
@@ -92,6 +99,8 @@ export interface FoundMessage {
 export interface ProviderContext {
   tenant: TenantConfig
   fetch: FetchFn
+  /** Tells a refused connection from a dropped one (`upstream/probe.ts`); absent: every transport error is ambiguous. */
+  probe?: ReachProbe | undefined
   now: () => number
   log: Logger
   /** Public origin of this Worker (`public_base_url`, else the request origin), for callback URLs. */

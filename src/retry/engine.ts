@@ -224,7 +224,11 @@ export async function attemptRow(
       : effect?.suppressed
         ? 'suppressed'
         : deliveryState(final, decided.exhausted)
-    const unknown = effect?.outcomeUnknown === undefined ? {} : { outcomeUnknown: effect.outcomeUnknown }
+    const unknown = {
+      ...(effect?.outcomeUnknown === undefined ? {} : { outcomeUnknown: effect.outcomeUnknown }),
+      ...(effect?.route ? { route: effect.route } : {}),
+      ...(effect?.routeAttempts ? { routeAttempts: effect.routeAttempts } : {}),
+    }
     statements.push(
       deliveries.transition(
         row.tenant_id,

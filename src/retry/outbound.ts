@@ -3,6 +3,7 @@ import { deferredDetail, type QuietHold, quietHoldOf } from '../outbound/defer'
 import { type LookedSend, lookThenSend } from '../outbound/lookup'
 import { optOutOfRefusal, rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
+import { routeEffect } from '../outbound/route-effect'
 import { findSuppression, notifySuppressed, suppressedDetail } from '../outbound/suppression'
 import type { PreparedOutbound } from '../outbound/types'
 import { retryOutcomeOf } from '../outbox/outcome'
@@ -152,7 +153,11 @@ async function retryOutbound(
     return {
       ...retryOutcomeOf(result.error),
       ...(unsettled ? { attempted: false } : {}),
-      delivery: { outcomeUnknown: result.error.ambiguous, ...(unsettled ? { uncertain: true } : {}) },
+      delivery: {
+        outcomeUnknown: result.error.ambiguous,
+        ...(unsettled ? { uncertain: true } : {}),
+        ...routeEffect(undefined, result.error),
+      },
     }
   }
   await rememberIdentity(deps, tenant, correlation.identity, message.phone)
@@ -166,6 +171,6 @@ async function retryOutbound(
     result: 'done',
     messageId,
     detail: `${found ? 'found by look-up: ' : ''}${messageId ? `message_id ${messageId}` : 'sent'}`,
-    delivery: { outcomeUnknown: false },
+    delivery: { outcomeUnknown: false, ...routeEffect(result.value, undefined) },
   }
 }

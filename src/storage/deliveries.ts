@@ -4,6 +4,15 @@ import { storedList } from './stored-list'
 
 export type { DeliveryState }
 
+/** One provider call (or skip) of a routed send (docs/guarantees.md, "Failover"). */
+export interface RouteAttempt {
+  provider: ProviderId
+  sender: string
+  /** `sent`, `found`, `not found`, `skipped: breaker open`, or the outcome table's verdict and the error. */
+  outcome: string
+  at: string
+}
+
 export interface HistoryEntry {
   state: string
   at: string
@@ -43,6 +52,8 @@ export interface DeliveryRow {
   sender: string | null
   segments: number | null
   queued_until: number | null
+  /** A routed send's provider calls, JSON (`RouteAttempt[]`); null without `routes`. */
+  route_attempts: string | null
 }
 
 export interface NewDelivery {
@@ -231,6 +242,9 @@ export function createDeliveryStore(db: D1Database) {
         detail?: string
         /** True after a call whose outcome is unknown, false after a look-up settled it; undefined keeps it. */
         outcomeUnknown?: boolean
+        /** A routed send (docs/guarantees.md): the route that sent it, and the calls to append. */
+        route?: { provider: ProviderId; sender: string }
+        routeAttempts?: RouteAttempt[]
       },
       /** A further condition (a webhook's claim in the same batch, as `providerStatus` takes). */
       onlyIf?: SqlCondition,
@@ -242,7 +256,12 @@ export function createDeliveryStore(db: D1Database) {
              history = json_insert(history, '$[#]', json(?6)),
              outcome_unknown = COALESCE(?9, outcome_unknown),
              event_body = CASE WHEN ?1 IN ${FINAL_STATES} AND NOT (?1 = 'sent' AND segments IS NOT NULL)
-               THEN NULL ELSE event_body END
+               THEN NULL ELSE event_body END,
+             provider = COALESCE(?10, provider), sender = COALESCE(?11, sender),
+             route_attempts = CASE WHEN ?12 IS NULL THEN route_attempts ELSE (
+               SELECT json_group_array(json(value)) FROM (
+                 SELECT value FROM json_each(COALESCE(route_attempts, '[]'))
+                 UNION ALL SELECT value FROM json_each(?12))) END
            WHERE tenant_id = ?7 AND guid = ?8${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
         )
         .bind(
@@ -255,6 +274,11 @@ export function createDeliveryStore(db: D1Database) {
           tenantId,
           guid,
           change.outcomeUnknown === undefined ? null : change.outcomeUnknown ? 1 : 0,
+          change.route?.provider ?? null,
+          change.route?.sender ?? null,
+          change.routeAttempts && change.routeAttempts.length > 0
+            ? JSON.stringify(change.routeAttempts)
+            : null,
           ...(onlyIf?.params ?? []),
         )
     },

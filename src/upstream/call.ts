@@ -1,6 +1,7 @@
 import type { FetchFn } from '../lib/http'
 import { err, ok, type Result } from '../lib/result'
 import { isRetryableStatus, UpstreamError, type UpstreamId } from './error'
+import type { ReachProbe } from './probe'
 
 const NAMES: Record<UpstreamId, string> = { scg: 'SCG', twilio: 'Twilio', ci360: 'CI360', genesys: 'Genesys' }
 
@@ -50,7 +51,7 @@ export interface UpstreamReply {
  * becomes an `UpstreamError` saying whether it is worth retrying and when (`Retry-After`).
  */
 export async function callUpstream(
-  deps: { fetch: FetchFn; now: () => number },
+  deps: { fetch: FetchFn; now: () => number; probe?: ReachProbe | undefined },
   req: UpstreamRequest,
 ): Promise<Result<UpstreamReply, UpstreamError>> {
   const started = deps.now()
@@ -62,7 +63,20 @@ export async function callUpstream(
   } catch (cause) {
     const timeout = signal.aborted
     // The Workers runtime reports a refused connection and one cut after the request was written the
-    // same way ("Network connection lost"), so every transport failure counts as ambiguous.
+    // same way ("Network connection lost"): a raw connection to the host tells them apart. Refused:
+    // the request certainly never arrived. Otherwise the failure is ambiguous.
+    if (!timeout && deps.probe && (await deps.probe(req.url)) === 'refused') {
+      return err(
+        new UpstreamError({
+          upstream: req.upstream,
+          kind: 'refused',
+          retryable: true,
+          ambiguous: false,
+          message: `cannot connect to ${name}: the request was not sent`,
+          cause,
+        }),
+      )
+    }
     return err(
       new UpstreamError({
         upstream: req.upstream,

@@ -3,7 +3,8 @@ import type { ProviderId } from '../lib/vocabulary'
 /** The services this Worker calls with `callUpstream`: the messaging providers and CI360's gateway. */
 export type UpstreamId = ProviderId | 'ci360' | 'genesys'
 
-export type UpstreamErrorKind = 'rejected' | 'unavailable' | 'timeout' | 'bad_response' | 'auth'
+/** `refused`: the connection could not be made, so the request never left (docs/guarantees.md). */
+export type UpstreamErrorKind = 'rejected' | 'unavailable' | 'timeout' | 'bad_response' | 'auth' | 'refused'
 
 /**
  * A call to an upstream service that did not succeed. `retryable`: timeouts, network errors, 408, 429

@@ -74,7 +74,7 @@ export const externalIdOf = (c: Correlation): string =>
 
 export function createScgProvider(
   config: ScgConfig,
-  ctx: Pick<ProviderContext, 'fetch' | 'now'>,
+  ctx: Pick<ProviderContext, 'fetch' | 'now' | 'probe'>,
 ): MessageProvider {
   return {
     id: 'scg',

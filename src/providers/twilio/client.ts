@@ -14,6 +14,9 @@ import { TwilioErrorBodySchema, type TwilioMessageRequest, TwilioMessageSchema, 
 /** Twilio accepts at most 10 `MediaUrl` per message (docs/protocols.md, "Twilio"). */
 export const MAX_MEDIA_URLS = 10
 
+/** A Twilio Messaging Service SID: `MG` and 32 hex digits. */
+const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/
+
 /** CHANNEL values Twilio's Messages API can carry from a CI360 creative. */
 const TWILIO_CHANNELS = new Set(['SMS', 'MMS', 'WHATSAPP'])
 
@@ -71,8 +74,11 @@ export function buildTwilioRequest(
     })
   }
   const isWhatsapp = input.channel === 'WHATSAPP'
-  const from = input.from ?? (config.messagingServiceSid ? undefined : config.defaultSender)
-  if (!from && !config.messagingServiceSid) {
+  // A Messaging Service SID as the sender (a route's sender, docs/guarantees.md): sent as the service.
+  const asService = input.from !== undefined && MESSAGING_SERVICE_SID.test(input.from)
+  const service = asService ? input.from : config.messagingServiceSid
+  const from = asService ? undefined : (input.from ?? (service ? undefined : config.defaultSender))
+  if (!from && !service) {
     return err({
       field: 'FROM',
       message:
@@ -85,7 +91,7 @@ export function buildTwilioRequest(
     MediaUrl: input.media,
   }
   if (from) request.From = isWhatsapp ? whatsapp(from) : from
-  if (config.messagingServiceSid) request.MessagingServiceSid = config.messagingServiceSid
+  if (service) request.MessagingServiceSid = service
   if (config.statusCallback) request.StatusCallback = config.statusCallback
   if (input.validitySeconds !== undefined) request.ValidityPeriod = input.validitySeconds
   return ok(request)
@@ -93,7 +99,7 @@ export function buildTwilioRequest(
 
 export function createTwilioProvider(
   config: TwilioConfig,
-  ctx: Pick<ProviderContext, 'fetch' | 'now'>,
+  ctx: Pick<ProviderContext, 'fetch' | 'now' | 'probe'>,
 ): MessageProvider {
   const authorization = `Basic ${btoa(`${config.accountSid}:${config.authToken}`)}`
   return {

@@ -76,6 +76,11 @@ export async function planStatus(
   else {
     event = { eventName: named.name, ...identity }
     if (ours?.response_tracking_code) event.responseTrackingCode = ours.response_tracking_code
+    // A routed send (docs/guarantees.md, "Failover"): the provider and sender that actually sent it.
+    if (ours?.route_attempts) {
+      event.provider = ours.provider
+      if (ours.sender) event.sender = ours.sender
+    }
     if (tenant.settings.ci360_include_status_details) Object.assign(event, e.details)
   }
   const history = ours && {

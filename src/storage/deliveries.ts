@@ -367,6 +367,23 @@ export function createDeliveryStore(db: D1Database) {
         )
     },
 
+    /**
+     * Per provider, the tenant's messages sent between `from` and `to` (ms, by creation) and how many of
+     * them have no provider status yet: the breaker's slow-delivery reading (docs/guarantees.md).
+     */
+    receiptLag: (tenantId: string, from: number, to: number) =>
+      run('deliveries.receiptLag', () =>
+        db
+          .prepare(
+            `SELECT provider, COUNT(*) AS sent, SUM(provider_status IS NULL) AS no_receipt FROM deliveries
+             WHERE tenant_id = ? AND created_at >= ? AND created_at < ? AND state = 'sent'
+             GROUP BY provider`,
+          )
+          .bind(tenantId, from, to)
+          .all<{ provider: ProviderId; sent: number; no_receipt: number }>()
+          .then((r) => r.results),
+      ),
+
     /** `accepted` rows past `queued_until` (their queue message was lost): oldest first. */
     lostAccepted: (now: number, limit: number) =>
       run('deliveries.lostAccepted', () =>

@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { breakerName } from '../../src/breaker/state'
-import { scgFake, twilioFake } from '../support/fake-control'
+import { ci360Fake, scgFake, twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
 import { createHarness, type Harness } from '../support/harness'
 import { rows, wipeTables } from '../support/rows'
-import { twilioErrorBody, twilioTenant } from '../support/twilio'
+import { statusParams, twilioErrorBody, twilioTenant } from '../support/twilio'
 import { json } from '../support/worker'
 
 const SCG_SENDER = 'channel:RoutePrimary000000000001'
@@ -261,6 +261,55 @@ describe('the breaker', () => {
     if (!ns) throw new Error('no breaker binding')
     const status = await ns.get(ns.idFromName(breakerName(t.id, 'scg'))).status(a.clock.now())
     expect(status.state).toBe('open')
+  })
+})
+
+describe('status events and slow delivery', () => {
+  it('a status for a message Twilio sent after SCG failed names Twilio and its sender in the CI360 event', async () => {
+    const t = routedTenant()
+    const h = createHarness([t], { via: 'app' })
+    await scgFake.script(t.scgToken, [scgError(503, '5030')])
+    const { event } = await sendOnce(h, t)
+    const row = await rows.delivery(event.guid, t.id)
+
+    const res = await h.post.twilioWebhook(
+      `/v1/webhooks/twilio/${t.id}/status`,
+      statusParams(t, row.provider_message_id, 'delivered'),
+      t.authToken,
+    )
+
+    expect(res.status).toBe(200)
+    const [sent] = (await ci360Fake.requests(t.ci360Key)).map((r) => r.body)
+    expect(sent).toMatchObject({ eventName: 'Twilio Delivered', provider: 'twilio', sender: TWILIO_FROM })
+  })
+
+  it("more than 15 % of the last 15 minutes' sends without a receipt after 5 minutes opens the breaker", async () => {
+    const t = routedTenant()
+    const h = createHarness([t], { via: 'app' })
+    const guids: string[] = []
+    for (let i = 0; i < 20; i++) guids.push((await sendOnce(h, t)).event.guid)
+    // Receipts for 17 of 20 (15 % without): not yet slow.
+    const settle = (n: number) =>
+      env.DB.batch(
+        guids
+          .slice(0, n)
+          .map((g) =>
+            env.DB.prepare(
+              `UPDATE deliveries SET provider_status = 'DELIVERED' WHERE tenant_id = ? AND guid = ?`,
+            ).bind(t.id, g),
+          ),
+      )
+    await settle(17)
+    h.clock.advance(6 * 60_000)
+    expect((await h.runCron()).slowBreakers).toEqual([])
+
+    await env.DB.prepare(`UPDATE deliveries SET provider_status = NULL WHERE tenant_id = ? AND guid = ?`)
+      .bind(t.id, guids[0])
+      .run()
+    expect((await h.runCron()).slowBreakers).toEqual([`${t.id}/scg`])
+    const next = await sendOnce(h, t)
+    expect(next.body).toMatchObject({ provider: 'twilio' })
+    expect(await scgSends(t)).toBe(20)
   })
 })
 

@@ -4,12 +4,13 @@
  * CI360 → Worker → provider, then provider webhook → Worker → CI360 event; and a Genesys conversation
  * (Genesys → Worker → SMS, receipt and the customer's reply → Genesys), over Open Messaging and over a
  * Multicloud Async channel; an opt-out: STOP, the next SMS suppressed, START; and a campaign burst paced
- * to its sender's rate by the send queue.
+ * to its sender's rate by the send queue; and failover from SCG to Twilio and back.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks'
 import { burstLeg } from './demo-burst'
+import { failoverLeg } from './demo-failover'
 import { optOutLeg } from './demo-opt-out'
 import { DEMO_PORTS, startLocalFakes } from './local/fakes'
 import { fireCron, isUp, prepareLocalState, startWorker, WORKER_URL } from './local/worker'
@@ -290,6 +291,7 @@ async function run() {
   }
   await optOutLeg(kit)
   await burstLeg(kit, { tenant: TENANT, apiKey: API_KEY, scgToken: SCG_TOKEN })
+  await failoverLeg(kit, WORKER_URL)
 }
 
 const GENESYS = {

@@ -343,7 +343,7 @@ async function settleOne(ctx: RequestContext, it: Item, blocked: SuppressionRow 
       waited_ms: Math.max(0, Math.round(wait)),
     })
     after.push(() => rememberIdentity(ctx, tenant, prepared.correlation.identity, prepared.message.phone))
-    after.push(() => notifySent(base, it, messageId))
+    after.push(() => notifySent(base, it, messageId, routeEffect(result.value, undefined).route))
     return
   }
   const error = result.error
@@ -423,25 +423,31 @@ function recordFailure(
   })
 }
 
-const attrs = (it: Item): Record<string, string> => {
+/** The event's attributes; `route`: the route that sent it, when the tenant has routes (docs/guarantees.md). */
+const attrs = (it: Item, route?: { provider: string; sender: string }): Record<string, string> => {
   const rtc = trackingCodeOf(it.event)
   return {
     datahub_id: it.event.identityId,
     externalCode: it.event.properties?.externalCode ?? '',
     ...(rtc ? { responseTrackingCode: rtc } : {}),
     guid: it.send.guid,
-    provider: it.prepared.provider.id,
-    sender: it.prepared.message.sender ?? '',
+    provider: route?.provider ?? it.prepared.provider.id,
+    sender: route?.sender ?? it.prepared.message.sender ?? '',
   }
 }
 
 /** `sent_event` (docs/pacing.md, "Outcome events"), when the tenant names one. */
-async function notifySent(ctx: RequestContext, it: Item, messageId: string | null) {
+async function notifySent(
+  ctx: RequestContext,
+  it: Item,
+  messageId: string | null,
+  route?: { provider: string; sender: string },
+) {
   const name = it.tenant.settings.sent_event
   if (!name) return
   const event: Ci360Event = {
     eventName: name,
-    ...attrs(it),
+    ...attrs(it, route),
     message_id: messageId ?? '',
     segments: String(it.prepared.segments),
   }

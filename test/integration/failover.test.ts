@@ -313,6 +313,45 @@ describe('status events and slow delivery', () => {
   })
 })
 
+describe('the other send paths follow the routes too', () => {
+  it('queued: the consumer fails over, and sent_event names the route that sent it', async () => {
+    const t = routedTenant({ send_mode: 'queued', sent_event: 'SMS Sent' })
+    const h = createHarness([t], { via: 'app' })
+    await scgFake.script(t.scgToken, [scgError(503, '5030')])
+    const event = eventFor(t)
+    expect((await h.post.scg(t, event)).status).toBe(202)
+
+    await h.drainSends()
+
+    expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'sent', provider: 'twilio' })
+    const sent = (await ci360Fake.requests(t.ci360Key))
+      .map((r) => r.body)
+      .find((b) => b.eventName === 'SMS Sent')
+    expect(sent).toMatchObject({ provider: 'twilio', sender: TWILIO_FROM })
+  })
+
+  it('both routes down: stored for the cron, which sends it by the first route that works', async () => {
+    const t = routedTenant()
+    const h = createHarness([t], { via: 'app' })
+    await scgFake.script(t.scgToken, [scgError(503, '5030')])
+    await twilioFake.script(t.accountSid, [{ status: 503, body: twilioErrorBody(20503, 503, 'unavailable') }])
+    const { event, res } = await sendOnce(h, t)
+    expect(res.status).toBe(202)
+
+    h.clock.advance(60_000)
+    await h.runCron()
+
+    expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'sent', provider: 'scg' })
+    expect(await scgSends(t)).toBe(2)
+    expect(await twilioSends(t)).toBe(1)
+    expect((await attemptsOf(t, event.guid)).map((a) => `${a.provider} ${a.outcome.split(':')[0]}`)).toEqual([
+      'scg fail_over',
+      'twilio fail_over',
+      'scg sent',
+    ])
+  })
+})
+
 describe('at most once across both providers', () => {
   it('concurrent redeliveries and cron runs while SCG drops the connection: one message in all', async () => {
     const t = routedTenant()

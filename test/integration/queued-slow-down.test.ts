@@ -24,6 +24,16 @@ const pacerOf = (h: Harness, tenantId: string, provider: 'scg' | 'twilio', sende
   return ns.get(ns.idFromName(pacerName(tenantId, provider, sender)))
 }
 
+/** The 1039 fixture as Event Manager posts it about the message SCG took for `request`. */
+function throttledReceipt(messageRequestId: string, request: { body: unknown } | undefined): any {
+  const receipt = structuredClone(failed1039) as any
+  receipt['event-id'] = crypto.randomUUID().replaceAll('-', '').slice(0, 22)
+  receipt.event.timestamp = new Date().toISOString()
+  receipt.event['fld-val-list'].message_request_id = messageRequestId
+  receipt.event['fld-val-list'].external_message_request_id = (request?.body as any)?.external_id
+  return receipt
+}
+
 const ci360Names = async (key: string) => (await ci360Fake.requests(key)).map((r) => r.body?.eventName)
 
 beforeEach(async () => {
@@ -96,11 +106,7 @@ describe('slow-down signals: back on the queue, the sender slowed, no failure re
     expect(sent.state).toBe('sent')
     const [request] = await scgFake.requests(t.scgToken)
 
-    const receipt = structuredClone(failed1039) as any
-    receipt['event-id'] = crypto.randomUUID().replaceAll('-', '').slice(0, 22)
-    receipt.event.timestamp = new Date().toISOString()
-    receipt.event['fld-val-list'].message_request_id = sent.provider_message_id
-    receipt.event['fld-val-list'].external_message_request_id = (request?.body as any)?.external_id
+    const receipt = throttledReceipt(sent.provider_message_id, request)
     const res = await h.eventManager(t).deliver(receipt)
 
     expect(res.status).toBe(200)
@@ -153,11 +159,7 @@ describe('slow-down signals: back on the queue, the sender slowed, no failure re
     expect((await h.post.scg(t, event)).status).toBe(200)
     const sent = await rows.delivery(event.guid, t.id)
     const [request] = await scgFake.requests(t.scgToken)
-    const receipt = structuredClone(failed1039) as any
-    receipt['event-id'] = crypto.randomUUID().replaceAll('-', '').slice(0, 22)
-    receipt.event.timestamp = new Date().toISOString()
-    receipt.event['fld-val-list'].message_request_id = sent.provider_message_id
-    receipt.event['fld-val-list'].external_message_request_id = (request?.body as any)?.external_id
+    const receipt = throttledReceipt(sent.provider_message_id, request)
 
     const res = await h.eventManager(t).deliver(receipt)
 

@@ -1,3 +1,4 @@
+import type { SenderStats as FakeSenderStats } from '../fakes/rates'
 import { fakes } from './worker'
 
 /** Mirrors `Behaviour` in test/fakes/scripted.ts (Node side). */
@@ -99,15 +100,8 @@ export interface ScgReceiptTarget {
   delivered?: boolean
 }
 
-/** Per-sender counts of the rate fakes (test/fakes/rates.ts), plus each fake's own counters. */
-export interface FakeSenderStats {
-  accepted: number
-  segments: number
-  firstAt: number | null
-  lastAt: number | null
-  maxPerSecond: number
-  [counter: string]: number | null
-}
+/** Per-sender counts of the rate fakes, plus each fake's own counters (rates.ts has no Node imports). */
+export type { SenderStats as FakeSenderStats } from '../fakes/rates'
 
 export interface ScgRateStats {
   /** Every send answered 200, over the rate or not. */

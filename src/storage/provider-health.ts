@@ -72,7 +72,7 @@ export function createProviderHealthReader(db: D1Database) {
                WHERE n IN ((total + 1) / 2, (total + 2) / 2) GROUP BY provider
              )
              SELECT s.provider, count(*) AS sends,
-               sum(s.provider_status IN (${list(DELIVERED_STATUSES)})) AS delivered,
+               sum(coalesce(s.provider_status IN (${list(DELIVERED_STATUSES)}), 0)) AS delivered,
                m.median_seconds,
                sum(s.receipt_at IS NULL AND s.sent_at < ?4) AS no_receipt
              FROM sent s LEFT JOIN medians m ON m.provider = s.provider

@@ -16,6 +16,7 @@ import { createFailedRequestStore } from './storage/failed-requests'
 import { createIdentityCache, type IdentityCache } from './storage/identity-cache'
 import { createInboundEventStore } from './storage/inbound-events'
 import { createMessageSearch } from './storage/message-search'
+import { createProviderHealthReader } from './storage/provider-health'
 import type { QueuedSend } from './storage/queued-send'
 import { createRetentionStore } from './storage/retention'
 import { createSenderQueueReader } from './storage/sender-queues'
@@ -92,6 +93,8 @@ export interface Deps extends Runtime {
     suppressions: ReturnType<typeof createSuppressionStore>
     /** Accepted (queued) rows per provider and sender: the console's Senders view. */
     senderQueues: ReturnType<typeof createSenderQueueReader>
+    /** Sends, receipts and receipt delays per provider: the dashboard's provider table. */
+    providerHealth: ReturnType<typeof createProviderHealthReader>
   }
   /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
   ci360(tenant: TenantConfig): Ci360Client
@@ -133,6 +136,7 @@ export function createDeps(runtime: Runtime): Deps {
       retention: createRetentionStore(runtime.db),
       suppressions: createSuppressionStore(runtime.db),
       senderQueues: createSenderQueueReader(runtime.db),
+      providerHealth: createProviderHealthReader(runtime.db),
     },
     ci360(tenant) {
       let client = ci360Clients.get(tenant)

@@ -131,6 +131,45 @@
     )
     // Each hour's counts sit in the middle of that hour.
     drawChart([b.map((x) => Date.parse(x.at) / 1000 + 1800), deliveries, events, problems])
+    renderProviders((await api('/stats/providers')).body.items)
+  }
+
+  const percent = (n) => (n == null ? '—' : `${n} %`)
+  /** Seconds as "42 s" or "3 min 5 s". */
+  const duration = (s) => {
+    if (s == null) return '—'
+    if (s < 60) return `${Math.round(s * 10) / 10} s`
+    const m = Math.floor(s / 60)
+    return `${m} min ${Math.round(s - m * 60)} s`
+  }
+
+  function renderProviders(items) {
+    table(
+      'providers-table',
+      [
+        'Provider',
+        { text: 'Sends', class: 'num' },
+        { text: 'Delivered', class: 'num' },
+        { text: 'Median time to receipt', class: 'num' },
+        { text: 'No receipt after 5 min', class: 'num' },
+      ],
+      items.map((p) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, p.provider),
+          el('td', { class: 'num' }, String(p.sends)),
+          el('td', { class: 'num' }, `${percent(p.delivered_pct)} (${p.delivered})`),
+          el('td', { class: 'num' }, duration(p.median_receipt_seconds)),
+          el(
+            'td',
+            { class: `num${p.no_receipt_after_5m > 0 ? ' alert' : ''}` },
+            `${p.no_receipt_after_5m} (${percent(p.no_receipt_after_5m_pct)})`,
+          ),
+        ),
+      ),
+      'No sends in the last 15 minutes.',
+    )
   }
 
   const bars = (align) => window.uPlot.paths.bars({ size: [0.4, 24], align })
@@ -199,13 +238,14 @@
   function renderMessages(rows) {
     table(
       'messages-table',
-      ['Created', 'guid', 'Provider', 'State', 'Provider status', 'Message id', ''],
+      ['Created', 'guid', 'Recipient', 'Provider', 'State', 'Provider status', 'Message id', ''],
       rows.map((m) =>
         el(
           'tr',
           {},
           el('td', {}, when(m.created_at)),
           el('td', { class: 'wrap' }, m.guid),
+          el('td', { class: 'number' }, m.recipient ?? '—'),
           el('td', {}, m.provider),
           el('td', {}, pill(m.state)),
           el('td', {}, m.provider_status ?? '—'),
@@ -238,14 +278,37 @@
           ...[
             ['State', pill(body.state)],
             ['Provider', body.provider],
+            ['Sender', body.sender ?? '—'],
             ['Provider status', body.provider_status ?? '—'],
             ['Message id', body.message_id ?? '—'],
             ['Attempts', String(body.attempts)],
             ['Updated', when(body.updated_at)],
           ].flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
         ),
+        body.route_attempts.length ? el('h2', {}, 'Route chain') : '',
+        body.route_attempts.length
+          ? el('div', { class: 'table-wrap' }, el('table', { id: 'route-table' }))
+          : '',
+        el('h2', {}, 'History'),
         el('div', { class: 'table-wrap' }, el('table', { id: 'history-table' })),
       )
+      if (body.route_attempts.length)
+        table(
+          'route-table',
+          ['#', 'At', 'Provider', 'Sender', 'Outcome'],
+          body.route_attempts.map((a, i) =>
+            el(
+              'tr',
+              {},
+              el('td', { class: 'num' }, String(i + 1)),
+              el('td', {}, when(a.at)),
+              el('td', {}, a.provider),
+              el('td', {}, a.sender),
+              el('td', { class: 'wrap' }, outcomePill(a.outcome)),
+            ),
+          ),
+          '',
+        )
       table(
         'history-table',
         ['At', 'State', 'Detail'],
@@ -529,6 +592,93 @@
     return shownText
   }
 
+  // ---- Routes: the provider breakers -------------------------------------------------------
+  /** "sent" and "found" green, "skipped: …" grey, anything else (the verdict and the error) red. */
+  function outcomePill(outcome) {
+    const head = outcome.split(':')[0]
+    const kind = head === 'sent' || head === 'found' ? 'sent' : head === 'skipped' ? 'skipped' : 'failed'
+    return el('span', { class: `pill ${kind}` }, outcome)
+  }
+
+  function forceButton(b, force, label) {
+    const current = b.forced === force
+    return el(
+      'button',
+      {
+        type: 'button',
+        class: force === 'open' ? 'danger' : 'secondary',
+        'aria-pressed': String(current),
+        'data-force': force ?? 'auto',
+        onclick: (e) =>
+          act(e.currentTarget, label, async () => {
+            const { body } = await api(`/breakers/${encodeURIComponent(b.provider)}`, 'POST', {
+              body: JSON.stringify({ force }),
+              type: 'application/json',
+            })
+            await loadBreakers()
+            return `${b.provider}: ${body.item.state.replace('_', '-')}${body.item.forced ? ` (forced ${body.item.forced})` : ' (automatic)'}`
+          }),
+      },
+      label,
+    )
+  }
+
+  function renderBreakers(items) {
+    table(
+      'breakers-table',
+      ['Provider', 'State', 'Reason', 'Since', { text: 'Faults', class: 'num' }, 'Last changes', ''],
+      items.map((b) =>
+        el(
+          'tr',
+          { 'data-provider': b.provider },
+          el('td', {}, b.provider),
+          el(
+            'td',
+            {},
+            el('span', { class: `pill breaker-${b.state}` }, b.state.replace('_', '-')),
+            b.forced ? ' ' : '',
+            b.forced ? el('span', { class: 'pill forced' }, `forced ${b.forced}`) : '',
+          ),
+          el('td', { class: 'wrap' }, b.reason ?? '—'),
+          el('td', {}, when(b.changed_at)),
+          el('td', { class: 'num' }, String(b.faults)),
+          el(
+            'td',
+            { class: 'wrap history' },
+            b.history.length
+              ? b.history
+                  .slice(-3)
+                  .reverse()
+                  .map((h) => el('div', {}, `${when(h.at)}: ${h.from} → ${h.to}`))
+              : '—',
+          ),
+          el(
+            'td',
+            {},
+            el(
+              'div',
+              { class: 'actions' },
+              forceButton(b, 'open', 'Force open'),
+              forceButton(b, 'closed', 'Force closed'),
+              forceButton(b, null, 'Automatic'),
+            ),
+          ),
+        ),
+      ),
+      'This tenant has no routes: every message goes to the provider its creative names.',
+    )
+  }
+
+  async function loadBreakers() {
+    const { body } = await api('/breakers')
+    renderBreakers(body.items)
+    const open = body.items.filter((b) => b.state !== 'closed').length
+    const text = `${body.items.length} ${body.items.length === 1 ? 'breaker' : 'breakers'}, ${open} not closed`
+    if (body.breaker_unavailable)
+      return { text: `${text}; a breaker did not answer and is not listed`, kind: 'error' }
+    return text
+  }
+
   // ---- Opt-outs ---------------------------------------------------------------------------
   // Numbers are masked like the event viewer's until the operator reveals them.
   let optoutsRevealed = false
@@ -648,6 +798,7 @@
     events: () => loadList('events', '/events', $('event-search'), renderEvents, false),
     failed: refreshFailed,
     senders: loadSenders,
+    routes: loadBreakers,
     optouts: refreshOptouts,
   }
 
@@ -672,6 +823,8 @@
       'events-table',
       'failed-table',
       'senders-table',
+      'breakers-table',
+      'providers-table',
       'optouts-table',
       'import-result',
       'message-detail',
@@ -711,6 +864,7 @@
   $('signout').addEventListener('click', () => signOut())
   $('refresh').addEventListener('click', (e) => act(e.currentTarget, 'Refreshing', loaders.dashboard))
   $('senders-refresh').addEventListener('click', (e) => act(e.currentTarget, 'Refreshing', loaders.senders))
+  $('routes-refresh').addEventListener('click', (e) => act(e.currentTarget, 'Refreshing', loaders.routes))
   for (const b of document.querySelectorAll('[data-tab]'))
     b.addEventListener('click', () => show(b.dataset.tab))
   for (const [form, kind] of [

@@ -2,8 +2,9 @@ import * as z from 'zod/mini'
 import { FAILED_REQUEST_KINDS, FAILED_REQUEST_STATES } from '../lib/vocabulary'
 import type { DeliveryRecord, FailedRequestList, FailedRequestOne } from '../openapi/replies'
 import type { Body } from '../openapi/reply'
-import { type DeliveryRow, parseHistory } from '../storage/deliveries'
+import { type DeliveryRow, parseHistory, type RouteAttempt } from '../storage/deliveries'
 import type { FailedRequestRow, FailedRequestSummary, ListQuery } from '../storage/failed-requests'
+import { storedList } from '../storage/stored-list'
 import { cursor, idCursor, limit, oneOf, type Params, parseQuery } from './query'
 
 /** The JSON shapes of the operator API: snake_case, ISO 8601 UTC times. */
@@ -57,6 +58,8 @@ export function deliveryRecord(row: DeliveryRow): Body<typeof DeliveryRecord> {
       at: h.at,
       ...(h.detail !== undefined ? { detail: h.detail } : {}),
     })),
+    sender: row.sender,
+    route_attempts: row.route_attempts === null ? [] : storedList<RouteAttempt>(row.route_attempts),
   }
 }
 

@@ -139,6 +139,12 @@ export const DeliveryRecord = z.object({
   created_at: iso(),
   updated_at: iso(),
   history: z.array(z.object({ state: z.string(), at: iso(), detail: z.optional(z.string()) })),
+  /** The sender of the route that sent it (routed or paced sends); null otherwise. */
+  sender: z.nullable(z.string()),
+  /** Every provider call of a routed send, in order (docs/guarantees.md, "Failover"); [] without routes. */
+  route_attempts: z.array(
+    z.object({ provider: z.enum(PROVIDER_IDS), sender: z.string(), outcome: z.string(), at: iso() }),
+  ),
 })
 
 /** What `POST …/failed-requests/:id/retry` says about the row it retried. */

@@ -2,6 +2,7 @@ import type { Hono } from 'hono/tiny'
 import type { AppEnv } from '../http/app-env'
 import type { Operation } from '../openapi/operation'
 import { adminOperations, adminRoutes } from './admin'
+import { breakerOperations, breakerRoutes } from './breakers'
 import { bulkOperations, bulkRoutes } from './bulk'
 import { genesysOperations, genesysRoutes } from './genesys'
 import { healthOperations, healthRoutes } from './health'
@@ -38,4 +39,5 @@ export const routeGroups: readonly RouteGroup[] = [
   { routes: operatorSearchRoutes, operations: operatorSearchOperations },
   { routes: suppressionRoutes, operations: suppressionOperations },
   { routes: senderRoutes, operations: senderOperations },
+  { routes: breakerRoutes, operations: breakerOperations },
 ]

@@ -43,6 +43,14 @@ const QUEUED = {
   sender: 'channel:Zx8QpLm2RkWc4sTn7YbVhA',
   idle: 'channel:IdleSenderChan000000001',
 }
+/** The tenant of the Routes view: SCG first, Twilio second, its own keys (its breakers are its own). */
+const ROUTED = {
+  id: `console-routes-${crypto.randomUUID().slice(0, 8)}`,
+  admin: `admin-r-${crypto.randomUUID()}`,
+  api: `ci360-r-${crypto.randomUUID()}`,
+  token: `scg-routed-${crypto.randomUUID().slice(0, 8)}`,
+  sid: `AC${crypto.randomUUID().replaceAll('-', '')}`,
+}
 const WEBHOOK = { username: 'em-console', password: `pw-${crypto.randomUUID()}` }
 
 let fakes: Awaited<ReturnType<typeof startFakes>>
@@ -110,12 +118,28 @@ beforeAll(async () => {
     send_mode: 'queued',
     senders: { [QUEUED.sender]: { mps: 0.01 }, [QUEUED.idle]: { mps: 5, burst: 20 } },
   }
+  const routed = {
+    ...tenant,
+    api_keys: [ROUTED.api],
+    admin_api_keys: [ROUTED.admin],
+    scg_access_token: ROUTED.token,
+    twilio_account_sid: ROUTED.sid,
+    twilio_auth_token: `twilio-${crypto.randomUUID()}`,
+    twilio_api_url: `${fakes.urls.twilio}/2010-04-01/Accounts/${ROUTED.sid}/Messages.json`,
+    routes: {
+      SMS: [
+        { provider: 'scg', sender: 'channel:RoutePrimary000000000001' },
+        { provider: 'twilio', sender: '+18885550177' },
+      ],
+    },
+  }
   const port = 23000 + Math.floor(Math.random() * 900)
   server = await startWranglerDev(
     port,
     {
       [`TENANT_${FIXTURE_TENANT}`]: JSON.stringify(tenant),
       [`TENANT_${OTHER_TENANT}`]: JSON.stringify(queued),
+      [`TENANT_${ROUTED.id}`]: JSON.stringify(routed),
       log_level: 'warn',
     },
     { inspector: true, migrate: true },
@@ -159,6 +183,13 @@ describe('operator console in Chromium', () => {
     await expect.poll(() => page.locator('#counts').textContent()).toContain('Failed requests pending')
     expect(await page.locator('#counts .count').first().locator('b').textContent()).toBe('1')
     expect(await page.locator('#counts').textContent()).toContain('Deliveries, 24 h')
+    // The per-provider table: the seeded send and its DELIVERED receipt.
+    const scgRow = page.locator('#providers-table tbody tr', { hasText: 'scg' })
+    await scgRow.waitFor()
+    const cells = await scgRow.locator('td').allTextContents()
+    expect(cells.slice(0, 3)).toEqual(['scg', '1', '100 % (1)'])
+    expect(cells[3]).toMatch(/^\d+(\.\d)? s$/)
+    expect(cells[4]).toBe('0 (0 %)')
     // The y axis counts whole events: its labels are integers from 0, even for small counts.
     const ticks = (await page.locator('#chart').getAttribute('data-y-ticks'))?.split(',') ?? []
     expect(ticks[0]).toBe('0')
@@ -180,6 +211,8 @@ describe('operator console in Chromium', () => {
     await row.waitFor()
     // The tab's unfiltered list may still be on screen for a moment: wait for the search's answer.
     await expect.poll(() => page.locator('#messages-table tbody tr').count()).toBe(1)
+    expect(await page.locator('#messages-table thead').textContent()).toContain('Recipient')
+    expect(await row.locator('td').nth(2).textContent()).toMatch(/\*/)
     await row.locator('button').click()
     await page.locator('#history-table').waitFor()
     expect(await page.locator('#history-table').textContent()).toContain('DELIVERED')
@@ -325,5 +358,60 @@ describe('operator console in Chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 })
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await page.screenshot({ path: shot('console-senders-phone.png'), fullPage: true })
+  })
+
+  it('shows the breakers of a tenant with routes, forces SCG open, and the route chain of the next send', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 })
+    const send = async () => {
+      const event = { ...outbound(crypto.randomUUID()), externalTenantId: ROUTED.id }
+      const res = await post(`${server.url}/v1/tenants/${ROUTED.id}/scg/messages`, event, {
+        'x-api-key': ROUTED.api,
+      })
+      expect(res.status).toBe(200)
+      return { guid: event.guid as string, provider: res.body.provider }
+    }
+    expect((await send()).provider).toBe('scg')
+
+    await page.click('#signout')
+    await page.fill('#tenant', ROUTED.id)
+    await page.fill('#key', ROUTED.admin)
+    await page.click('#login button[type=submit]')
+    await page.locator('#chart canvas').waitFor()
+    await page.locator('#providers-table tbody tr', { hasText: 'scg' }).waitFor()
+    await page.screenshot({ path: shot('console-providers.png'), fullPage: true })
+
+    await page.click('[data-tab=routes]')
+    await expect.poll(() => status().textContent()).toContain('2 breakers, 0 not closed')
+    const rowOf = (p: string) => page.locator(`#breakers-table tbody tr[data-provider=${p}]`)
+    expect(await rowOf('scg').locator('td').nth(1).textContent()).toBe('closed')
+    expect(await rowOf('twilio').locator('td').nth(1).textContent()).toBe('closed')
+
+    await rowOf('scg').locator('button', { hasText: 'Force open' }).click()
+    await expect.poll(() => status().textContent()).toContain('scg: open (forced open)')
+    await expect.poll(() => rowOf('scg').locator('td').nth(1).textContent()).toBe('open forced open')
+    expect(await rowOf('scg').textContent()).toMatch(/closed → open/)
+    expect(await rowOf('twilio').locator('td').nth(1).textContent()).toBe('closed')
+    await page.screenshot({ path: shot('console-routes.png') })
+
+    // The next send skips SCG; its record shows the chain.
+    const next = await send()
+    expect(next.provider).toBe('twilio')
+    await page.click('[data-tab=messages]')
+    await page.fill('#message-search input[name=q]', next.guid)
+    await page.click('#message-search button[type=submit]')
+    const row = page.locator('#messages-table tbody tr', { hasText: next.guid })
+    await row.waitFor()
+    await row.locator('button').click()
+    await page.locator('#route-table').waitFor()
+    const chain = await page.locator('#route-table tbody tr').allTextContents()
+    expect(chain).toHaveLength(2)
+    expect(chain[0]).toContain('skipped: breaker open')
+    expect(chain[1]).toContain('twilio')
+    await page.locator('#message-detail').screenshot({ path: shot('console-route-chain.png') })
+
+    await page.click('[data-tab=routes]')
+    await rowOf('scg').locator('button', { hasText: 'Automatic' }).click()
+    await expect.poll(() => status().textContent()).toContain('(automatic)')
+    expect(await rowOf('scg').locator('td').nth(1).textContent()).not.toContain('forced')
   })
 })

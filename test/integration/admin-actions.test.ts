@@ -171,6 +171,8 @@ describe('operator API: discard and delivery records', () => {
         'message_id',
         'provider',
         'provider_status',
+        'route_attempts',
+        'sender',
         'state',
         'status',
         'updated_at',
@@ -184,6 +186,7 @@ describe('operator API: discard and delivery records', () => {
       provider_status: 'DELIVERED',
       message_id: sent.message_id,
       attempts: 2,
+      route_attempts: [],
     })
     expect(record.created_at).toMatch(ISO)
     expect(record.history.map((h: any) => h.state)).toEqual(['sending', 'queued', 'sent', 'DELIVERED'])

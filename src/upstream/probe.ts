@@ -1,8 +1,8 @@
-import { connect } from 'cloudflare:sockets'
-
 /** Whether a host takes TCP connections right now: `refused` (cannot connect), `open`, or `unknown`. */
 export type Reach = 'refused' | 'open' | 'unknown'
 export type ReachProbe = (url: string) => Promise<Reach>
+
+type Socket = ReturnType<(typeof import('cloudflare:sockets'))['connect']>
 
 /** How long a probe waits for the connection before it gives up (and says nothing). */
 const PROBE_TIMEOUT_MS = 2_000
@@ -22,8 +22,10 @@ export const probeReach: ReachProbe = async (url) => {
     return 'unknown'
   }
   const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80)
-  let socket: ReturnType<typeof connect> | undefined
+  let socket: Socket | undefined
   try {
+    // Loaded on first use: Node-side scripts (the OpenAPI generator) import this module's neighbours.
+    const { connect } = await import('cloudflare:sockets')
     socket = connect({ hostname: target.hostname, port })
     // Its end is of no interest: a rejection there must not surface as an unhandled one.
     socket.closed.catch(() => undefined)

@@ -2,7 +2,7 @@
 export type Reach = 'refused' | 'open' | 'unknown'
 export type ReachProbe = (url: string) => Promise<Reach>
 
-type Socket = ReturnType<(typeof import('cloudflare:sockets'))['connect']>
+type Socket = ReturnType<typeof import('cloudflare:sockets')['connect']>
 
 /** How long a probe waits for the connection before it gives up (and says nothing). */
 const PROBE_TIMEOUT_MS = 2_000

@@ -28,6 +28,11 @@ export interface DeliveryEffect {
   /** A routed send (docs/guarantees.md, "Failover"): the route that sent it and the calls made. */
   route?: { provider: ProviderId; sender: string }
   routeAttempts?: RouteAttempt[]
+  /**
+   * Not sent by the cron: handed back to the send queue (`send_mode: queued`, docs/pacing.md), so it
+   * leaves at its sender's pace. The delivery is `accepted` again until `queuedUntil`.
+   */
+  handedOff?: { queuedUntil: number }
 }
 
 /**

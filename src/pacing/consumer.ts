@@ -7,6 +7,7 @@ import { describeError, maskPhone } from '../lib/log'
 import { redactProviderText } from '../lib/redact'
 import { QUEUE_LOST_MS } from '../outbound/accept'
 import { deferSend, quietHoldOf } from '../outbound/defer'
+import { lookThenSend } from '../outbound/lookup'
 import { optOutOfRefusal, rememberIdentity } from '../outbound/outcome'
 import { buildOutbound, isStale, validateOutbound } from '../outbound/pipeline'
 import { routeEffect } from '../outbound/route-effect'
@@ -109,10 +110,11 @@ export async function consumeSends(deps: Deps, batch: MessageBatch<unknown>): Pr
   const slide = Math.max(0, deps.now() - now)
   for (const it of ready) it.at += slide
 
-  const taken: { it: Item; blocked: SuppressionRow | null }[] = []
+  const taken: { it: Item; blocked: SuppressionRow | null; lookFirst: boolean }[] = []
   let index = 0
   for (const [i, it] of ready.entries()) {
-    const took = (results[index]?.results.length ?? 0) > 0
+    const row = results[index]?.results[0] as { outcome_unknown?: number } | undefined
+    const took = row !== undefined
     const at = checkAt[i]
     index += at === undefined ? 1 : 2
     if (!took) {
@@ -123,7 +125,7 @@ export async function consumeSends(deps: Deps, batch: MessageBatch<unknown>): Pr
     }
     const blocked =
       at === undefined ? null : ((results[at]?.results[0] as SuppressionRow | undefined) ?? null)
-    taken.push({ it, blocked })
+    taken.push({ it, blocked, lookFirst: row.outcome_unknown === 1 })
   }
 
   const outcome: D1PreparedStatement[] = []
@@ -132,8 +134,8 @@ export async function consumeSends(deps: Deps, batch: MessageBatch<unknown>): Pr
   const lags = new Map<string, number>()
   // In time order, so a stall delays the rest of a sender's messages instead of sending them together.
   taken.sort((a, b) => a.it.at - b.it.at)
-  await pool(taken, PARALLEL, async ({ it, blocked }) => {
-    await settleOne(ctx, it, blocked, { outcome, after, slowed, lags })
+  await pool(taken, PARALLEL, async ({ it, blocked, lookFirst }) => {
+    await settleOne(ctx, it, blocked, lookFirst, { outcome, after, slowed, lags })
   })
   if (outcome.length > 0) {
     try {
@@ -165,7 +167,7 @@ function rebuild(ctx: RequestContext, msg: Message<unknown>): Item | undefined {
     const validated = validateOutbound(JSON.parse(send.body), tenant)
     if ('reply' in validated) return undefined
     const event = validated.event
-    const validity = validityOf(tenant, event.date.generatedTimestamp, ctx.now())
+    const validity = validityOf(tenant, send.deadlineFrom ?? event.date.generatedTimestamp, ctx.now())
     const prepared = buildOutbound(
       ctx,
       send.provider,
@@ -259,7 +261,13 @@ interface BatchState {
 }
 
 /** Decide, send and record one taken message; statements go to `outcome`, CI360 events to `after`. */
-async function settleOne(ctx: RequestContext, it: Item, blocked: SuppressionRow | null, b: BatchState) {
+async function settleOne(
+  ctx: RequestContext,
+  it: Item,
+  blocked: SuppressionRow | null,
+  lookFirst: boolean,
+  b: BatchState,
+) {
   const { outcome, after, slowed } = b
   const { tenant, prepared, event } = it
   const { guid } = it.send
@@ -287,7 +295,7 @@ async function settleOne(ctx: RequestContext, it: Item, blocked: SuppressionRow 
     )
     return
   }
-  if (isStale(event.date.generatedTimestamp, tenant, ctx.now())) {
+  if (isStale(it.send.deadlineFrom ?? event.date.generatedTimestamp, tenant, ctx.now())) {
     const detail = `event_ttl passed while queued (${tenant.settings.event_ttl} s); not sent`
     outcome.push(
       deliveries.transition(tenant.id, guid, {
@@ -322,7 +330,10 @@ async function settleOne(ctx: RequestContext, it: Item, blocked: SuppressionRow 
   // A stall (not a timer's few ms of slack) pushes the sender's later messages back by as much.
   const late = ctx.now() - due
   if (late > STALL_MS) b.lags.set(it.pacer, (b.lags.get(it.pacer) ?? 0) + late)
-  const result = await prepared.provider.send(prepared.message)
+  // An earlier send's outcome is unknown (the cron handed it back): ask the provider before sending again.
+  const result = lookFirst
+    ? (await lookThenSend(prepared.provider, prepared.message, prepared.generatedTimestamp)).result
+    : await prepared.provider.send(prepared.message)
   const now = ctx.now()
   const sender = prepared.message.sender ?? ''
   if (result.ok) {
@@ -334,6 +345,8 @@ async function settleOne(ctx: RequestContext, it: Item, blocked: SuppressionRow 
         attempted: true,
         messageId,
         detail: `message_id ${messageId ?? '-'}; sender ${sender || '-'}; ${prepared.segments} segment(s)`,
+        // A look-up settled the earlier unknown outcome.
+        ...(lookFirst ? { outcomeUnknown: false } : {}),
         ...routeEffect(result.value, undefined),
       }),
     )

@@ -219,15 +219,18 @@ export async function attemptRow(
   if (outbound) {
     const final = decided.outcome
     const effect = final.result === 'expired' ? undefined : final.delivery
-    const state = effect?.uncertain
-      ? 'uncertain'
-      : effect?.suppressed
-        ? 'suppressed'
-        : deliveryState(final, decided.exhausted)
+    const state = effect?.handedOff
+      ? 'accepted'
+      : effect?.uncertain
+        ? 'uncertain'
+        : effect?.suppressed
+          ? 'suppressed'
+          : deliveryState(final, decided.exhausted)
     const unknown = {
       ...(effect?.outcomeUnknown === undefined ? {} : { outcomeUnknown: effect.outcomeUnknown }),
       ...(effect?.route ? { route: effect.route } : {}),
       ...(effect?.routeAttempts ? { routeAttempts: effect.routeAttempts } : {}),
+      ...(effect?.handedOff ? { queuedUntil: effect.handedOff.queuedUntil } : {}),
     }
     statements.push(
       deliveries.transition(
@@ -237,7 +240,8 @@ export async function attemptRow(
           ? {
               state,
               now,
-              attempted: true,
+              // Handed back to the send queue: no provider was called.
+              attempted: !effect?.handedOff,
               messageId: final.messageId ?? null,
               detail: final.detail ?? 'sent',
               ...unknown,

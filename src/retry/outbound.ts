@@ -1,4 +1,6 @@
+import { describeError } from '../lib/log'
 import type { DeliverySource, ProviderId } from '../lib/vocabulary'
+import { QUEUE_LOST_MS } from '../outbound/accept'
 import { deferredDetail, type QuietHold, quietHoldOf } from '../outbound/defer'
 import { type LookedSend, lookThenSend } from '../outbound/lookup'
 import { optOutOfRefusal, rememberIdentity } from '../outbound/outcome'
@@ -9,6 +11,9 @@ import type { PreparedOutbound } from '../outbound/types'
 import { retryOutcomeOf } from '../outbox/outcome'
 import { OPTED_OUT } from '../providers/opt-out'
 import type { RetryContext, RetryKind, RetryOutcome } from './types'
+
+/** A message handed back to the send queue arrives this long after (the engine's batch commits first). */
+const HANDOFF_DELAY_S = 2
 
 /** The public origin stored with the request (Twilio's StatusCallback is built from it). */
 export function originOf(meta: string): string | undefined {
@@ -126,6 +131,39 @@ async function retryOutbound(
       error: deferredDetail(hold),
       httpStatus: null,
       attempted: false,
+    }
+  }
+  // A paced tenant's message goes back on the send queue, to leave at its sender's pace (docs/pacing.md):
+  // a morning's worth of messages held by quiet hours, or a provider's outage, is not sent in a burst.
+  if (delivery?.segments != null && tenant.settings.send_mode === 'queued' && deps.sends) {
+    const origin = originOf(row.meta)
+    try {
+      await deps.sends.send(
+        {
+          v: 1,
+          tenant: tenant.id,
+          guid: row.guid,
+          provider: row.kind as ProviderId,
+          body: row.event_body,
+          ...(origin ? { origin } : {}),
+          // The row's own deadline: a send quiet hours held counts it from the window's end.
+          ...(row.generated_timestamp !== null ? { deadlineFrom: row.generated_timestamp } : {}),
+        },
+        // After the engine's batch has made the row `accepted` again, so the consumer can take it.
+        { contentType: 'json', delaySeconds: HANDOFF_DELAY_S },
+      )
+    } catch (e) {
+      return {
+        result: 'retry',
+        error: `the send queue refused it: ${describeError(e).error_name}`,
+        httpStatus: null,
+        attempted: false,
+      }
+    }
+    return {
+      result: 'done',
+      detail: 'back on the send queue',
+      delivery: { handedOff: { queuedUntil: now + QUEUE_LOST_MS } },
     }
   }
   // After a call whose outcome we never saw (or a claim the Worker never finished), the provider is

@@ -245,6 +245,8 @@ export function createDeliveryStore(db: D1Database) {
         /** A routed send (docs/guarantees.md): the route that sent it, and the calls to append. */
         route?: { provider: ProviderId; sender: string }
         routeAttempts?: RouteAttempt[]
+        /** An `accepted` row (docs/pacing.md): when the cron takes its queue message for lost. */
+        queuedUntil?: number
       },
       /** A further condition (a webhook's claim in the same batch, as `providerStatus` takes). */
       onlyIf?: SqlCondition,
@@ -261,7 +263,8 @@ export function createDeliveryStore(db: D1Database) {
              route_attempts = CASE WHEN ?12 IS NULL THEN route_attempts ELSE (
                SELECT json_group_array(json(value)) FROM (
                  SELECT value FROM json_each(COALESCE(route_attempts, '[]'))
-                 UNION ALL SELECT value FROM json_each(?12))) END
+                 UNION ALL SELECT value FROM json_each(?12))) END,
+             queued_until = COALESCE(?13, queued_until)
            WHERE tenant_id = ?7 AND guid = ?8${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
         )
         .bind(
@@ -279,6 +282,7 @@ export function createDeliveryStore(db: D1Database) {
           change.routeAttempts && change.routeAttempts.length > 0
             ? JSON.stringify(change.routeAttempts)
             : null,
+          change.queuedUntil ?? null,
           ...(onlyIf?.params ?? []),
         )
     },
@@ -315,8 +319,8 @@ export function createDeliveryStore(db: D1Database) {
     },
 
     /**
-     * Paced sends (docs/pacing.md): take an `accepted` row for sending. Returns its guid (RETURNING) when
-     * taken; `token` makes a retried batch whose first attempt committed find its own claim again.
+     * Paced sends (docs/pacing.md): take an `accepted` row for sending. Returns its guid and whether an
+     * earlier send's outcome is unknown (RETURNING) when taken; `token` makes a retried batch whose first attempt committed find its own claim again.
      */
     takeAccepted(tenantId: string, guid: string, token: string, now: number): D1PreparedStatement {
       return db
@@ -324,7 +328,7 @@ export function createDeliveryStore(db: D1Database) {
           `UPDATE deliveries SET state = 'sending', claim_token = ?1, updated_at = ?2,
              history = CASE WHEN claim_token IS ?1 THEN history ELSE json_insert(history, '$[#]', json(?3)) END
            WHERE tenant_id = ?4 AND guid = ?5 AND (state = 'accepted' OR (state = 'sending' AND claim_token IS ?1))
-           RETURNING guid`,
+           RETURNING guid, outcome_unknown`,
         )
         .bind(token, now, entry('sending', now, 'taken from the send queue'), tenantId, guid)
     },

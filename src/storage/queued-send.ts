@@ -15,6 +15,11 @@ export interface QueuedSend {
   body: string
   /** A time the pacer reserved for it (ms) and that reservation's epoch. */
   slot?: { at: number; epoch: number }
+  /**
+   * When its `event_ttl` starts counting (ms), when not the event's own time: a message quiet hours
+   * held counts from the window's end (docs/compliance.md).
+   */
+  deadlineFrom?: number
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
@@ -22,11 +27,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** A queue message's body as a `QueuedSend`, or undefined when it is not one (never sent, only logged). */
 export function parseQueuedSend(v: unknown): QueuedSend | undefined {
   if (!isRecord(v) || v.v !== 1) return undefined
-  const { tenant, guid, provider, body, origin, slot } = v
+  const { tenant, guid, provider, body, origin, slot, deadlineFrom } = v
   if (typeof tenant !== 'string' || typeof guid !== 'string' || typeof body !== 'string') return undefined
   if (provider !== 'scg' && provider !== 'twilio') return undefined
   const out: QueuedSend = { v: 1, tenant, guid, provider, body }
   if (typeof origin === 'string') out.origin = origin
+  if (typeof deadlineFrom === 'number') out.deadlineFrom = deadlineFrom
   if (isRecord(slot) && typeof slot.at === 'number' && typeof slot.epoch === 'number') {
     out.slot = { at: slot.at, epoch: slot.epoch }
   }

@@ -46,6 +46,8 @@ export interface BenchWorkerOptions {
   queues?: boolean
   /** Memory storage: this many databases behind one env, the logical shards split evenly (docs/scaling.md). */
   shards?: number
+  /** With `shards`: `DB` holds only this many logical shards, the others share the rest evenly. */
+  shardHome?: number
   /** The wrapper counts every request's and queue invocation's binding calls (`GET /__bench/totals`). */
   countAll?: boolean
 }
@@ -127,6 +129,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
       BENCH_D1_QUERY_MS: String(options.queryMs ?? 0),
       BENCH_COUNT_ALL: options.countAll ? '1' : '0',
       BENCH_SHARDS: String(options.shards ?? 0),
+      ...(options.shardHome === undefined ? {} : { BENCH_SHARD_HOME: String(options.shardHome) }),
     },
     modulesRoot: root,
     modules: [

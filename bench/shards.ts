@@ -18,13 +18,19 @@ const ADMIN_KEY = 'bench-admin-key'
 
 export interface ShardRun {
   databases: number
+  /** Logical shards on `DB` when not an even split (it also serves every send's opt-out read). */
+  homeShards?: number
   connections: number
   messagesPerSecond: number
   p50Ms: number
   p99Ms: number
   failed: number
-  /** The model's ceiling: databases × 1000 / queryMs / queries per message. */
+  /** The model's ceiling for this map: the busiest database's queries per message bound the rate. */
   ceiling: number
+  /** The ceiling if every database carried an equal share: databases × 1000 / queryMs / queries per message. */
+  evenCeiling: number
+  /** Queries per message on each database during the run. */
+  perDatabase: number[]
   searchMs: number
   statsMs: number
 }
@@ -59,7 +65,12 @@ async function median(n: number, call: () => Promise<Response>): Promise<number>
 
 export async function benchShards(
   providers: Record<string, string>,
-  options: { seconds: number; queryMs: number; perDatabaseConnections: number; databases?: number[] },
+  options: {
+    seconds: number
+    queryMs: number
+    perDatabaseConnections: number
+    runs?: { databases: number; homeShards?: number }[]
+  },
 ): Promise<ShardResult> {
   const vars = {
     log_level: LOG_LEVEL,
@@ -70,14 +81,22 @@ export async function benchShards(
   const runs: ShardRun[] = []
   // Queries per message, from the model's own count: one send and one receipt, probed.
   let queriesPerMessage = 0
-  for (const databases of options.databases ?? [1, 2, 4, 8]) {
+  const plan = options.runs ?? [
+    { databases: 1 },
+    { databases: 2 },
+    { databases: 4 },
+    { databases: 8 },
+    { databases: 8, homeShards: 1 },
+  ]
+  for (const { databases, homeShards } of plan) {
     const worker = await startBenchWorker({
       storage: 'memory',
       vars,
       queryMs: options.queryMs,
       shards: databases,
-      countAll: true,
+      ...(homeShards === undefined ? {} : { shardHome: homeShards }),
     })
+    const booked = async () => (await (await fetch(`${worker.url}/__bench/queries`)).json()) as number[]
     try {
       const post = (path: string, body: string, headers: Record<string, string>) =>
         fetch(`${worker.url}${path}`, { method: 'POST', body, headers })
@@ -106,8 +125,15 @@ export async function benchShards(
         await receipt.text()
         return { ok: receipt.ok, ms: [t1 - t0, performance.now() - t1] }
       }
-      if (queriesPerMessage === 0) queriesPerMessage = await probeQueries(worker.url, message)
       for (let i = 0; i < 20; i++) await message() // warm-up
+      if (queriesPerMessage === 0) {
+        const sum = async () => (await booked()).reduce((a, b) => a + b, 0)
+        const before = await sum()
+        for (let i = 0; i < 10; i++) await message()
+        await new Promise((r) => setTimeout(r, 300))
+        queriesPerMessage = ((await sum()) - before) / 10
+      }
+      const bookedBefore = await booked()
       const connections = options.perDatabaseConnections * databases
       const latencies: number[] = []
       let done = 0
@@ -125,17 +151,24 @@ export async function benchShards(
         }),
       )
       const elapsed = (Date.now() - started) / 1000
+      await new Promise((r) => setTimeout(r, 300))
+      const load = (await booked()).map((n, i) => n - (bookedBefore[i] ?? 0))
+      const perDatabase = load.map((n) => Math.round((n / Math.max(1, done)) * 100) / 100)
+      const perSecond = 1000 / options.queryMs
       latencies.sort((a, b) => a - b)
       const admin = (path: string) =>
         fetch(`${worker.url}/v1/tenants/${FIXTURE_TENANT}${path}`, { headers: { 'x-api-key': ADMIN_KEY } })
       runs.push({
         databases,
+        ...(homeShards === undefined ? {} : { homeShards }),
         connections,
         messagesPerSecond: Math.round(done / elapsed),
         p50Ms: Math.round(pct(latencies, 0.5)),
         p99Ms: Math.round(pct(latencies, 0.99)),
         failed,
-        ceiling: Math.round((databases * 1000) / options.queryMs / Math.max(1, queriesPerMessage)),
+        ceiling: Math.round(perSecond / Math.max(...perDatabase)),
+        evenCeiling: Math.round((databases * perSecond) / Math.max(1, queriesPerMessage)),
+        perDatabase,
         searchMs: await median(15, () => admin('/messages?limit=50')),
         statsMs: await median(15, () => admin('/stats')),
       })
@@ -146,31 +179,19 @@ export async function benchShards(
   return { queryMs: options.queryMs, queriesPerMessage, runs }
 }
 
-/** D1 queries of one message (send + receipt) in the model: the bench's per-request counters. */
-async function probeQueries(url: string, message: () => Promise<unknown>): Promise<number> {
-  const before = (await (await fetch(`${url}/__bench/totals`)).json()) as { requests: Totals }
-  await message()
-  await new Promise((r) => setTimeout(r, 300))
-  const after = (await (await fetch(`${url}/__bench/totals`)).json()) as { requests: Totals }
-  const d1 = (t: Totals) => t.beforeReply.d1 + t.afterReply.d1
-  return d1(after.requests) - d1(before.requests)
-}
-
-interface Totals {
-  beforeReply: { d1: number }
-  afterReply: { d1: number }
-}
-
 export function printShards(r: ShardResult): void {
   console.log(
     `\nShards (LOCAL SIMULATION: one tenant, send + SCG receipt per message, ${r.queryMs} ms per query, ${r.queriesPerMessage} queries per message)`,
   )
   const one = r.runs.find((x) => x.databases === 1)?.messagesPerSecond ?? 0
-  console.log('  databases  msg/s  ceiling  ×1-db  p50 ms  p99 ms  failed  search ms  stats ms')
+  console.log(
+    '  databases (map)    msg/s  ceiling  even ceiling  ×1-db  p50 ms  p99 ms  failed  search ms  stats ms  queries/msg per database',
+  )
   for (const x of r.runs) {
     const ratio = one ? (x.messagesPerSecond / one).toFixed(2) : '-'
+    const label = `${x.databases} (${x.homeShards === undefined ? 'even' : `DB ${x.homeShards}/64`})`
     console.log(
-      `  ${String(x.databases).padStart(9)}  ${String(x.messagesPerSecond).padStart(5)}  ${String(x.ceiling).padStart(7)}  ${ratio.padStart(5)}  ${String(x.p50Ms).padStart(6)}  ${String(x.p99Ms).padStart(6)}  ${String(x.failed).padStart(6)}  ${String(x.searchMs).padStart(9)}  ${String(x.statsMs).padStart(8)}`,
+      `  ${label.padEnd(17)}  ${String(x.messagesPerSecond).padStart(5)}  ${String(x.ceiling).padStart(7)}  ${String(x.evenCeiling).padStart(12)}  ${ratio.padStart(5)}  ${String(x.p50Ms).padStart(6)}  ${String(x.p99Ms).padStart(6)}  ${String(x.failed).padStart(6)}  ${String(x.searchMs).padStart(9)}  ${String(x.statsMs).padStart(8)}  ${x.perDatabase.join(' ')}`,
     )
   }
 }

@@ -111,6 +111,18 @@ export function createDeliveryStore(db: D1Database, home: D1Database = db) {
         .first<DeliveryRow>(),
     )
 
+  const lastToRecipientRow = (tenantId: string, recipientKey: string) =>
+    run('deliveries.lastToRecipient', () =>
+      db
+        .prepare(
+          `SELECT response_tracking_code, created_at FROM deliveries
+           WHERE tenant_id = ? AND recipient_key = ? AND state IN ('sent', 'uncertain')
+           ORDER BY created_at DESC LIMIT 1`,
+        )
+        .bind(tenantId, recipientKey)
+        .first<{ response_tracking_code: string | null; created_at: number }>(),
+    )
+
   return {
     get,
 
@@ -119,30 +131,24 @@ export function createDeliveryStore(db: D1Database, home: D1Database = db) {
       run('deliveries.last_genesys', () =>
         db
           .prepare(
-            `SELECT genesys_channel FROM deliveries WHERE tenant_id = ? AND genesys_recipient IN (${to.map(() => '?').join(',')})
+            `SELECT genesys_channel, created_at FROM deliveries
+             WHERE tenant_id = ? AND genesys_recipient IN (${to.map(() => '?').join(',')})
              ORDER BY created_at DESC LIMIT 1`,
           )
           .bind(tenantId, ...to)
-          .first<{ genesys_channel: string | null }>(),
+          .first<{ genesys_channel: string | null; created_at: number }>(),
       ),
 
     /**
      * The responseTrackingCode of the newest message sent (state `sent` or `uncertain`) to the recipient
      * whose `recipient-key.ts` key is `recipientKey`; null when there is none or it had no code.
      */
-    lastToRecipient: async (tenantId: string, recipientKey: string): Promise<string | null> => {
-      const row = await run('deliveries.lastToRecipient', () =>
-        db
-          .prepare(
-            `SELECT response_tracking_code FROM deliveries
-             WHERE tenant_id = ? AND recipient_key = ? AND state IN ('sent', 'uncertain')
-             ORDER BY created_at DESC LIMIT 1`,
-          )
-          .bind(tenantId, recipientKey)
-          .first<{ response_tracking_code: string | null }>(),
-      )
-      return row?.response_tracking_code ?? null
-    },
+    lastToRecipient: async (tenantId: string, recipientKey: string): Promise<string | null> =>
+      (await lastToRecipientRow(tenantId, recipientKey))?.response_tracking_code ?? null,
+
+    /** `lastToRecipient`'s row, with its `created_at` (the newest over several databases wins). */
+    lastToRecipientRow: (tenantId: string, recipientKey: string) =>
+      lastToRecipientRow(tenantId, recipientKey),
 
     /**
      * Insert the row for a new guid; when it exists already, return it. A row stuck in `sending` for

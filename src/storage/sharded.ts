@@ -77,6 +77,13 @@ export function shardedStores(router: ShardRouter, place: ShardPlace, shardKey?:
         firstFound(router, (p) =>
           createDeliveryStore(p.db, router.home).findByProviderMessageId(provider, messageId),
         ),
+      /** The newest over every database (the recipient's messages are spread by guid). */
+      lastGenesysChannel: async (tenantId: string, to: string[]) =>
+        newest(await Promise.all(each.map(({ s }) => s.deliveries.lastGenesysChannel(tenantId, to)))),
+      lastToRecipient: async (tenantId: string, recipientKey: string) =>
+        newest(
+          await Promise.all(each.map(({ s }) => s.deliveries.lastToRecipientRow(tenantId, recipientKey))),
+        )?.response_tracking_code ?? null,
       lostAccepted: async (now: number, limit: number) => {
         const pages = await Promise.all(
           each.map(async ({ p, s }) => tag(await s.deliveries.lostAccepted(now, limit), p)),
@@ -208,6 +215,13 @@ export function shardedStores(router: ShardRouter, place: ShardPlace, shardKey?:
       },
     },
   }
+}
+
+/** The row with the latest `created_at` among the databases' answers, or null. */
+function newest<T extends { created_at: number }>(rows: (T | null)[]): T | null {
+  let best: T | null = null
+  for (const r of rows) if (r && (!best || r.created_at > best.created_at)) best = r
+  return best
 }
 
 /** The dashboard counts of every database added up (the buckets are the same on each). */

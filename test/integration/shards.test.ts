@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { parseShardMap } from '../../src/config/shards'
-import { depsFor } from '../../src/deps'
+import { depsFor, withShard } from '../../src/deps'
+import { claimLeaseMs } from '../../src/outbound/pipeline'
 import { fnv1a32, logicalShardOf } from '../../src/storage/shards'
 import { scgEnvelope } from '../support/event-manager'
 import { scgFake } from '../support/fake-control'
@@ -259,6 +260,71 @@ describe('shards: four databases', () => {
     )
     expect(res.status).toBe(503)
     expect(await holders('webhook_events', 'tenant_id', s.t.id)).toEqual([])
+  })
+
+  it('the operator event list reads every database, newest first, with a stable cursor', async () => {
+    const s = scgSetup()
+    const guids: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const { body, guid } = await s.send()
+      const sent = await scgFake.requests(s.t.scgToken)
+      const res = await s.webhook(
+        scgEnvelope('scg-status-delivered', (e) => {
+          e['event-id'] = `ev-${guid}`
+          e.event['fld-val-list'].message_request_id = body.message_id
+          e.event['fld-val-list'].external_message_request_id = sent.at(-1)?.body.external_id
+        }),
+      )
+      expect(res.status).toBe(200)
+      guids.push(guid)
+    }
+    expect(new Set(guids.map(bindingOf)).size).toBeGreaterThan(1)
+    for (const guid of guids)
+      expect(await holders('inbound_events', 'event_key', `ev-${guid}`)).toEqual([bindingOf(guid)])
+    const all = (await json(await s.admin('/events?limit=100'))).items.map((i: any) => i.id)
+    expect(all).toHaveLength(6)
+    expect(all).toEqual([...all].sort().reverse())
+    const paged: string[] = []
+    let cursor: string | null = null
+    do {
+      const page: Record<string, any> = await json(
+        await s.admin(`/events?limit=1${cursor ? `&cursor=${cursor}` : ''}`),
+      )
+      paged.push(...page.items.map((i: any) => i.id))
+      cursor = page.next_cursor
+    } while (cursor)
+    expect(paged).toEqual(all)
+  })
+
+  it('the cron marks stuck sending claims uncertain on every database', async () => {
+    const t: TestTenant = webhookTenant()
+    const h = createHarness([t], { via: 'app', vars: shardVars() })
+    const tenant = h.deps.config.tenant(t.id)
+    if (!tenant) throw new Error('tenant missing')
+    const guids: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const event = outboundEvent('outbound-sms', { now: h.clock.now() })
+      const claim = await withShard(h.deps, event.guid).stores.deliveries.claim(
+        {
+          tenantId: t.id,
+          guid: event.guid,
+          provider: 'scg',
+          identityId: event.identityId,
+          externalCode: 'TSK',
+          recipientMasked: null,
+          generatedTimestamp: h.clock.now(),
+          state: 'sending',
+          now: h.clock.now(),
+        },
+        claimLeaseMs(tenant),
+      )
+      expect(claim.claimed).toBe(true)
+      guids.push(event.guid)
+    }
+    expect(new Set(guids.map(bindingOf)).size).toBeGreaterThan(1)
+    h.clock.advance(claimLeaseMs(tenant) + 1000)
+    expect((await h.runCron()).uncertain).toBe(6)
+    for (const guid of guids) expect(await rowIn(bindingOf(guid), guid)).toMatchObject({ state: 'uncertain' })
   })
 
   it('without d1_shard_map everything stays on DB', async () => {

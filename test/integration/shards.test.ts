@@ -327,6 +327,38 @@ describe('shards: four databases', () => {
     for (const guid of guids) expect(await rowIn(bindingOf(guid), guid)).toMatchObject({ state: 'uncertain' })
   })
 
+  it('a Twilio status without the guid in its URL is found by asking every database', async () => {
+    const t = twilioTenant()
+    const testEnv = envWith([t], shardVars())
+    const { event, sid } = await sendThroughTwilio(testEnv, t)
+    const guid = event.guid as string
+    const res = await postTwilioWebhook(
+      testEnv,
+      `/v1/webhooks/twilio/${t.id}/status`,
+      statusParams(t, sid, 'delivered'),
+      t.authToken,
+    )
+    expect(res.status).toBe(200)
+    expect(await rowIn(bindingOf(guid), guid)).toMatchObject({ provider_status: 'delivered' })
+    expect(await holders('webhook_events', 'tenant_id', t.id)).toEqual([bindingOf(guid)])
+  })
+
+  it('retention purges old rows on every database', async () => {
+    const t: TestTenant = webhookTenant()
+    const h = createHarness([t], { via: 'app', vars: shardVars() })
+    const guids: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const event = outboundEvent('outbound-sms', { now: h.clock.now() })
+      expect((await h.post.scg(t, event)).status).toBe(200)
+      guids.push(event.guid)
+    }
+    expect(new Set(guids.map(bindingOf)).size).toBeGreaterThan(1)
+    h.clock.advance(31 * 86_400_000)
+    const report = await h.runCron()
+    expect(report.purged?.deliveries).toBe(6)
+    for (const guid of guids) expect(await holders('deliveries', 'guid', guid)).toEqual([])
+  })
+
   it('without d1_shard_map everything stays on DB', async () => {
     const s = scgSetup({})
     for (let i = 0; i < 4; i++) {

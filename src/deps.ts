@@ -16,6 +16,7 @@ import type { QueuedSend } from './storage/queued-send'
 import { shardedStores } from './storage/sharded'
 import { createShardRouter, markingHome, type ShardRouter, singleShard } from './storage/shards'
 import { createSuppressionStore } from './storage/suppressions'
+import { createWebhookEventStore } from './storage/webhook-events'
 import { probeReach, type ReachProbe } from './upstream/probe'
 
 /** The outside world: bindings, parsed config, clock, randomness and `fetch`. Tests build their own. */
@@ -155,9 +156,10 @@ export function createDeps(runtime: Runtime): Deps {
 export function withShard<D extends Pick<Deps, 'shards' | 'stores'>>(deps: D, key: string): D {
   const place = deps.shards.placeFor(key)
   if (deps.shards.count === 1 && place.db === deps.shards.home) {
+    // One database: only the webhook claim needs the key (its shard's ownership check).
     return {
       ...deps,
-      stores: { ...deps.stores, webhookEvents: shardedStores(deps.shards, place, key).webhookEvents },
+      stores: { ...deps.stores, webhookEvents: createWebhookEventStore(place.db, place.db, key) },
     }
   }
   return { ...deps, stores: { ...deps.stores, ...shardedStores(deps.shards, place, key) } }

@@ -37,6 +37,27 @@ async function firstFound<T extends object>(
   return null
 }
 
+/** Every database's own stores, built once per router. */
+const stores = new WeakMap<ShardRouter, { p: ShardPlace; s: HotStores }[]>()
+const eachOf = (router: ShardRouter) => {
+  let each = stores.get(router)
+  if (!each) {
+    each = router.all().map((p) => ({ p, s: hotStoresOn(p, router.home) }))
+    stores.set(router, each)
+  }
+  return each
+}
+
+/** Where the next retry scan starts, per router: one database further on each call. */
+const turns = {
+  at: new WeakMap<ShardRouter, number>(),
+  next(router: ShardRouter): number {
+    const n = this.at.get(router) ?? 0
+    this.at.set(router, n + 1)
+    return n
+  },
+}
+
 /** The stores of one database, every key-addressed method on it. `shardKey`: the key the request routed by. */
 export function hotStoresOn(place: ShardPlace, home: D1Database, shardKey?: string) {
   const { db } = place
@@ -67,8 +88,7 @@ export function shardedStores(router: ShardRouter, place: ShardPlace, shardKey?:
       senderQueues: createSenderQueueReader(place.db),
     }
   }
-  const each = router.all().map((p) => ({ p, s: hotStoresOn(p, router.home) }))
-  let turn = 0
+  const each = eachOf(router)
   const tag = <T extends object>(rows: T[], p: ShardPlace) => router.tagOrigin(rows, p.db)
   return {
     deliveries: {
@@ -117,7 +137,7 @@ export function shardedStores(router: ShardRouter, place: ShardPlace, shardKey?:
         limit: number,
       ): Promise<FailedRequestRow[]> => {
         const rows: FailedRequestRow[] = []
-        const start = turn++ % each.length
+        const start = turns.next(router) % each.length
         for (let i = 0; i < each.length && rows.length < limit; i++) {
           const { p, s } = each[(start + i) % each.length] as (typeof each)[number]
           rows.push(...tag(await s.leases.claimDue(now, leaseMs, token, limit - rows.length), p))

@@ -10,7 +10,7 @@ import { outboundEvent } from '../support/fixtures'
 import { createHarness } from '../support/harness'
 import { webhookTenant } from '../support/scg-webhook'
 import { postTwilioWebhook, sendThroughTwilio, statusParams, twilioTenant } from '../support/twilio'
-import { call, envWith, json, type TestTenant } from '../support/worker'
+import { call, envWith, json, type TestTenant, testTenant } from '../support/worker'
 
 /** Four databases, 16 logical shards each (docs/scaling.md, "Shards"). */
 const NAMES = ['DB', 'DB_2', 'DB_3', 'DB_4'] as const
@@ -357,6 +357,29 @@ describe('shards: four databases', () => {
     const report = await h.runCron()
     expect(report.purged?.deliveries).toBe(6)
     for (const guid of guids) expect(await holders('deliveries', 'guid', guid)).toEqual([])
+  })
+
+  it('queued sends: the consumer takes and records each message in its own database', async () => {
+    const t = testTenant(undefined, { send_mode: 'queued' })
+    const h = createHarness([t], { via: 'app', vars: shardVars() })
+    const sender = `channel:Pace${crypto.randomUUID().replaceAll('-', '').slice(0, 18)}`
+    const guids: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const event = outboundEvent('outbound-sms-oneline', {
+        patch: (e) =>
+          (e.impression.creativeContent = e.impression.creativeContent.replace(
+            'channel:Zx8QpLm2RkWc4sTn7YbVhA',
+            sender,
+          )),
+      })
+      expect((await h.post.scg(t, event)).status).toBe(202)
+      guids.push(event.guid)
+    }
+    expect(new Set(guids.map(bindingOf)).size).toBeGreaterThan(1)
+    for (const guid of guids) expect(await rowIn(bindingOf(guid), guid)).toMatchObject({ state: 'accepted' })
+    await h.drainSends()
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(6)
+    for (const guid of guids) expect(await rowIn(bindingOf(guid), guid)).toMatchObject({ state: 'sent' })
   })
 
   it('without d1_shard_map everything stays on DB', async () => {

@@ -26,6 +26,13 @@ export default defineConfig(async () => {
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                // More databases for the shard tests (test/integration/shards.test.ts); wrangler.toml binds `DB` only.
+                d1Databases: {
+                  DB: 'connector',
+                  DB_2: 'connector-2',
+                  DB_3: 'connector-3',
+                  DB_4: 'connector-4',
+                },
                 bindings: {
                   ...blankDevVars(),
                   TEST_MIGRATIONS: migrations,

@@ -19,6 +19,7 @@ import {
 } from './routes'
 import { benchS3, printS3Table, type S3BenchRow } from './s3'
 import { benchScaling, printScaling, type ScalingResult } from './scaling'
+import { benchShards, printShards, type ShardResult } from './shards'
 import type { CallCounts } from './worker/counts'
 
 /**
@@ -28,7 +29,8 @@ import type { CallCounts } from './worker/counts'
  * D1 ceiling simulation; a CPU profile of SCG sends (in-memory mode); the bundle size. How to read it:
  * docs/bench-method.md.
  *
- * BENCH_ONLY=routes|scaling|loglevel|profile|burst runs one part; BENCH_ONLY=compare BENCH_BASELINE=<other build's
+ * BENCH_ONLY=routes|scaling|shards|loglevel|profile|burst runs one part (shards: one tenant over 1, 2, 4, 8
+ * databases, bench/shards.ts; BENCH_SHARD_CONNECTIONS per database, default 8); BENCH_ONLY=compare BENCH_BASELINE=<other build's
  * dist/index.js> compares that build with this one in alternating rounds (bench/compare.ts; BENCH_ROUNDS,
  * default 3).
  * Options: BENCH_SECONDS or `--seconds N` per load case (default 5); `--quick` (2 s, 1 and 16
@@ -77,6 +79,7 @@ async function main() {
     | 'profile'
     | 'compare'
     | 'burst'
+    | 'shards'
     | undefined
 
   const bundle = bundleSize()
@@ -89,6 +92,7 @@ async function main() {
   let rows: Row[] = []
   let counts: Counted[] = []
   let scaling: ScalingResult | undefined
+  let shards: ShardResult | undefined
   let logLines: AlternateResult | undefined
   let profileSummary: Awaited<ReturnType<typeof profileSends>> | undefined
   let burst: BurstResult | undefined
@@ -117,6 +121,14 @@ async function main() {
       })
     }
 
+    if (only === 'shards' || (only === undefined && !quick)) {
+      shards = await benchShards(providers.info, {
+        seconds,
+        queryMs: Number(process.env.BENCH_D1_QUERY_MS) || 8,
+        perDatabaseConnections: Number(process.env.BENCH_SHARD_CONNECTIONS) || 8,
+      })
+    }
+
     if (only === 'loglevel' || (only === undefined && !quick)) {
       logLines = await compareLogLevels(providers.info, { rounds: 4, seconds: Math.min(seconds, 3) })
     }
@@ -139,6 +151,7 @@ async function main() {
 
   printSummary(rows, connectionsList)
   if (scaling) printScaling(scaling)
+  if (shards) printShards(shards)
   if (logLines) printAlternate(logLines)
   if (profileSummary) printProfile(profileSummary)
   if (burst) printBurst(burst)
@@ -155,6 +168,7 @@ async function main() {
     rows,
     counts,
     scaling,
+    shards,
     log_lines: logLines,
     profile: profileSummary,
     burst,

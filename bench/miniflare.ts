@@ -44,6 +44,10 @@ export interface BenchWorkerOptions {
    * and the PACER Durable Object (SQLite storage), as the campaign-burst part needs.
    */
   queues?: boolean
+  /** Memory storage: this many databases behind one env, the logical shards split evenly (docs/scaling.md). */
+  shards?: number
+  /** With `shards`: `DB` holds only this many logical shards, the others share the rest evenly. */
+  shardHome?: number
   /** The wrapper counts every request's and queue invocation's binding calls (`GET /__bench/totals`). */
   countAll?: boolean
 }
@@ -124,6 +128,8 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
       BENCH_DB_GROUPS: JSON.stringify(options.groups ?? {}),
       BENCH_D1_QUERY_MS: String(options.queryMs ?? 0),
       BENCH_COUNT_ALL: options.countAll ? '1' : '0',
+      BENCH_SHARDS: String(options.shards ?? 0),
+      ...(options.shardHome === undefined ? {} : { BENCH_SHARD_HOME: String(options.shardHome) }),
     },
     modulesRoot: root,
     modules: [

@@ -1,6 +1,7 @@
 import type { ProviderBreaker } from './breaker/provider-breaker'
 import { type Ci360Client, ci360ConfigOf, createCi360Client } from './ci360/client'
 import { type Config, loadConfig } from './config/env'
+import { HOME_BINDING, parseShardMap } from './config/shards'
 import type { TenantConfig } from './config/tenant'
 import type { FetchFn } from './lib/http'
 import { createLogger, type Logger, type LogLevel } from './lib/log'
@@ -10,18 +11,10 @@ import { createProvider } from './providers/registry'
 import type { MessageProvider } from './providers/types'
 import { createBulkJobStore } from './storage/bulk-jobs'
 import { createContactPreferenceUploadStore } from './storage/contact-preference-uploads'
-import { createDeliveryStore } from './storage/deliveries'
-import { createLeaseStore } from './storage/failed-request-leases'
-import { createFailedRequestStore } from './storage/failed-requests'
 import { createIdentityCache, type IdentityCache } from './storage/identity-cache'
-import { createInboundEventStore } from './storage/inbound-events'
-import { createMessageSearch } from './storage/message-search'
-import { createProviderHealthReader } from './storage/provider-health'
 import type { QueuedSend } from './storage/queued-send'
-import { createRetentionStore } from './storage/retention'
-import { createSenderQueueReader } from './storage/sender-queues'
-import { createStatsReader } from './storage/stats'
-import { createStuckClaimStore } from './storage/stuck-claims'
+import { shardedStores } from './storage/sharded'
+import { createShardRouter, markingHome, type ShardRouter, singleShard } from './storage/shards'
 import { createSuppressionStore } from './storage/suppressions'
 import { createWebhookEventStore } from './storage/webhook-events'
 import { probeReach, type ReachProbe } from './upstream/probe'
@@ -29,7 +22,10 @@ import { probeReach, type ReachProbe } from './upstream/probe'
 /** The outside world: bindings, parsed config, clock, randomness and `fetch`. Tests build their own. */
 export interface Runtime {
   config: Config
+  /** The default database (`DB`): the cold tables, and the hot ones' shards it owns (docs/scaling.md). */
   db: D1Database
+  /** The hot tables' databases by key (docs/scaling.md, "Shards"); absent: everything on `db`. */
+  shards?: ShardRouter
   kv: KVNamespace
   fetch: FetchFn
   /** Milliseconds since the epoch; injected so retries and staleness can be tested without sleeping. */
@@ -57,10 +53,11 @@ export interface Runtime {
 }
 
 /** The production runtime of one isolate (fetch handler, cron or Workflow): real bindings, clock, fetch. */
-export function runtimeOf(env: Env, config: Config): Runtime {
+export function runtimeOf(env: Env, config: Config, shards?: ShardRouter): Runtime {
   return {
     config,
     db: env.DB,
+    ...(shards ? { shards } : {}),
     kv: env.IDENTITY_CACHE,
     fetch: (input, init) => fetch(input, init),
     now: () => Date.now(),
@@ -75,27 +72,25 @@ export function runtimeOf(env: Env, config: Config): Runtime {
 }
 
 /** Stores and clients, built once per isolate (clients once per tenant) by `createDeps`. */
+/** The stores that stay on the default database `DB` (docs/scaling.md): not sharded. */
+interface HomeStores {
+  bulkJobs: ReturnType<typeof createBulkJobStore>
+  contactPreferenceUploads: ReturnType<typeof createContactPreferenceUploadStore>
+  /** The KV identity cache with a tenant's `cache_ttl`; its warnings go to `log` (the caller's). */
+  identities(ttlSeconds: number, log: Logger): IdentityCache
+  suppressions: ReturnType<typeof createSuppressionStore>
+}
+
+/**
+ * Every store. The hot ones (deliveries, failed requests and leases, webhook claims, stored events,
+ * stuck claims) address by key the database of the deps' shard (`withShard`); their readers across rows
+ * (search, stats, lists, cron scans, sender queues, retention) ask every database.
+ */
+export type Stores = HomeStores & ReturnType<typeof shardedStores>
+
 export interface Deps extends Runtime {
-  stores: {
-    bulkJobs: ReturnType<typeof createBulkJobStore>
-    contactPreferenceUploads: ReturnType<typeof createContactPreferenceUploadStore>
-    deliveries: ReturnType<typeof createDeliveryStore>
-    failedRequests: ReturnType<typeof createFailedRequestStore>
-    leases: ReturnType<typeof createLeaseStore>
-    webhookEvents: ReturnType<typeof createWebhookEventStore>
-    inboundEvents: ReturnType<typeof createInboundEventStore>
-    /** The KV identity cache with a tenant's `cache_ttl`; its warnings go to `log` (the caller's). */
-    identities(ttlSeconds: number, log: Logger): IdentityCache
-    stuckClaims: ReturnType<typeof createStuckClaimStore>
-    search: ReturnType<typeof createMessageSearch>
-    stats: ReturnType<typeof createStatsReader>
-    retention: ReturnType<typeof createRetentionStore>
-    suppressions: ReturnType<typeof createSuppressionStore>
-    /** Accepted (queued) rows per provider and sender: the console's Senders view. */
-    senderQueues: ReturnType<typeof createSenderQueueReader>
-    /** Sends, receipts and receipt delays per provider: the dashboard's provider table. */
-    providerHealth: ReturnType<typeof createProviderHealthReader>
-  }
+  shards: ShardRouter
+  stores: Stores
   /** The tenant's CI360 events client; throws `CONFIG_INVALID` naming what the tenant lacks. */
   ci360(tenant: TenantConfig): Ci360Client
   /** The tenant's messaging provider; throws `CONFIG_INVALID` naming what the tenant lacks. */
@@ -119,24 +114,17 @@ export type RequestContext = Deps
 export function createDeps(runtime: Runtime): Deps {
   const ci360Clients = new WeakMap<TenantConfig, Ci360Client>()
   const providers = new WeakMap<TenantConfig, Map<string, MessageProvider>>()
+  const shards =
+    runtime.shards && runtime.shards.home === runtime.db ? runtime.shards : singleShard(runtime.db)
   const deps: Deps = {
     ...runtime,
+    shards,
     stores: {
       bulkJobs: createBulkJobStore(runtime.db),
       contactPreferenceUploads: createContactPreferenceUploadStore(runtime.db),
-      deliveries: createDeliveryStore(runtime.db),
-      failedRequests: createFailedRequestStore(runtime.db),
-      leases: createLeaseStore(runtime.db),
-      webhookEvents: createWebhookEventStore(runtime.db),
-      inboundEvents: createInboundEventStore(runtime.db),
       identities: (ttlSeconds, log) => createIdentityCache(runtime.kv, ttlSeconds, log),
-      stuckClaims: createStuckClaimStore(runtime.db),
-      search: createMessageSearch(runtime.db),
-      stats: createStatsReader(runtime.db),
-      retention: createRetentionStore(runtime.db),
-      suppressions: createSuppressionStore(runtime.db),
-      senderQueues: createSenderQueueReader(runtime.db),
-      providerHealth: createProviderHealthReader(runtime.db),
+      suppressions: createSuppressionStore(shards.count > 1 ? markingHome(runtime.db) : runtime.db),
+      ...shardedStores(shards, { db: runtime.db, home: true }),
     },
     ci360(tenant) {
       let client = ci360Clients.get(tenant)
@@ -161,6 +149,47 @@ export function createDeps(runtime: Runtime): Deps {
   return deps
 }
 
+/**
+ * The deps of a request routed by `key` (a send's guid, a webhook's routing key; docs/scaling.md): the
+ * hot stores address the database of the key's logical shard. With one database: `deps` as they are.
+ */
+export function withShard<D extends Pick<Deps, 'shards' | 'stores'>>(deps: D, key: string): D {
+  const place = deps.shards.placeFor(key)
+  if (deps.shards.count === 1 && place.db === deps.shards.home) {
+    // One database: only the webhook claim needs the key (its shard's ownership check).
+    return {
+      ...deps,
+      stores: { ...deps.stores, webhookEvents: createWebhookEventStore(place.db, place.db, key) },
+    }
+  }
+  return { ...deps, stores: { ...deps.stores, ...shardedStores(deps.shards, place, key) } }
+}
+
+/** The deps of work on a row a reader across shards returned: its hot stores on the row's database. */
+export function withRowShard<D extends Pick<Deps, 'shards' | 'stores'>>(
+  deps: D,
+  row: object,
+  key: string,
+): D {
+  const db = deps.shards.originOf(row)
+  if (!db || deps.shards.count === 1) return deps
+  const place = deps.shards.all().find((p) => p.db === db) ?? { db, home: false }
+  return { ...deps, stores: { ...deps.stores, ...shardedStores(deps.shards, place, key) } }
+}
+
+/** The shard router of an env's bindings and `d1_shard_map`, or the var's issues. */
+export function shardsOf(env: Env): { ok: true; shards: ShardRouter } | { ok: false; issues: string[] } {
+  const bindings = env as unknown as Record<string, unknown>
+  const isD1 = (name: string) => {
+    const b = bindings[name] as { prepare?: unknown; batch?: unknown } | undefined
+    return typeof b?.prepare === 'function' && typeof b.batch === 'function'
+  }
+  const map = parseShardMap(bindings.d1_shard_map, isD1)
+  if (!map.ok) return map
+  const resolve = (name: string) => (name === HOME_BINDING ? env.DB : (bindings[name] as D1Database))
+  return { ok: true, shards: createShardRouter(env.DB, map.bindings, resolve) }
+}
+
 /** The deps of an env, or why its configuration is invalid (issue paths, never values). */
 export type DepsOrIssues = { ok: true; deps: Deps } | { ok: false; issues: string[] }
 
@@ -172,5 +201,7 @@ export type DepsOrIssues = { ok: true; deps: Deps } | { ok: false; issues: strin
 export function depsFor(env: Env, overrides: Partial<Runtime> = {}): DepsOrIssues {
   const loaded = loadConfig(env as unknown as Record<string, unknown>)
   if (!loaded.ok) return { ok: false, issues: loaded.issues }
-  return { ok: true, deps: createDeps({ ...runtimeOf(env, loaded.config), ...overrides }) }
+  const sharded = shardsOf(env)
+  if (!sharded.ok) return { ok: false, issues: sharded.issues }
+  return { ok: true, deps: createDeps({ ...runtimeOf(env, loaded.config, sharded.shards), ...overrides }) }
 }

@@ -22,6 +22,12 @@ export { BulkCopyWorkflow, SenderPacer } from './index.js'
  *   in the path, each group its own env object (so the connector builds one app per group, as it would per
  *   isolate with a database binding map); `BENCH_D1_QUERY_MS` models each database's single thread.
  *
+ * - `BENCH_SHARDS=K` (memory only): one env with K databases, `DB` and `DB_2` … `DB_K`, and a
+ *   `d1_shard_map` spreading the 64 logical shards evenly over them (docs/scaling.md, "Shards"); each
+ *   database but `DB` lists its shards in `shard_owner`; `BENCH_SHARD_HOME=n`: `DB` takes only the
+ *   first n logical shards and the others share the rest. `GET /__bench/queries`: the queries each
+ *   database has run (a batch counts one per statement).
+ *
  * A request with `x-bench-probe: <id>` is counted; `GET /__bench/probe/<id>` returns its counts.
  * `BENCH_COUNT_ALL=1`: every other request is counted too, all into one running total, and so is every
  * queue consumer invocation (into another); `GET /__bench/totals` returns both, with the queue's batch
@@ -36,7 +42,12 @@ interface BenchEnv {
   BENCH_DB_GROUPS?: string
   BENCH_D1_QUERY_MS?: string
   BENCH_COUNT_ALL?: string
+  BENCH_SHARDS?: string
+  BENCH_SHARD_HOME?: string
 }
+
+/** The in-memory databases of the sharded env, in binding order (`GET /__bench/queries`). */
+const shardDbs: MemoryD1[] = []
 
 interface Connector {
   fetch(request: Request, env: unknown, ctx: ExecutionContext): Promise<Response>
@@ -70,6 +81,8 @@ async function prepare(env: BenchEnv): Promise<Prepared> {
   })
   if (env.BENCH_STORAGE !== 'memory') return { envs: [wrap(env.DB, env.IDENTITY_CACHE)], groupOf }
   const migrations = JSON.parse(env.BENCH_MIGRATIONS ?? '[]') as string[]
+  const shards = Number(env.BENCH_SHARDS ?? 0)
+  if (shards > 0) return { envs: [await shardedEnv(env, migrations, shards, wrap)], groupOf }
   const groups = Math.max(1, ...Object.values(groupOf).map((g) => g + 1))
   const envs: unknown[] = []
   for (let g = 0; g < groups; g++) {
@@ -81,6 +94,41 @@ async function prepare(env: BenchEnv): Promise<Prepared> {
     envs.push(wrap(db.asBinding(), new MemoryKV().asBinding()))
   }
   return { envs, groupOf }
+}
+
+/** One env over `k` in-memory databases, the 64 logical shards split evenly (`BENCH_SHARDS`). */
+async function shardedEnv(
+  env: BenchEnv,
+  migrations: string[],
+  k: number,
+  wrap: (db: D1Database, kv: KVNamespace) => Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const kv = new MemoryKV().asBinding()
+  const map: Record<string, string> = {}
+  const out: Record<string, unknown> = {}
+  const home = env.BENCH_SHARD_HOME ? Number(env.BENCH_SHARD_HOME) : undefined
+  const bounds = (i: number): [number, number] => {
+    if (home === undefined || k === 1) return [Math.floor((64 * i) / k), Math.floor((64 * (i + 1)) / k) - 1]
+    if (i === 0) return [0, home - 1]
+    const rest = 64 - home
+    return [home + Math.floor((rest * (i - 1)) / (k - 1)), home + Math.floor((rest * i) / (k - 1)) - 1]
+  }
+  for (let i = 0; i < k; i++) {
+    const name = i === 0 ? 'DB' : `DB_${i + 1}`
+    const [from, to] = bounds(i)
+    map[name] = `${from}-${to}`
+    const db = await MemoryD1.create(
+      sqlWasm as WebAssembly.Module,
+      migrations,
+      Number(env.BENCH_D1_QUERY_MS ?? 0),
+    )
+    shardDbs.push(db)
+    if (i > 0) for (let s = from; s <= to; s++) db.db.exec(`INSERT INTO shard_owner (logical) VALUES (${s})`)
+    const wrapped = wrap(db.asBinding(), kv)
+    out[name] = wrapped.DB
+    if (i === 0) Object.assign(out, wrapped)
+  }
+  return { ...out, d1_shard_map: JSON.stringify(map) }
 }
 
 const tenantOf = (path: string) => /^\/v1\/(?:tenants|webhooks\/(?:scg|twilio))\/([^/]+)/.exec(path)?.[1]
@@ -96,6 +144,7 @@ export default {
       const body: { beforeReply: CallCounts; afterReply: CallCounts } = counter
       return Response.json({ beforeReply: body.beforeReply, afterReply: body.afterReply })
     }
+    if (path === '/__bench/queries') return Response.json(shardDbs.map((d) => d.booked))
     if (path === '/__bench/totals') {
       return Response.json({
         requests: { beforeReply: totals.requests.beforeReply, afterReply: totals.requests.afterReply },

@@ -38,6 +38,8 @@ const toSql = (v: unknown): SqlValue => {
 export class MemoryD1 {
   /** When the modelled database is next free (ms since the epoch). */
   private busyUntil = 0
+  /** Queries booked so far (a batch books one per statement): the model's load on this database. */
+  booked = 0
   /** Compiled once per SQL text, as D1 caches them: the stand-in should cost as little as it can. */
   private readonly statements = new Map<string, Statement>()
   constructor(
@@ -61,6 +63,7 @@ export class MemoryD1 {
    * does not lower the modelled rate.
    */
   serial<T>(queries: number, work: () => T): Promise<T> {
+    this.booked += queries
     if (this.queryMs <= 0) return Promise.resolve().then(work)
     const now = Date.now()
     this.busyUntil = Math.max(now, this.busyUntil) + this.queryMs * queries

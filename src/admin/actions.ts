@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps, RequestContext } from '../deps'
+import { type Deps, type RequestContext, withRowShard } from '../deps'
 import { AppError } from '../lib/app-error'
 import type { ProviderId } from '../lib/vocabulary'
 import type { Reply as ReplyOf, retryReplies } from '../openapi/reply'
@@ -48,7 +48,7 @@ export async function retryNow(
 
 async function duplicateReply(deps: Deps, kinds: RetryKinds, row: FailedRequestRow): Promise<Reply> {
   const delivery = isOutbound(kinds, row.kind)
-    ? await deps.stores.deliveries.get(row.tenant_id, row.guid)
+    ? await withRowShard(deps, row, row.guid).stores.deliveries.get(row.tenant_id, row.guid)
     : null
   return {
     status: 200,
@@ -142,7 +142,7 @@ export async function discard(
     throw row ? inProgress(id) : notFound(id)
   }
   if (removed.state === 'pending' && isOutbound(kinds, removed.kind)) {
-    const deliveries = deps.stores.deliveries
+    const deliveries = withRowShard(deps, removed, removed.guid).stores.deliveries
     await deliveries.exec('deliveries.discarded', [
       deliveries.transition(tenant.id, removed.guid, {
         state: 'dead',

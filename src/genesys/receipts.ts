@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { type Deps, withShard } from '../deps'
 import { describeError } from '../lib/log'
 import { type GenesysCall, transportOf } from '../providers/genesys/client'
 import { genesysGuid, isGenesysGuid } from '../providers/genesys/open-messaging'
@@ -99,6 +99,8 @@ export async function sendFailedReceipt(
 /** Our retries of a Genesys message ended (`dead`, `expired`): its `Failed` receipt. */
 export async function receiptForEndedRetry(deps: Deps, tenant: TenantConfig, guid: string, why: string) {
   if (!isGenesysGuid(guid)) return
-  const delivery = await deps.stores.deliveries.get(tenant.id, guid).catch(() => null)
+  const delivery = await withShard(deps, guid)
+    .stores.deliveries.get(tenant.id, guid)
+    .catch(() => null)
   if (delivery?.source === 'genesys') await sendFailedReceipt(deps, tenant, delivery, why)
 }

@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { type Deps, withShard } from '../deps'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
 import { validationError } from '../lib/validation'
@@ -136,11 +136,13 @@ export async function handleGenesysMessage(
 }
 
 /** Send one Genesys message once: claim its id, send through the tenant's provider, store the outcome. */
-async function handleGenesysSend(deps: Deps, req: GenesysRequest): Promise<GenesysOutcome> {
+async function handleGenesysSend(all: Deps, req: GenesysRequest): Promise<GenesysOutcome> {
   const { tenant, send } = req
-  const now = deps.now()
-  const prepared = prepareGenesysSend(deps, tenant, send, now, req.origin)
+  const now = all.now()
+  const prepared = prepareGenesysSend(all, tenant, send, now, req.origin)
   const { provider, message, correlation } = prepared
+  // Every row of this send lives in its guid's shard (docs/scaling.md, "Shards").
+  const deps = withShard(all, correlation.guid)
   const log = deps.log.child({ tenant: tenant.id, genesys_id: send.id, provider: provider.id })
   const recipientKey = message.phone
     ? await recipientKeyOf(deps.config.secrets.tokenSigningKey, tenant.id, message.phone)

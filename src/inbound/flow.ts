@@ -1,6 +1,6 @@
 import { ci360ConfigOf } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { type Deps, withShard } from '../deps'
 import { guard } from '../lib/app-error'
 import { QUEUE_LOST_MS } from '../outbound/accept'
 import { OPTED_OUT } from '../providers/opt-out'
@@ -27,6 +27,8 @@ export interface InboundDelivery {
    * `tenant` is the tenant the event was stored for; the replay is planned for it, never re-resolved.
    */
   replayOf?: { id: string; tenant: TenantConfig }
+  /** A status callback's guid from its URL (our Twilio callbacks carry it, docs/scaling.md). */
+  guidHint?: string
 }
 
 export interface InboundResult {
@@ -43,12 +45,11 @@ export interface InboundResult {
  * throws `AppError` (400); storage down throws 503 so the provider redelivers. Each parsed delivery is
  * stored for operators (`record.ts`); a replay skips the claim and updates its stored row.
  */
-export async function handleInbound(deps: Deps, delivery: InboundDelivery): Promise<InboundResult> {
+export async function handleInbound(all: Deps, delivery: InboundDelivery): Promise<InboundResult> {
   const format = webhookFormats[delivery.source]
   const event = format.parse(delivery.rawBody, delivery.headers)
-  const log = deps.log.child({ webhook: delivery.source, tenant: delivery.route?.id, ...event.logFields })
-  const ctx = { ...deps, log }
-  const record = recorder(ctx, delivery, event, format.provider, delivery.replayOf)
+  const log = all.log.child({ webhook: delivery.source, tenant: delivery.route?.id, ...event.logFields })
+  const planCtx = { ...all, log }
   const done = (outcome: InboundOutcome): InboundResult => {
     // One line per event: the status recorded for `guid` (if any) and the CI360 event sent (if any).
     log.info('webhook event handled', {
@@ -62,9 +63,9 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
 
   const planned: InboundPlan =
     event.type === 'status'
-      ? await guard(() => planStatus(ctx, format, delivery.route, event))
+      ? await guard(() => planStatus(planCtx, format, delivery.route, event, delivery.guidHint))
       : event.type === 'mo'
-        ? await guard(() => planMo(ctx, format, delivery.route, event, delivery.replayOf?.tenant))
+        ? await guard(() => planMo(planCtx, format, delivery.route, event, delivery.replayOf?.tenant))
         : ignore(event.reason)
   // A replay acts for the tenant the event was stored for, or not at all.
   const stored = delivery.replayOf?.tenant
@@ -72,6 +73,15 @@ export async function handleInbound(deps: Deps, delivery: InboundDelivery): Prom
     stored && planned.kind === 'act' && planned.tenant.id !== stored.id
       ? ignore('the event now resolves to another tenant than the one it was stored for', stored.id)
       : planned
+  // The claim, the stored event and the delivery's update share one database: the one of the delivery's
+  // guid for a status, else of the event key (docs/scaling.md, "Shards"). A redelivery computes the same.
+  const shardKey =
+    (plan.kind === 'act' ? plan.history?.guid : undefined) ??
+    (event.type === 'status' ? (event.echo?.guid ?? delivery.guidHint) : undefined) ??
+    event.key
+  const deps = withShard(all, shardKey)
+  const ctx = { ...deps, log }
+  const record = recorder(ctx, delivery, event, format.provider, delivery.replayOf)
   if (plan.kind === 'ignore') {
     const outcome: InboundOutcome = { status: 'IGNORED', reason: plan.reason, attempts: [] }
     await record.write(outcome, plan.tenantId ?? delivery.route?.id ?? deps.config.settings.tenant_id)

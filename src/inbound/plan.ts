@@ -60,7 +60,11 @@ export const ignore = (reason: string, tenantId?: string): InboundPlan =>
   tenantId ? { kind: 'ignore', reason, tenantId } : { kind: 'ignore', reason }
 
 /** Lookups a plan may make; nothing is written while planning. */
-export type PlanContext = Pick<Deps, 'config' | 'kv' | 'stores' | 'now'> & { log: Logger }
+export type PlanContext = Pick<Deps, 'config' | 'kv' | 'stores' | 'now'> & {
+  log: Logger
+  /** The hot tables' databases (docs/scaling.md); absent: one database. */
+  shards?: Deps['shards']
+}
 
 /**
  * The tenant an event belongs to: the one the event names (`named`), else the route's, else the global

@@ -1,5 +1,6 @@
 import type { Ci360Event } from '../ci360/client'
 import type { TenantConfig } from '../config/tenant'
+import { type Deps, withShard } from '../deps'
 import { receiptForStatus } from '../genesys/receipts'
 import type { ProviderId } from '../lib/vocabulary'
 import { providerOptOutEntry } from '../outbound/suppression'
@@ -19,8 +20,21 @@ async function findDelivery(
   format: WebhookFormat,
   tenantId: string,
   e: StatusEvent,
+  guidHint: string | undefined,
 ): Promise<DeliveryRow | undefined> {
   const deliveries = ctx.stores.deliveries
+  // Over several databases (docs/scaling.md): the guid the status carries (SCG's external id, our
+  // Twilio callback's query) names the one database to ask; without it, every database is asked.
+  const guid = e.echo?.guid ?? guidHint
+  if (guid && ctx.shards && ctx.shards.count > 1) {
+    const row = await withShard(ctx as Pick<Deps, 'shards' | 'stores'>, guid).stores.deliveries.get(
+      tenantId,
+      guid,
+    )
+    const sameMessage =
+      !e.providerMessageId || !row?.provider_message_id || row.provider_message_id === e.providerMessageId
+    if (row && row.provider === format.provider && sameMessage) return row
+  }
   const byId = e.providerMessageId
     ? await deliveries.findByProviderMessageId(format.provider, e.providerMessageId)
     : null
@@ -39,6 +53,8 @@ export async function planStatus(
   format: WebhookFormat,
   route: TenantConfig | undefined,
   e: StatusEvent,
+  /** The guid our Twilio status callback URL carries (docs/scaling.md), if any. */
+  guidHint?: string,
 ): Promise<InboundPlan> {
   const tenant = resolveTenant(ctx, route, e.echo?.tenantId, {
     noun: 'event',
@@ -47,7 +63,7 @@ export async function planStatus(
   })
   if ('ignore' in tenant) return ignore(tenant.ignore)
 
-  const row = await findDelivery(ctx, format, tenant.id, e)
+  const row = await findDelivery(ctx, format, tenant.id, e, guidHint)
   const ours = row && row.tenant_id === tenant.id ? row : undefined
   if (row && !ours) ctx.log.warn('status names a delivery of another tenant', { guid: row.guid })
   if (!ours && !e.echo) {

@@ -1,7 +1,7 @@
 import { type Creative, parseCreative } from '../ci360/creative'
 import { type OutboundEvent, OutboundEventSchema, trackingCodeOf } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { type Deps, withShard } from '../deps'
 import { routedProvider } from '../failover/routed'
 import { AppError, guard } from '../lib/app-error'
 import { maskPhone } from '../lib/log'
@@ -132,11 +132,13 @@ export const isStale = (generatedTimestamp: number, tenant: TenantConfig, now: n
 export const claimLeaseMs = (tenant: TenantConfig) => tenant.settings.provider_timeout_ms * 2 + 30_000
 
 /** The outbound routes: everything after authentication. */
-export async function handleOutbound(deps: Deps, req: OutboundRequest): Promise<Reply> {
+export async function handleOutbound(all: Deps, req: OutboundRequest): Promise<Reply> {
   const { tenant } = req
   const validated = validateOutbound(req.body, tenant)
   if ('reply' in validated) return validated.reply
   const { event } = validated
+  // Every row of this send lives in its guid's shard (docs/scaling.md, "Shards").
+  const deps = withShard(all, event.guid)
   const now = deps.now()
   const deliveries = deps.stores.deliveries
   const log = deps.log.child({ tenant: tenant.id, guid: event.guid, provider: req.providerId })

@@ -2,8 +2,8 @@ import type { Ci360Event } from '../ci360/client'
 import type { OutboundEvent } from '../ci360/event'
 import { trackingCodeOf } from '../ci360/event'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps, RequestContext } from '../deps'
-import { describeError, maskPhone } from '../lib/log'
+import { type Deps, type RequestContext, withShard } from '../deps'
+import { describeError, type Logger, maskPhone } from '../lib/log'
 import { redactProviderText } from '../lib/redact'
 import { QUEUE_LOST_MS } from '../outbound/accept'
 import { deferSend, quietHoldOf } from '../outbound/defer'
@@ -70,7 +70,22 @@ export async function consumeSends(deps: Deps, batch: MessageBatch<unknown>): Pr
     else msg.ack()
   }
   if (items.length === 0) return
+  // One batch per database: each message's rows live in its guid's shard (docs/scaling.md).
+  const groups = new Map<D1Database, Item[]>()
+  for (const it of items) {
+    const db = deps.shards.dbFor(it.send.guid)
+    groups.set(db, [...(groups.get(db) ?? []), it])
+  }
+  await Promise.all(
+    [...groups.values()].map((group) => {
+      const first = group[0] as Item
+      const on = withShard(deps, first.send.guid)
+      return consumeItems(on, { ...on, log }, log, group)
+    }),
+  )
+}
 
+async function consumeItems(deps: Deps, ctx: RequestContext, log: Logger, items: Item[]): Promise<void> {
   try {
     await reserveTimes(ctx, items)
   } catch (e) {

@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant'
-import type { Deps } from '../deps'
+import { type Deps, withRowShard } from '../deps'
 import type { RequeueAfterReceipt } from '../inbound/plan'
 import { describeError } from '../lib/log'
 import { QUEUE_LOST_MS } from '../outbound/accept'
@@ -21,7 +21,11 @@ export async function requeueLost(deps: Deps): Promise<number> {
   const now = deps.now()
   const rows = await deps.stores.deliveries.lostAccepted(now, MAX_PER_RUN)
   const sends: MessageSendRequest<QueuedSend>[] = []
-  const holds: D1PreparedStatement[] = []
+  // One batch per database the rows came from (docs/scaling.md).
+  const holds = new Map<
+    D1Database,
+    { store: Deps['stores']['deliveries']; statements: D1PreparedStatement[] }
+  >()
   for (const row of rows) {
     if (!row.event_body) continue
     const origin = deps.config.tenant(row.tenant_id)?.settings.public_base_url
@@ -36,12 +40,18 @@ export async function requeueLost(deps: Deps): Promise<number> {
       },
       contentType: 'json',
     })
-    holds.push(deps.stores.deliveries.holdAccepted(row.tenant_id, row.guid, now + QUEUE_LOST_MS))
+    const db = deps.shards.originOf(row) ?? deps.shards.home
+    const group = holds.get(db) ?? {
+      store: withRowShard(deps, row, row.guid).stores.deliveries,
+      statements: [],
+    }
+    group.statements.push(group.store.holdAccepted(row.tenant_id, row.guid, now + QUEUE_LOST_MS))
+    holds.set(db, group)
   }
   if (sends.length === 0) return 0
   try {
     for (let i = 0; i < sends.length; i += 100) await deps.sends.sendBatch(sends.slice(i, i + 100))
-    await deps.stores.deliveries.exec('deliveries.requeue', holds)
+    await Promise.all([...holds.values()].map((g) => g.store.exec('deliveries.requeue', g.statements)))
   } catch (e) {
     deps.log.error('lost queued sends not re-queued', describeError(e))
     return 0

@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings'
 import type { TenantConfig } from '../config/tenant'
-import type { Deps, RequestContext } from '../deps'
+import { type Deps, type RequestContext, withRowShard } from '../deps'
 import { isAppError } from '../lib/app-error'
 import { describeError } from '../lib/log'
 import { nextAttemptAt } from '../outbox/backoff'
@@ -198,7 +198,8 @@ export async function attemptRow(
   // Rows of a kind this version does not know end dead (`runHandler`); they are not outbound sends.
   const kind = (kinds as Partial<RetryKinds>)[row.kind]
   const outbound = kind?.outbound === true
-  const attempt: RequestContext = { ...deps, log }
+  // The row's own database (the cron's scan read it there): its delivery and lease live there too.
+  const attempt: RequestContext = { ...withRowShard(deps, row, row.guid), log }
   const lookup = lookupTenant(attempt, row.tenant_id)
   const settings = lookup.tenant?.settings ?? deps.config.settings
   let outcome: RetryOutcome
@@ -214,8 +215,8 @@ export async function attemptRow(
   const latencyMs = deps.now() - started
 
   const decided = decide(row, outcome, settings, now, deps.random)
-  const deliveries = deps.stores.deliveries
-  const statements = [deps.stores.leases.finish(row.id, token, decided.finish)]
+  const deliveries = attempt.stores.deliveries
+  const statements = [attempt.stores.leases.finish(row.id, token, decided.finish)]
   if (outbound) {
     const final = decided.outcome
     const effect = final.result === 'expired' ? undefined : final.delivery
@@ -257,7 +258,8 @@ export async function attemptRow(
       ),
     )
   }
-  if (!kind || kind.tracked(row)) statements.push(trackedOnEvent(deps, row, decided.outcome, now, latencyMs))
+  if (!kind || kind.tracked(row))
+    statements.push(trackedOnEvent(attempt, row, decided.outcome, now, latencyMs))
   await deliveries.exec('retry.finish', statements)
   const ended = decided.outcome
   if (lookup.tenant && kind?.onEnded && (ended.result === 'dead' || ended.result === 'expired'))

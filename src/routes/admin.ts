@@ -9,6 +9,7 @@ import {
   parseListQuery,
 } from '../admin/present'
 import { idCursor } from '../admin/query'
+import { withShard } from '../deps'
 import { failedRequestKinds } from '../failed-request-kinds'
 import type { AppEnv } from '../http/app-env'
 import { reply, schema } from '../http/reply'
@@ -61,7 +62,7 @@ adminRoutes.delete(`${base}/failed-requests/:id`, admin, async (c) => {
 
 adminRoutes.get(`${base}/messages/:guid`, admin, async (c) => {
   const guid = c.req.param('guid')
-  const row = await c.get('deps').stores.deliveries.get(c.get('tenant').id, guid)
+  const row = await withShard(c.get('deps'), guid).stores.deliveries.get(c.get('tenant').id, guid)
   if (!row)
     throw new AppError('NOT_FOUND', 'No delivery record with this guid for this tenant.', {
       details: { guid },

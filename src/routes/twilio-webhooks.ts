@@ -6,6 +6,7 @@ import { verifiedWebhook } from '../http/webhook-auth'
 import { handleInbound } from '../inbound/flow'
 import { common, err, type Operation, type Schema, tenantParam } from '../openapi/operation'
 import * as R from '../openapi/replies'
+import { STATUS_GUID_PARAM } from '../providers/twilio/client'
 import { TwilioInboundSchema, TwilioStatusCallbackSchema } from '../providers/twilio/schemas'
 
 /** The empty TwiML document: acknowledge an incoming message without replying to the sender. */
@@ -20,7 +21,14 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
 /** Run the verified delivery through the inbound flow. */
 async function receive(c: Context<AppEnv>, source: 'twilio-status' | 'twilio-inbound') {
   const { tenant, text } = c.get('webhook')
-  return handleInbound(c.get('deps'), { source, route: tenant, rawBody: text, headers: c.req.raw.headers })
+  const guidHint = source === 'twilio-status' ? new URL(c.req.url).searchParams.get(STATUS_GUID_PARAM) : null
+  return handleInbound(c.get('deps'), {
+    source,
+    route: tenant,
+    rawBody: text,
+    headers: c.req.raw.headers,
+    ...(guidHint ? { guidHint } : {}),
+  })
 }
 
 twilioWebhookRoutes.post('/v1/webhooks/twilio/:tenant/status', verifiedWebhook('twilio'), async (c) => {

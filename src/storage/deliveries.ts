@@ -1,5 +1,7 @@
+import { StorageError } from '../lib/app-error'
 import type { DeliverySource, DeliveryState, ProviderId } from '../lib/vocabulary'
 import { newClaimToken, d1Call as run, type SqlCondition } from './d1-call'
+import { batchAcross, isHomeStatement, logicalShardOf, ownsShardSql } from './shards'
 import { storedList } from './stored-list'
 
 export type { DeliveryState }
@@ -94,14 +96,31 @@ const iso = (ms: number) => new Date(ms).toISOString()
 const entry = (state: string, now: number, detail?: string): string =>
   JSON.stringify(detail ? { state, at: iso(now), detail } : { state, at: iso(now) })
 
-/** D1 access for the `deliveries` table. Every method throws `StorageError` when D1 fails. */
-export function createDeliveryStore(db: D1Database) {
+/**
+ * D1 access for the `deliveries` table. Every method throws `StorageError` when D1 fails. `home`: the
+ * default database (`DB`); when `db` is another one (a shard, docs/scaling.md), statements of home-only
+ * tables in a batch run on `home`.
+ */
+export function createDeliveryStore(db: D1Database, home: D1Database = db) {
+  const owns = ownsShardSql(db === home)
   const get = (tenantId: string, guid: string) =>
     run('deliveries.get', () =>
       db
         .prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND guid = ?')
         .bind(tenantId, guid)
         .first<DeliveryRow>(),
+    )
+
+  const lastToRecipientRow = (tenantId: string, recipientKey: string) =>
+    run('deliveries.lastToRecipient', () =>
+      db
+        .prepare(
+          `SELECT response_tracking_code, created_at FROM deliveries
+           WHERE tenant_id = ? AND recipient_key = ? AND state IN ('sent', 'uncertain')
+           ORDER BY created_at DESC LIMIT 1`,
+        )
+        .bind(tenantId, recipientKey)
+        .first<{ response_tracking_code: string | null; created_at: number }>(),
     )
 
   return {
@@ -112,30 +131,24 @@ export function createDeliveryStore(db: D1Database) {
       run('deliveries.last_genesys', () =>
         db
           .prepare(
-            `SELECT genesys_channel FROM deliveries WHERE tenant_id = ? AND genesys_recipient IN (${to.map(() => '?').join(',')})
+            `SELECT genesys_channel, created_at FROM deliveries
+             WHERE tenant_id = ? AND genesys_recipient IN (${to.map(() => '?').join(',')})
              ORDER BY created_at DESC LIMIT 1`,
           )
           .bind(tenantId, ...to)
-          .first<{ genesys_channel: string | null }>(),
+          .first<{ genesys_channel: string | null; created_at: number }>(),
       ),
 
     /**
      * The responseTrackingCode of the newest message sent (state `sent` or `uncertain`) to the recipient
      * whose `recipient-key.ts` key is `recipientKey`; null when there is none or it had no code.
      */
-    lastToRecipient: async (tenantId: string, recipientKey: string): Promise<string | null> => {
-      const row = await run('deliveries.lastToRecipient', () =>
-        db
-          .prepare(
-            `SELECT response_tracking_code FROM deliveries
-             WHERE tenant_id = ? AND recipient_key = ? AND state IN ('sent', 'uncertain')
-             ORDER BY created_at DESC LIMIT 1`,
-          )
-          .bind(tenantId, recipientKey)
-          .first<{ response_tracking_code: string | null }>(),
-      )
-      return row?.response_tracking_code ?? null
-    },
+    lastToRecipient: async (tenantId: string, recipientKey: string): Promise<string | null> =>
+      (await lastToRecipientRow(tenantId, recipientKey))?.response_tracking_code ?? null,
+
+    /** `lastToRecipient`'s row, with its `created_at` (the newest over several databases wins). */
+    lastToRecipientRow: (tenantId: string, recipientKey: string) =>
+      lastToRecipientRow(tenantId, recipientKey),
 
     /**
      * Insert the row for a new guid; when it exists already, return it. A row stuck in `sending` for
@@ -158,7 +171,8 @@ export function createDeliveryStore(db: D1Database) {
                generated_timestamp, history, created_at, updated_at, response_tracking_code, event_body, source,
                genesys_message_id, genesys_recipient, genesys_channel, claim_token, recipient_key,
                sender, segments, queued_until)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+             WHERE ${owns}
              ON CONFLICT (tenant_id, guid) DO UPDATE SET claim_token = excluded.claim_token
                WHERE deliveries.claim_token = excluded.claim_token`,
           )
@@ -185,13 +199,16 @@ export function createDeliveryStore(db: D1Database) {
             d.paced?.sender ?? null,
             d.paced?.segments ?? null,
             d.paced?.queuedUntil ?? null,
+            logicalShardOf(d.guid),
           )
+      // A read of a home-only table cannot ride in a shard's batch: it runs on `home` alongside.
+      const apart = readWith !== undefined && db !== home && isHomeStatement(readWith)
       const [inserted, readResult] = await run('deliveries.claim', () =>
-        readWith
+        readWith && !apart
           ? db.batch([insert(), readWith])
-          : insert()
-              .run()
-              .then((r) => [r]),
+          : Promise.all([insert().run(), readWith?.all()]).then(([claimed, read]): D1Result[] =>
+              read ? [claimed, read] : [claimed],
+            ),
       )
       const read = readWith ? { read: (readResult?.results[0] as R | undefined) ?? null } : {}
       if (inserted?.meta.changes === 1) return { claimed: true, ...read }
@@ -214,7 +231,14 @@ export function createDeliveryStore(db: D1Database) {
       )
       if (takeover.meta.changes === 1) return { claimed: true, takeover: true, ...read }
       const existing = await get(d.tenantId, d.guid)
-      if (!existing) return this.claim(d, leaseMs, readWith)
+      if (!existing) {
+        // Nothing inserted and no row: this database does not own the guid's shard (docs/scaling.md).
+        const owned = await run('deliveries.shardOwner', () =>
+          db.prepare(`SELECT ${owns} AS owned`).bind(logicalShardOf(d.guid)).first<{ owned: number }>(),
+        )
+        if (!owned?.owned) throw new StorageError('deliveries.claim', new Error('shard not owned here'))
+        return this.claim(d, leaseMs, readWith)
+      }
       return { claimed: false, existing }
     },
 
@@ -403,7 +427,7 @@ export function createDeliveryStore(db: D1Database) {
 
     /** The statements of a batch as one round trip, with each statement's rows. */
     batch: (operation: string, statements: D1PreparedStatement[]) =>
-      run(operation, () => db.batch(statements)),
+      run(operation, () => batchAcross(db, home, statements)),
 
     findByProviderMessageId: (provider: ProviderId, messageId: string) =>
       run('deliveries.findByProviderMessageId', () =>
@@ -416,7 +440,7 @@ export function createDeliveryStore(db: D1Database) {
     /** Run statements as one transaction. */
     exec: (operation: string, statements: D1PreparedStatement[]) =>
       run(operation, async () => {
-        await db.batch(statements)
+        await batchAcross(db, home, statements)
       }),
   }
 }

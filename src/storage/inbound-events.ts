@@ -1,6 +1,7 @@
 import type { INBOUND_EVENT_SOURCES, InboundState } from '../lib/vocabulary'
 import { d1Call, type SqlCondition } from './d1-call'
 import { newFailedRequestId } from './failed-requests'
+import { batchAcross } from './shards'
 import { storedList } from './stored-list'
 
 export type InboundEventSource = (typeof INBOUND_EVENT_SOURCES)[number]
@@ -81,7 +82,7 @@ const appendSql = (n: number) => `json_insert(tracking${", '$[#]', json(?)".repe
  * D1 access for `inbound_events`. Statement builders let the webhook path write in the same batch as
  * its dedupe claim and outcome; every other method throws `StorageError` when D1 fails.
  */
-export function createInboundEventStore(db: D1Database) {
+export function createInboundEventStore(db: D1Database, home: D1Database = db) {
   return {
     /**
      * Insert a delivery. `'claim'`: the statement runs right after the dedupe claim in the same batch,
@@ -165,7 +166,7 @@ export function createInboundEventStore(db: D1Database) {
     },
 
     exec: (operation: string, statements: D1PreparedStatement[]) =>
-      d1Call(operation, () => db.batch(statements)),
+      d1Call(operation, () => batchAcross(db, home, statements)),
 
     get: (tenantId: string, id: string) =>
       d1Call('inbound_events.get', () =>

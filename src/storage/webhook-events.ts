@@ -1,5 +1,7 @@
+import { StorageError } from '../lib/app-error'
 import type { ProviderId } from '../lib/vocabulary'
 import { d1Call, newClaimToken } from './d1-call'
+import { batchAcross, logicalShardOf, ownsShardSql } from './shards'
 
 /** Dedupe keys are namespaced by the provider that sent the webhook. */
 export type WebhookSource = ProviderId
@@ -16,7 +18,13 @@ export const scopedEventKey = (tenantId: string, key: string) => `${tenantId}/${
  * `release` forgets a key whose processing could not be made durable, so the provider's redelivery is
  * processed again. Both throw `StorageError` when D1 fails.
  */
-export function createWebhookEventStore(db: D1Database) {
+export function createWebhookEventStore(
+  db: D1Database,
+  home: D1Database = db,
+  /** The key the webhook was routed by (docs/scaling.md); absent: the event key itself. */
+  shardKey?: string,
+) {
+  const owns = ownsShardSql(db === home)
   return {
     /**
      * Claim a key for a tenant; `alongside` runs right after the claim in the same batch (one
@@ -36,13 +44,15 @@ export function createWebhookEventStore(db: D1Database) {
     ): Promise<boolean> {
       const scoped = scopedEventKey(tenantId, key)
       const token = newClaimToken()
+      const logical = logicalShardOf(shardKey ?? key)
       const claim = db
         .prepare(
           `INSERT INTO webhook_events (source, event_key, tenant_id, created_at, claim_token) SELECT ?1, ?2, ?3, ?4, ?6
            WHERE NOT EXISTS (SELECT 1 FROM webhook_events WHERE source = ?1 AND event_key = ?5 AND tenant_id = ?3)
+             AND ${owns.replace('?', '?7')}
            ON CONFLICT (source, event_key) DO NOTHING`,
         )
-        .bind(source, scoped, tenantId, now, key, token)
+        .bind(source, scoped, tenantId, now, key, token, logical)
       const mine = db
         .prepare(
           'SELECT 1 AS mine FROM webhook_events WHERE source = ? AND event_key = ? AND claim_token = ?',
@@ -50,8 +60,12 @@ export function createWebhookEventStore(db: D1Database) {
         .bind(source, scoped, token)
       return d1Call('webhook_events.claim', async (attempt) => {
         if (attempt > 0 && (await mine.first()) !== null) return true
-        const [r] = await db.batch([claim, ...alongside])
-        return r?.meta.changes === 1
+        const [r] = await batchAcross(db, home, [claim, ...alongside])
+        if (r?.meta.changes === 1) return true
+        // Not claimed: a redelivery, or a database that does not own the key's shard (docs/scaling.md).
+        const owned = await db.prepare(`SELECT ${owns} AS owned`).bind(logical).first<{ owned: number }>()
+        if (!owned?.owned) throw new StorageError('webhook_events.claim', new Error('shard not owned here'))
+        return false
       })
     },
 
@@ -66,7 +80,7 @@ export function createWebhookEventStore(db: D1Database) {
       const update = db
         .prepare('UPDATE webhook_events SET outcome = ? WHERE source = ? AND event_key = ?')
         .bind(outcome, source, scopedEventKey(tenantId, key))
-      await d1Call('webhook_events.setOutcome', () => db.batch([update, ...alongside]))
+      await d1Call('webhook_events.setOutcome', () => batchAcross(db, home, [update, ...alongside]))
     },
 
     async release(source: WebhookSource, key: string, tenantId: string): Promise<void> {

@@ -11,6 +11,9 @@ const delivery = (guid: string, tenant = FIXTURE_TENANT) => rows.delivery(guid, 
 const failedRequest = (guid: string, tenant = FIXTURE_TENANT) => rows.failedRequest(guid, tenant)
 const withCreative = (content: string) =>
   outboundEvent('outbound-twilio', { patch: (e) => (e.impression.creativeContent = content) })
+/** Our callback URL with the send's guid as `g` (docs/scaling.md, "Shards"). */
+const withGuid = (url: string) =>
+  expect.stringMatching(new RegExp(`^${url.replace(/[.?/]/g, (c) => `\\${c}`)}\\?g=[^&]+$`))
 const callback = (tenant = FIXTURE_TENANT) =>
   `https://connector.example.com/v1/webhooks/twilio/${tenant}/status`
 
@@ -45,7 +48,7 @@ describe('Twilio outbound: requests at the fake Twilio', () => {
       From: ['+18885550100'],
       Body: ['Welcome to Acme Rewards, Sam! Here is your 10% coupon.'],
       MediaUrl: ['https://cdn.example.com/coupons/welcome10.png'],
-      StatusCallback: [callback()],
+      StatusCallback: [withGuid(callback())],
     })
     expect(sent[0]?.raw).toContain(
       'Body=Welcome+to+Acme+Rewards%2C+Sam%21+Here+is+your+10%25+coupon.&MediaUrl=https%3A%2F%2Fcdn.example.com%2Fcoupons%2Fwelcome10.png',
@@ -111,7 +114,7 @@ describe('Twilio outbound: requests at the fake Twilio', () => {
       To: ['+12125550147'],
       MessagingServiceSid: [service],
       Body: ['Hello'],
-      StatusCallback: [callback()],
+      StatusCallback: [withGuid(callback())],
     })
     expect(second).toMatchObject({ From: ['+18885550100'], MessagingServiceSid: [service] })
   })
@@ -122,7 +125,7 @@ describe('Twilio outbound: requests at the fake Twilio', () => {
     const [sent] = await twilioFake.requests(t.accountSid)
     expect(sent?.body.From).toEqual(['+18885550199'])
     expect(sent?.body.StatusCallback).toEqual([
-      `https://hooks.example.org/ci360/v1/webhooks/twilio/${FIXTURE_TENANT}/status`,
+      withGuid(`https://hooks.example.org/ci360/v1/webhooks/twilio/${FIXTURE_TENANT}/status`),
     ])
   })
 

@@ -147,7 +147,7 @@ describe('Twilio send', () => {
     expect(init.body).toBe(
       'To=%2B14155550100&From=%2B18885550199&Body=Hi+%26+bye+100%25' +
         '&MediaUrl=https%3A%2F%2Fa.example%2F1.jpg&MediaUrl=https%3A%2F%2Fa.example%2F2.jpg' +
-        '&StatusCallback=https%3A%2F%2Fconn.example.com%2Fv1%2Fwebhooks%2Ftwilio%2Ft1%2Fstatus',
+        '&StatusCallback=https%3A%2F%2Fconn.example.com%2Fv1%2Fwebhooks%2Ftwilio%2Ft1%2Fstatus%3Fg%3Dg1',
     )
   })
 

@@ -34,6 +34,9 @@ export interface TwilioConfig {
 export const defaultTwilioApiUrl = (accountSid: string) =>
   `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`
 
+/** The status callback's query parameter that carries the send's guid (docs/scaling.md). */
+export const STATUS_GUID_PARAM = 'g'
+
 /** Our status-callback route for a tenant. */
 export const twilioStatusCallbackUrl = (origin: string, tenantId: string) =>
   `${origin}/v1/webhooks/twilio/${encodeURIComponent(tenantId)}/status`
@@ -92,7 +95,10 @@ export function buildTwilioRequest(
   }
   if (from) request.From = isWhatsapp ? whatsapp(from) : from
   if (service) request.MessagingServiceSid = service
-  if (config.statusCallback) request.StatusCallback = config.statusCallback
+  // The guid rides in the callback's query (`g`), so the status finds its delivery's shard without a
+  // search over every database (docs/scaling.md); Twilio signs the URL with its query.
+  if (config.statusCallback)
+    request.StatusCallback = `${config.statusCallback}?${STATUS_GUID_PARAM}=${encodeURIComponent(input.correlation.guid)}`
   if (input.validitySeconds !== undefined) request.ValidityPeriod = input.validitySeconds
   return ok(request)
 }

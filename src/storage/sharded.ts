@@ -294,8 +294,15 @@ function mergeHealth(pages: ProviderHealthRow[][]): ProviderHealthRow[] {
     medians.sort((a, b) => a.m - b.m)
     const half = medians.reduce((n, x) => n + x.w, 0) / 2
     let acc = 0
-    const mid = medians.find((x) => (acc += x.w) >= half)
-    return { ...row, median_seconds: mid ? mid.m : null }
+    let mid: number | null = null
+    for (const x of medians) {
+      acc += x.w
+      if (acc >= half) {
+        mid = x.m
+        break
+      }
+    }
+    return { ...row, median_seconds: mid }
   })
 }
 

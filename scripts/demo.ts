@@ -230,7 +230,8 @@ async function run() {
   }
   await webhookStep('5. Twilio reports the MMS delivered (signed status callback)', {
     sender: 'Twilio',
-    path: new URL(statusCallback).pathname,
+    // The URL exactly as Twilio was given it (its query names the delivery's shard), as Twilio signs it.
+    path: `${new URL(statusCallback).pathname}${new URL(statusCallback).search}`,
     what: 'MessageStatus=delivered, X-Twilio-Signature',
     body: new URLSearchParams(params).toString(),
     headers: {

@@ -1,35 +1,24 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { scgEnvelope } from '../support/event-manager'
+import { routedTenant as routedTenantOf, SCG_SENDER, TWILIO_FROM } from '../support/failover'
 import { scgFake, twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
 import { createHarness, type Harness } from '../support/harness'
 import { rows, wipeTables } from '../support/rows'
-import { twilioTenant } from '../support/twilio'
 import { json } from '../support/worker'
-
-const SCG_SENDER = 'channel:RoutePrimary000000000001'
-const TWILIO_FROM = '+18885550177'
-const ROUTES = {
-  SMS: [
-    { provider: 'scg', sender: SCG_SENDER },
-    { provider: 'twilio', sender: TWILIO_FROM },
-  ],
-}
 
 const uniq = () => crypto.randomUUID().replaceAll('-', '').slice(0, 12)
 
-/** A tenant of its own (breakers are per tenant id) with routes, and Event Manager Basic credentials. */
+/** A routed tenant that also takes Event Manager receipts (Basic credentials). */
 function routedTenant(extra: Record<string, unknown> = {}) {
-  const id = `b${crypto.randomUUID().replaceAll('-', '').slice(0, 23)}`
   const webhook = {
     username: `bk-user-${uniq()}`,
     password: `bk-pass-${uniq()}`,
     clientId: '',
     clientSecret: '',
   }
-  const t = twilioTenant(id, {
-    routes: ROUTES,
+  const t = routedTenantOf({
     scg_webhook: { basic: { username: webhook.username, password: webhook.password } },
     ...extra,
   })

@@ -1,28 +1,15 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { breakerName } from '../../src/breaker/state'
+import { type RoutedTenant, routedTenant, SCG_SENDER, TWILIO_FROM } from '../support/failover'
 import { ci360Fake, scgFake, twilioFake } from '../support/fake-control'
 import { outboundEvent } from '../support/fixtures'
 import { createHarness, type Harness } from '../support/harness'
 import { rows, wipeTables } from '../support/rows'
-import { statusParams, twilioErrorBody, twilioTenant } from '../support/twilio'
+import { statusParams, twilioErrorBody } from '../support/twilio'
 import { json } from '../support/worker'
 
-const SCG_SENDER = 'channel:RoutePrimary000000000001'
-const TWILIO_FROM = '+18885550177'
-const ROUTES = {
-  SMS: [
-    { provider: 'scg', sender: SCG_SENDER },
-    { provider: 'twilio', sender: TWILIO_FROM },
-  ],
-}
-
-/** A tenant of its own (its breakers are the test's alone) with SCG first and Twilio second. */
-function routedTenant(extra: Record<string, unknown> = {}) {
-  const id = `f${crypto.randomUUID().replaceAll('-', '').slice(0, 23)}`
-  return twilioTenant(id, { routes: ROUTES, ...extra })
-}
-type Routed = ReturnType<typeof routedTenant>
+type Routed = RoutedTenant
 
 const eventFor = (t: Routed) =>
   outboundEvent('outbound-sms-oneline', { patch: (e) => (e.externalTenantId = t.id) })

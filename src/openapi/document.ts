@@ -104,7 +104,7 @@ export function buildDocument(operations: readonly Operation[], requests: Record
       title: 'CI360 edge connector',
       version: VERSION,
       description:
-        'Links SAS CI360 to Syniverse SCG, Twilio and S3. Every JSON reply has a status: OK, QUEUED, DEFERRED, DUPLICATE, STALE, IGNORED or ERROR.',
+        'Links SAS CI360 to Syniverse SCG, Twilio and S3. Every JSON reply has a status: OK, QUEUED, ACCEPTED, DEFERRED, SUPPRESSED, DUPLICATE, STALE, IGNORED or ERROR.',
     },
     tags: [
       { name: 'Outbound' },

@@ -73,6 +73,8 @@ function replyFor(kinds: RetryKinds, r: AttemptResult): Reply {
   const provider = outbound ? row.kind : 'ci360'
   switch (outcome.result) {
     case 'done':
+      // A queued tenant's message goes back on the send queue instead (docs/pacing.md): not sent yet.
+      if (outcome.delivery?.handedOff) return { status: 202, body: { status: 'ACCEPTED', ...about } }
       return {
         status: 200,
         body: outbound

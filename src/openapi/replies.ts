@@ -176,6 +176,8 @@ export const RetryQueued = z.object({
   retry_at: iso(),
   last_error: z.string(),
 })
+/** A queued tenant's message handed back to the send queue (docs/pacing.md): it leaves at its sender's pace. */
+export const RetryAccepted = z.object({ status: z.literal('ACCEPTED'), ...RetriedRow })
 
 const UploadedFile = z.object({
   upload_filename: z.string(),

@@ -26,7 +26,7 @@ export const outboundReplies = {
 /** `POST …/failed-requests/{id}/retry`: as the original route would answer, plus the row's id. */
 export const retryReplies = {
   200: z.union([R.RetryOk, R.RetryDuplicate, R.RetryStale, R.RetrySuppressed]),
-  202: R.RetryQueued,
+  202: z.union([R.RetryQueued, R.RetryAccepted]),
 } as const
 
 /** `POST …/bulk/s3` with `bulk_mode=async`. */

@@ -116,7 +116,10 @@ export const adminOperations: Operation[] = [
           'OK, DUPLICATE (already done), STALE, or SUPPRESSED (the number opted out since; not sent, now dead)',
         schema: retryReplies[200],
       },
-      '202': { description: 'QUEUED again', schema: retryReplies[202] },
+      '202': {
+        description: 'QUEUED again; or ACCEPTED: a queued tenant’s message handed back to the send queue',
+        schema: retryReplies[202],
+      },
       '409': err('Being retried by the cron right now (IN_PROGRESS)'),
       '422': err('PROVIDER_REJECTED'),
       '502': err('Failed again on its last attempt (PROVIDER_UNAVAILABLE)'),

@@ -76,6 +76,24 @@ describe('cron retries of a queued tenant go back on the send queue', () => {
     expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'sent', attempts: 2 })
   })
 
+  it("an operator's Retry hands it back to the queue too: 202 ACCEPTED, sent by the consumer", async () => {
+    const t = testTenant(undefined, { send_mode: 'queued' })
+    const h = createHarness([t], { via: 'app' })
+    await scgFake.script(t.scgToken, [{ status: 503, body: { error_code: '5030' } }])
+    const event = eventFrom(ownSender())
+    await h.post.scg(t, event)
+    await h.drainSends()
+    const failed = await rows.failedRequest(event.guid, t.id)
+
+    const res = await h.post.admin(t, `/failed-requests/${failed.id}/retry`, { method: 'POST' })
+
+    expect(res.status).toBe(202)
+    expect(await json(res)).toMatchObject({ status: 'ACCEPTED', guid: event.guid, state: 'done' })
+    expect(await scgFake.requests(t.scgToken)).toHaveLength(1)
+    await h.drainSends()
+    expect(await rows.delivery(event.guid, t.id)).toMatchObject({ state: 'sent' })
+  })
+
   it('a send that went unseen (SCG took it but answered too late) is looked up, found, and not sent again', async () => {
     const t = testTenant(undefined, { send_mode: 'queued' })
     const h = createHarness([t], { via: 'app' })

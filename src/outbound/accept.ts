@@ -2,7 +2,7 @@ import type { TenantConfig } from '../config/tenant'
 import type { RequestContext } from '../deps'
 import { AppError } from '../lib/app-error'
 import { describeError, maskPhone } from '../lib/log'
-import type { QueuedSend } from '../storage/queued-send'
+import { queuedSendOf } from '../storage/queued-send'
 import type { PreparedOutbound, Reply } from './types'
 
 /**
@@ -27,14 +27,13 @@ export interface Acceptance {
 export async function acceptQueued(ctx: RequestContext, a: Acceptance): Promise<Reply> {
   const { tenant, prepared } = a
   const { guid } = prepared.correlation
-  const message: QueuedSend = {
-    v: 1,
+  const message = queuedSendOf({
     tenant: tenant.id,
     guid,
     provider: prepared.provider.id,
     body: a.bodyText,
-    ...(a.origin ? { origin: a.origin } : {}),
-  }
+    origin: a.origin,
+  })
   try {
     if (!ctx.sends) throw new Error('no SENDS queue binding')
     await ctx.sends.send(message, { contentType: 'json' })

@@ -65,24 +65,11 @@ export async function sendFirstAttempt(
     a.send,
     {
       store: async (insert, error) => {
-        // An opt-out answer (Twilio 21610) lists the number, in the same transaction (docs/compliance.md).
-        const optOut = optOutOfRefusal(ctx, tenant, prepared, error)
-        const why = optOut ? `${OPTED_OUT}: ${error.summary()}` : error.summary()
         try {
-          await deliveries.exec('outbound.failure', [
-            insert,
-            ...(optOut?.statements ?? []),
-            deliveries.transition(tenant.id, guid, {
-              state: error.retryable ? 'queued' : 'rejected',
-              now: ctx.now(),
-              attempted: true,
-              lastError: why,
-              detail: why,
-              // A timeout or a lost connection: the provider may have the message; look before re-sending.
-              ...(error.ambiguous ? { outcomeUnknown: true } : {}),
-              ...routeEffect(undefined, error),
-            }),
-          ])
+          await deliveries.exec(
+            'outbound.failure',
+            failedSendStatements(ctx, tenant, prepared, error, insert),
+          )
         } catch (e) {
           ctx.log.error('could not store a failed request', describeError(e))
           await deliveries
@@ -124,6 +111,36 @@ export async function sendFirstAttempt(
     retryable: error.retryable,
   })
   return outcome
+}
+
+/**
+ * A failed first attempt as it is stored, in one transaction (sync route, queue consumer): the failed
+ * request (`insert`: pending with its first backoff, or dead), the opt-out entry when the refusal says
+ * the recipient opted out (Twilio 21610, docs/compliance.md), and the delivery `queued` or `rejected`.
+ */
+export function failedSendStatements(
+  ctx: Pick<RequestContext, 'stores' | 'now'>,
+  tenant: TenantConfig,
+  prepared: Pick<PreparedOutbound, 'provider' | 'message' | 'correlation'>,
+  error: UpstreamError,
+  insert: D1PreparedStatement,
+): D1PreparedStatement[] {
+  const optOut = optOutOfRefusal(ctx, tenant, prepared, error)
+  const why = optOut ? `${OPTED_OUT}: ${error.summary()}` : error.summary()
+  return [
+    insert,
+    ...(optOut?.statements ?? []),
+    ctx.stores.deliveries.transition(tenant.id, prepared.correlation.guid, {
+      state: error.retryable ? 'queued' : 'rejected',
+      now: ctx.now(),
+      attempted: true,
+      lastError: why,
+      detail: why,
+      // A timeout or a lost connection: the provider may have the message; look before re-sending.
+      ...(error.ambiguous ? { outcomeUnknown: true } : {}),
+      ...routeEffect(undefined, error),
+    }),
+  ]
 }
 
 /**

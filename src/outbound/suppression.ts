@@ -50,6 +50,21 @@ export function findSuppression(
 export const suppressedDetail = (row: Pick<SuppressionRow, 'source' | 'sender'>) =>
   `${OPTED_OUT}: the number is on the opt-out list (source ${row.source}${row.sender ? ', this sender' : ''}); not sent`
 
+/** The statement that moves a claimed delivery to `suppressed` (no provider call was made). */
+export const suppressedStatement = (
+  ctx: Pick<RequestContext, 'stores' | 'now'>,
+  tenantId: string,
+  guid: string,
+  row: Pick<SuppressionRow, 'source' | 'sender'>,
+) =>
+  ctx.stores.deliveries.transition(tenantId, guid, {
+    state: 'suppressed',
+    now: ctx.now(),
+    attempted: false,
+    lastError: OPTED_OUT,
+    detail: suppressedDetail(row),
+  })
+
 /**
  * Move a claimed delivery to `suppressed` (no provider call was made). If D1 fails, the claim is released
  * (so a redelivery is checked again rather than told `IN_PROGRESS`) and 503 is thrown.
@@ -62,15 +77,7 @@ export async function recordSuppressed(
 ): Promise<void> {
   const deliveries = ctx.stores.deliveries
   try {
-    await deliveries.exec('deliveries.suppressed', [
-      deliveries.transition(tenantId, guid, {
-        state: 'suppressed',
-        now: ctx.now(),
-        attempted: false,
-        lastError: OPTED_OUT,
-        detail: suppressedDetail(row),
-      }),
-    ])
+    await deliveries.exec('deliveries.suppressed', [suppressedStatement(ctx, tenantId, guid, row)])
   } catch (e) {
     await deliveries
       .release(tenantId, guid)

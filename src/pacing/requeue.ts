@@ -3,7 +3,7 @@ import { type Deps, withRowShard } from '../deps'
 import type { RequeueAfterReceipt } from '../inbound/plan'
 import { describeError } from '../lib/log'
 import { QUEUE_LOST_MS } from '../outbound/accept'
-import type { QueuedSend } from '../storage/queued-send'
+import { type QueuedSend, queuedSendOf } from '../storage/queued-send'
 import { pacerName } from './pace'
 import { slowDownSender } from './slow-down'
 
@@ -30,14 +30,13 @@ export async function requeueLost(deps: Deps): Promise<number> {
     if (!row.event_body) continue
     const origin = deps.config.tenant(row.tenant_id)?.settings.public_base_url
     sends.push({
-      body: {
-        v: 1,
+      body: queuedSendOf({
         tenant: row.tenant_id,
         guid: row.guid,
         provider: row.provider,
         body: row.event_body,
-        ...(origin ? { origin } : {}),
-      },
+        origin,
+      }),
       contentType: 'json',
     })
     const db = deps.shards.originOf(row) ?? deps.shards.home
@@ -82,7 +81,7 @@ export async function requeueAfterReceipt(
   }
   try {
     await deps.sends?.send(
-      { v: 1, tenant: tenant.id, guid, provider: r.provider, body: r.body, ...(origin ? { origin } : {}) },
+      queuedSendOf({ tenant: tenant.id, guid, provider: r.provider, body: r.body, origin }),
       { contentType: 'json', delaySeconds: RECEIPT_DELAY_S },
     )
   } catch (e) {

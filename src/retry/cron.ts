@@ -1,6 +1,7 @@
 import type { Deps, RequestContext } from '../deps'
+import { forEachLimit } from '../lib/each-limit'
 import { describeError, type Logger } from '../lib/log'
-import type { FailedRequestRow, FailedRequestState } from '../storage/failed-requests'
+import type { FailedRequestState } from '../storage/failed-requests'
 import type { PurgedTable, RetentionPolicy } from '../storage/retention'
 import { type ContactPreferenceReport, uploadContactPreferences } from './contact-preferences'
 import { attemptRow, LEASE_MS } from './engine'
@@ -105,22 +106,6 @@ async function retryDue(deps: Deps, kinds: RetryKinds, log: Logger, limits: Cron
     })
     if (rows.length < want) break
   }
-}
-
-/** Run `fn` over `rows` in order, at most `limit` at a time. */
-async function forEachLimit(
-  rows: FailedRequestRow[],
-  limit: number,
-  fn: (row: FailedRequestRow) => Promise<void>,
-) {
-  let next = 0
-  const worker = async () => {
-    while (next < rows.length) {
-      const row = rows[next++] as FailedRequestRow
-      await fn(row)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(Math.max(limit, 1), rows.length) }, worker))
 }
 
 /** Global `retention_days`, plus the tenants that override it in their secret. */

@@ -10,6 +10,7 @@ import { findSuppression, notifySuppressed, suppressedDetail } from '../outbound
 import type { PreparedOutbound } from '../outbound/types'
 import { retryOutcomeOf } from '../outbox/outcome'
 import { OPTED_OUT } from '../providers/opt-out'
+import { queuedSendOf } from '../storage/queued-send'
 import type { RetryContext, RetryKind, RetryOutcome } from './types'
 
 /** A message handed back to the send queue arrives this long after (the engine's batch commits first). */
@@ -139,16 +140,15 @@ async function retryOutbound(
     const origin = originOf(row.meta)
     try {
       await deps.sends.send(
-        {
-          v: 1,
+        queuedSendOf({
           tenant: tenant.id,
           guid: row.guid,
           provider: row.kind as ProviderId,
           body: row.event_body,
-          ...(origin ? { origin } : {}),
+          origin,
           // The row's own deadline: a send quiet hours held counts it from the window's end.
-          ...(row.generated_timestamp !== null ? { deadlineFrom: row.generated_timestamp } : {}),
-        },
+          deadlineFrom: row.generated_timestamp,
+        }),
         // After the engine's batch has made the row `accepted` again, so the consumer can take it.
         { contentType: 'json', delaySeconds: HANDOFF_DELAY_S },
       )

@@ -1,100 +1,17 @@
 import { StorageError } from '../lib/app-error'
 import type { DeliverySource, DeliveryState, ProviderId } from '../lib/vocabulary'
 import { newClaimToken, d1Call as run, type SqlCondition } from './d1-call'
+import type { ClaimResult, DeliveryRow, HistoryEntry, NewDelivery, RouteAttempt } from './delivery-row'
+import { entry } from './history-entry'
+import { pacedDeliveries } from './paced-deliveries'
 import { batchAcross, isHomeStatement, logicalShardOf, ownsShardSql } from './shards'
 import { storedList } from './stored-list'
 
+export type { ClaimResult, DeliveryRow, HistoryEntry, NewDelivery, RouteAttempt } from './delivery-row'
 export type { DeliveryState }
-
-/** One provider call (or skip) of a routed send (docs/guarantees.md, "Failover"). */
-export interface RouteAttempt {
-  provider: ProviderId
-  sender: string
-  /** `sent`, `found`, `not found`, `skipped: breaker open`, or the outcome table's verdict and the error. */
-  outcome: string
-  at: string
-}
-
-export interface HistoryEntry {
-  state: string
-  at: string
-  detail?: string
-}
-
-export interface DeliveryRow {
-  tenant_id: string
-  guid: string
-  provider: ProviderId
-  identity_id: string
-  external_code: string | null
-  recipient_masked: string | null
-  /** The recipient's keyed hash (`recipient-key.ts`, migration 0011); null when unknown. */
-  recipient_key: string | null
-  state: DeliveryState
-  provider_message_id: string | null
-  provider_status: string | null
-  attempts: number
-  last_error: string | null
-  generated_timestamp: number | null
-  history: string
-  created_at: number
-  updated_at: number
-  /** CI360's responseTrackingCode of the outbound event, sent back with its status events. */
-  response_tracking_code: string | null
-  /** The CI360 event while the send is unfinished (cleared on a final state). */
-  event_body: string | null
-  /** 1 after a provider call whose outcome is unknown: look before sending again. */
-  outcome_unknown: number
-  source: DeliverySource
-  /** Genesys sends: the message id and customer its receipts name, and its Multicloud channel (else null). */
-  genesys_message_id: string | null
-  genesys_recipient: string | null
-  genesys_channel: string | null
-  /** Paced sends (docs/pacing.md): the sender the pacer counted, the message's segments, and when an `accepted` row counts as lost. */
-  sender: string | null
-  segments: number | null
-  queued_until: number | null
-  /** A routed send's provider calls, JSON (`RouteAttempt[]`); null without `routes`. */
-  route_attempts: string | null
-}
-
-export interface NewDelivery {
-  tenantId: string
-  guid: string
-  provider: ProviderId
-  identityId: string
-  externalCode: string | null
-  recipientMasked: string | null
-  generatedTimestamp: number
-  state: 'sending' | 'stale' | 'accepted'
-  now: number
-  detail?: string
-  responseTrackingCode?: string | null
-  /** Kept only for `sending` claims, so the cron can settle one the Worker never finished. */
-  eventBody?: string | null
-  /** A Genesys send (source `genesys`): its message id, customer and Multicloud channel. */
-  genesys?: { id: string; to: string; channel?: string }
-  /** The recipient's keyed hash (`recipient-key.ts`); absent for stale events and non-phone addresses. */
-  recipientKey?: string | null
-  /** `accepted` claims (docs/pacing.md): the pacer's sender and segments, and when the cron re-queues it. */
-  paced?: { sender: string | null; segments: number; queuedUntil: number }
-}
 
 /** States after which nothing is sent again: the stored event body is no longer needed. */
 const FINAL_STATES = `('sent', 'rejected', 'stale', 'expired', 'dead', 'suppressed')`
-
-/**
- * `takeover`: the row was a `sending` claim past its lease, so an earlier send may have gone out.
- * `read`: the first row of the statement that rode in the claim's batch (`claim`'s `readWith`), if any.
- */
-export type ClaimResult<R = never> = (
-  | { claimed: true; takeover?: boolean }
-  | { claimed: false; existing: DeliveryRow }
-) & { read?: R | null }
-
-const iso = (ms: number) => new Date(ms).toISOString()
-const entry = (state: string, now: number, detail?: string): string =>
-  JSON.stringify(detail ? { state, at: iso(now), detail } : { state, at: iso(now) })
 
 /**
  * D1 access for the `deliveries` table. Every method throws `StorageError` when D1 fails. `home`: the
@@ -342,88 +259,7 @@ export function createDeliveryStore(db: D1Database, home: D1Database = db) {
         )
     },
 
-    /**
-     * Paced sends (docs/pacing.md): take an `accepted` row for sending. Returns its guid and whether an
-     * earlier send's outcome is unknown (RETURNING) when taken; `token` makes a retried batch whose first attempt committed find its own claim again.
-     */
-    takeAccepted(tenantId: string, guid: string, token: string, now: number): D1PreparedStatement {
-      return db
-        .prepare(
-          `UPDATE deliveries SET state = 'sending', claim_token = ?1, updated_at = ?2,
-             history = CASE WHEN claim_token IS ?1 THEN history ELSE json_insert(history, '$[#]', json(?3)) END
-           WHERE tenant_id = ?4 AND guid = ?5 AND (state = 'accepted' OR (state = 'sending' AND claim_token IS ?1))
-           RETURNING guid, outcome_unknown`,
-        )
-        .bind(token, now, entry('sending', now, 'taken from the send queue'), tenantId, guid)
-    },
-
-    /** An `accepted` row the pacer made wait: the cron takes it for lost only after `until`. */
-    holdAccepted(tenantId: string, guid: string, until: number): D1PreparedStatement {
-      return db
-        .prepare(
-          `UPDATE deliveries SET queued_until = ? WHERE tenant_id = ? AND guid = ? AND state = 'accepted'`,
-        )
-        .bind(until, tenantId, guid)
-    },
-
-    /**
-     * Back on the send queue (docs/pacing.md, "Slow-down"): the provider did not take the message over
-     * the sender's rate (a `sending` row) or failed it for that reason afterwards (a `sent` row).
-     */
-    backToQueue(
-      tenantId: string,
-      guid: string,
-      c: { now: number; until: number; detail: string; attempted: boolean; from: DeliveryState[] },
-      onlyIf?: SqlCondition,
-    ): D1PreparedStatement {
-      return db
-        .prepare(
-          `UPDATE deliveries SET state = 'accepted', queued_until = ?1, updated_at = ?2, attempts = attempts + ?3,
-             last_error = ?4, provider_message_id = NULL, history = json_insert(history, '$[#]', json(?5))
-           WHERE tenant_id = ?6 AND guid = ?7 AND state IN (${c.from.map(() => '?').join(', ')})${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
-        )
-        .bind(
-          c.until,
-          c.now,
-          c.attempted ? 1 : 0,
-          c.detail,
-          entry('accepted', c.now, c.detail),
-          tenantId,
-          guid,
-          ...c.from,
-          ...(onlyIf?.params ?? []),
-        )
-    },
-
-    /**
-     * Per provider, the tenant's messages sent between `from` and `to` (ms, by creation) and how many of
-     * them have no provider status yet: the breaker's slow-delivery reading (docs/guarantees.md).
-     */
-    receiptLag: (tenantId: string, from: number, to: number) =>
-      run('deliveries.receiptLag', () =>
-        db
-          .prepare(
-            `SELECT provider, COUNT(*) AS sent, SUM(provider_status IS NULL) AS no_receipt FROM deliveries
-             WHERE tenant_id = ? AND created_at >= ? AND created_at < ? AND state = 'sent'
-             GROUP BY provider`,
-          )
-          .bind(tenantId, from, to)
-          .all<{ provider: ProviderId; sent: number; no_receipt: number }>()
-          .then((r) => r.results),
-      ),
-
-    /** `accepted` rows past `queued_until` (their queue message was lost): oldest first. */
-    lostAccepted: (now: number, limit: number) =>
-      run('deliveries.lostAccepted', () =>
-        db
-          .prepare(
-            `SELECT tenant_id, guid, provider, event_body FROM deliveries
-             WHERE state = 'accepted' AND queued_until < ? ORDER BY queued_until LIMIT ?`,
-          )
-          .bind(now, limit)
-          .all<Pick<DeliveryRow, 'tenant_id' | 'guid' | 'provider' | 'event_body'>>()
-          .then((r) => r.results),
-      ),
+    ...pacedDeliveries(db),
 
     /** The statements of a batch as one round trip, with each statement's rows. */
     batch: (operation: string, statements: D1PreparedStatement[]) =>

@@ -22,6 +22,24 @@ export interface QueuedSend {
   deadlineFrom?: number
 }
 
+/** A queue message for one stored send; `origin` and `deadlineFrom` only when known. */
+export const queuedSendOf = (m: {
+  tenant: string
+  guid: string
+  provider: ProviderId
+  body: string
+  origin?: string | undefined
+  deadlineFrom?: number | null | undefined
+}): QueuedSend => ({
+  v: 1,
+  tenant: m.tenant,
+  guid: m.guid,
+  provider: m.provider,
+  body: m.body,
+  ...(m.origin ? { origin: m.origin } : {}),
+  ...(m.deadlineFrom != null ? { deadlineFrom: m.deadlineFrom } : {}),
+})
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
 
 /** A queue message's body as a `QueuedSend`, or undefined when it is not one (never sent, only logged). */
